@@ -1,0 +1,253 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import {
+  checkoutPathSchema,
+  envSchema,
+  gitRefSchema,
+  imageReferenceSchema,
+  nameSchema,
+  portNumberSchema,
+  repositoryUrlSchema,
+} from './validators.js';
+
+const isoTime = z.string();
+
+export const gitSourceSchema = z.object({
+  type: z.literal('git'),
+  repository: repositoryUrlSchema,
+  ref: gitRefSchema,
+  dockerfile: checkoutPathSchema.default('Dockerfile'),
+  context: checkoutPathSchema.default('.'),
+});
+
+export const imageSourceSchema = z.object({
+  type: z.literal('image'),
+  image: imageReferenceSchema,
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [gitSourceSchema, imageSourceSchema]);
+export type Source = z.infer<typeof sourceSchema>;
+export type GitSource = z.infer<typeof gitSourceSchema>;
+export type ImageSource = z.infer<typeof imageSourceSchema>;
+
+export const portMappingSchema = z.object({
+  container: portNumberSchema,
+  host: portNumberSchema,
+  hostIp: z
+    .string()
+    .refine((ip) => isIP(ip) !== 0, 'must be an IPv4 or IPv6 address')
+    .default('0.0.0.0'),
+});
+export type PortMapping = z.infer<typeof portMappingSchema>;
+
+export const portsSchema = z
+  .array(portMappingSchema)
+  .max(100)
+  .superRefine((ports, ctx) => {
+    const seen = new Set<string>();
+    ports.forEach((port, index) => {
+      const key = `${port.hostIp}:${port.host}`;
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'host'],
+          message: `host port ${key} is used twice`,
+        });
+      }
+      seen.add(key);
+    });
+  });
+
+export const httpHealthcheckSchema = z.object({
+  type: z.literal('http'),
+  port: portNumberSchema,
+  path: z
+    .string()
+    .max(2048)
+    .regex(/^\/[^\s]*$/, 'must start with "/" and contain no spaces')
+    .default('/'),
+  timeoutSeconds: z.number().int().min(1).max(3600).default(30),
+});
+
+export const runningHealthcheckSchema = z.object({
+  type: z.literal('running'),
+  seconds: z.number().int().min(0).max(3600).default(3),
+});
+
+export const healthcheckSchema = z.discriminatedUnion('type', [
+  httpHealthcheckSchema,
+  runningHealthcheckSchema,
+]);
+export type Healthcheck = z.infer<typeof healthcheckSchema>;
+export const DEFAULT_HEALTHCHECK: Healthcheck = { type: 'running', seconds: 3 };
+
+export const env = envSchema;
+export type Env = z.infer<typeof envSchema>;
+
+// ----- servers and join tokens -----
+
+export const createJoinTokenBodySchema = z
+  .object({ ttlSeconds: z.number().int().min(60).max(30 * 24 * 3600).default(3600) })
+  .strict();
+
+export const joinTokenResponseSchema = z.object({
+  token: z.string(),
+  expiresAt: isoTime,
+  installCommand: z.string(),
+});
+export type JoinTokenResponse = z.infer<typeof joinTokenResponseSchema>;
+
+export const dockerInfoSchema = z.object({ version: z.string() }).nullable();
+export type DockerInfo = z.infer<typeof dockerInfoSchema>;
+
+export const serverStatusSchema = z.enum(['online', 'offline']);
+export type ServerStatus = z.infer<typeof serverStatusSchema>;
+
+export const serverSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: serverStatusSchema,
+  lastSeenAt: isoTime.nullable(),
+  agentVersion: z.string().nullable(),
+  docker: dockerInfoSchema,
+});
+export type Server = z.infer<typeof serverSchema>;
+
+// ----- projects, environments, services -----
+
+export const createProjectBodySchema = z.object({ name: nameSchema }).strict();
+export const projectSchema = z.object({ id: z.string(), name: z.string() });
+export type Project = z.infer<typeof projectSchema>;
+
+export const createEnvironmentBodySchema = z
+  .object({ name: nameSchema, serverId: z.string().min(1) })
+  .strict();
+export const environmentSchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  name: z.string(),
+  serverId: z.string(),
+});
+export type Environment = z.infer<typeof environmentSchema>;
+
+export const createServiceBodySchema = z
+  .object({
+    name: nameSchema,
+    source: sourceSchema,
+    ports: portsSchema.default([]),
+    env: envSchema.default({}),
+    healthcheck: healthcheckSchema.default(DEFAULT_HEALTHCHECK),
+  })
+  .strict();
+export type CreateServiceBody = z.infer<typeof createServiceBodySchema>;
+
+export const patchServiceBodySchema = z
+  .object({
+    source: sourceSchema.optional(),
+    ports: portsSchema.optional(),
+    env: envSchema.optional(),
+    healthcheck: healthcheckSchema.optional(),
+  })
+  .strict();
+export type PatchServiceBody = z.infer<typeof patchServiceBodySchema>;
+
+export const serviceStatusSchema = z.enum([
+  'never-deployed',
+  'deploying',
+  'running',
+  'stopped',
+  'failed',
+  'unknown',
+]);
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
+export const serviceSchema = z.object({
+  id: z.string(),
+  environmentId: z.string(),
+  name: z.string(),
+  source: sourceSchema,
+  ports: z.array(portMappingSchema),
+  env: envSchema,
+  healthcheck: healthcheckSchema,
+  status: serviceStatusSchema,
+  primaryAction: z.enum(['deploy', 'redeploy']),
+  currentDeploymentId: z.string().nullable(),
+});
+export type Service = z.infer<typeof serviceSchema>;
+
+// ----- jobs, deployments, logs -----
+
+export const cacheModeSchema = z.enum(['use-existing', 'none']);
+export type CacheMode = z.infer<typeof cacheModeSchema>;
+
+export const createDeploymentBodySchema = z
+  .object({ cache: cacheModeSchema.default('use-existing') })
+  .strict();
+
+export const jobKindSchema = z.enum(['deploy', 'restart', 'stop']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export const jobSchema = z.object({
+  id: z.string(),
+  serviceId: z.string(),
+  kind: jobKindSchema,
+  status: jobStatusSchema,
+  deploymentId: z.string().optional(),
+  error: z.string().optional(),
+  createdAt: isoTime,
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export const deploymentStatusSchema = z.enum([
+  'queued',
+  'building',
+  'deploying',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
+export type DeploymentStatus = z.infer<typeof deploymentStatusSchema>;
+
+export const deploymentSourceSchema = z.union([
+  gitSourceSchema.extend({ commit: z.string().optional() }),
+  imageSourceSchema.extend({ digest: z.string().optional() }),
+]);
+
+export const deploymentSchema = z.object({
+  id: z.string(),
+  serviceId: z.string(),
+  number: z.number().int().min(1),
+  status: deploymentStatusSchema,
+  cache: cacheModeSchema,
+  trigger: z.enum(['deploy', 'redeploy', 'rollback']),
+  source: deploymentSourceSchema,
+  imageId: z.string().optional(),
+  containerId: z.string().optional(),
+  createdAt: isoTime,
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
+  error: z.string().optional(),
+});
+export type Deployment = z.infer<typeof deploymentSchema>;
+
+export const logStreamSchema = z.enum(['system', 'build', 'stdout', 'stderr']);
+export type LogStream = z.infer<typeof logStreamSchema>;
+
+export const logLineSchema = z.object({
+  seq: z.number().int().min(1),
+  ts: isoTime,
+  stream: logStreamSchema,
+  text: z.string(),
+});
+export type LogLine = z.infer<typeof logLineSchema>;
+
+export const actionResponseSchema = z.object({
+  job: jobSchema,
+  message: z.literal('Added to queue'),
+  deployment: deploymentSchema.optional(),
+});
+export type ActionResponse = z.infer<typeof actionResponseSchema>;

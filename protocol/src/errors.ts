@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** The closed set of error codes used over HTTP and over the agent socket. */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'NO_DEPLOYMENT',
+  'EXPOSED',
+  'IMAGE_GONE',
+  'NOT_SUCCEEDED',
+  'ALREADY_FINISHED',
+  'JOIN_TOKEN_INVALID',
+  'JOIN_TOKEN_USED',
+  'JOIN_TOKEN_EXPIRED',
+  'SERVER_REVOKED',
+  'AUTH_FAILED',
+  'PROTOCOL_MISMATCH',
+  'MALFORMED_FRAME',
+  'UNKNOWN_MESSAGE',
+  'FRAME_TOO_LARGE',
+  'UNEXPECTED_MESSAGE',
+  'INTERNAL',
+] as const;
+
+export const errorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: errorCodeSchema,
+    message: z.string(),
+    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** WebSocket close codes the control plane uses; 4000-4999 are application-defined. */
+export const CLOSE_CODES = {
+  /** Authentication failed or the identity is unknown. */
+  authFailed: 4401,
+  /** The server was deleted; the agent must enroll again with a new join token. */
+  revoked: 4403,
+  /** The protocol major versions differ. */
+  protocolMismatch: 4406,
+  /** A newer connection with the same identity replaced this one. */
+  replaced: 4409,
+  /** The peer missed its liveness window. */
+  livenessTimeout: 4408,
+  /** Too many bad frames in a row. */
+  tooManyBadFrames: 4400,
+} as const;
+
+/** Formats zod issues as `path: message` pairs, naming each bad field. */
+export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)',
+    message: issue.message,
+  }));
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import {
+  containerStateSchema,
+  dockerInfoSchema,
+  errorPayloadSchema,
+  heldJobSchema,
+  jobResultSchema,
+  logLineSchema,
+  versionString,
+} from './common.js';
+
+/** First frame after `auth.challenge`: proves the agent's identity. */
+export const helloMessageSchema = z.object({
+  type: z.literal('hello'),
+  agentId: z.string().min(1).max(128),
+  /** base64 Ed25519 signature over `challengeSigningPayload(nonce, agentId)`. */
+  signature: z.string().min(1).max(256),
+  protocolVersion: versionString,
+  agentVersion: versionString,
+  docker: dockerInfoSchema,
+  jobs: z.array(heldJobSchema).max(1000).default([]),
+});
+
+export const heartbeatMessageSchema = z.object({
+  type: z.literal('heartbeat'),
+  sentAt: z.string(),
+  docker: dockerInfoSchema,
+  runningJobs: z.number().int().nonnegative().default(0),
+});
+
+export const jobAcceptMessageSchema = z.object({
+  type: z.literal('job.accept'),
+  jobId: z.string().min(1),
+});
+
+export const jobStatusMessageSchema = z.object({
+  type: z.literal('job.status'),
+  jobId: z.string().min(1),
+  deploymentStatus: z.enum(['building', 'deploying']).optional(),
+  result: jobResultSchema.optional(),
+});
+
+export const jobFinishedMessageSchema = z.object({
+  type: z.literal('job.finished'),
+  jobId: z.string().min(1),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  error: z.string().max(4096).optional(),
+  result: jobResultSchema.default({}),
+  /** The highest log sequence number of this job, so the control plane knows the log is whole. */
+  lastSeq: z.number().int().nonnegative().default(0),
+});
+
+export const logBatchMessageSchema = z.object({
+  type: z.literal('log.batch'),
+  jobId: z.string().min(1),
+  lines: z.array(logLineSchema).min(1).max(5000),
+});
+
+export const stateReportMessageSchema = z.object({
+  type: z.literal('state.report'),
+  /** true when this lists every Berth container on the node, false for a single change. */
+  full: z.boolean(),
+  containers: z.array(containerStateSchema).max(10_000),
+});
+
+export const agentErrorMessageSchema = errorPayloadSchema.extend({ type: z.literal('error') });
+
+export const agentMessageSchema = z.discriminatedUnion('type', [
+  helloMessageSchema,
+  heartbeatMessageSchema,
+  jobAcceptMessageSchema,
+  jobStatusMessageSchema,
+  jobFinishedMessageSchema,
+  logBatchMessageSchema,
+  stateReportMessageSchema,
+  agentErrorMessageSchema,
+]);
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+export type AgentMessageInput = z.input<typeof agentMessageSchema>;

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import { describeIssues, type ErrorCode } from '../errors.js';
+import { agentMessageSchema, type AgentMessage } from './agent-to-control-plane.js';
+import {
+  controlPlaneMessageSchema,
+  type ControlPlaneMessage,
+} from './control-plane-to-agent.js';
+
+/** Largest frame either side accepts, in bytes. Log batches are split well below this. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+export type DecodeResult<T> =
+  | { ok: true; message: T }
+  | { ok: false; code: ErrorCode; error: string; type?: string };
+
+type UnionSchema = z.ZodDiscriminatedUnion<z.ZodObject[], 'type'>;
+
+function knownTypes(schema: UnionSchema): Set<string> {
+  const types = new Set<string>();
+  for (const option of schema.options) {
+    const literal = option.shape.type as z.ZodLiteral<string>;
+    for (const value of literal.values) types.add(value);
+  }
+  return types;
+}
+
+function makeDecoder<T>(schema: UnionSchema) {
+  const types = knownTypes(schema);
+  return (raw: string | Buffer): DecodeResult<T> => {
+    const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+    if (Buffer.byteLength(text) > MAX_FRAME_BYTES) {
+      return { ok: false, code: 'FRAME_TOO_LARGE', error: `frame exceeds ${MAX_FRAME_BYTES} bytes` };
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return { ok: false, code: 'MALFORMED_FRAME', error: 'frame is not valid JSON' };
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return { ok: false, code: 'MALFORMED_FRAME', error: 'frame must be a JSON object' };
+    }
+    const type = (data as { type?: unknown }).type;
+    if (typeof type !== 'string') {
+      return { ok: false, code: 'MALFORMED_FRAME', error: 'frame has no string "type" field' };
+    }
+    if (!types.has(type)) {
+      return { ok: false, code: 'UNKNOWN_MESSAGE', error: `unknown message type "${type.slice(0, 64)}"`, type: type.slice(0, 64) };
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      const fields = describeIssues(parsed.error)
+        .map((issue) => `${issue.path}: ${issue.message}`)
+        .join('; ');
+      return { ok: false, code: 'MALFORMED_FRAME', error: `invalid "${type}" message: ${fields}`, type };
+    }
+    return { ok: true, message: parsed.data as T };
+  };
+}
+
+/** Decodes a frame the agent sent. Unknown extra fields are ignored, unknown types are refused. */
+export const decodeAgentMessage = makeDecoder<AgentMessage>(agentMessageSchema as unknown as UnionSchema);
+
+/** Decodes a frame the control plane sent. */
+export const decodeControlPlaneMessage = makeDecoder<ControlPlaneMessage>(
+  controlPlaneMessageSchema as unknown as UnionSchema,
+);
+
+/** The exact bytes an agent signs to answer a challenge. */
+export function challengeSigningPayload(nonce: string, agentId: string): Buffer {
+  return Buffer.from(`berth-agent-auth:v1:${agentId}:${nonce}`, 'utf8');
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { errorPayloadSchema, jobSpecSchema, versionString } from './common.js';
+
+/** Sent as soon as the socket opens; the agent must sign the nonce. */
+export const authChallengeMessageSchema = z.object({
+  type: z.literal('auth.challenge'),
+  nonce: z.string().min(16).max(256),
+  protocolVersion: versionString,
+});
+
+/** Sent once the agent has proven its identity. Carries the timing the control plane sets. */
+export const welcomeMessageSchema = z.object({
+  type: z.literal('welcome'),
+  serverId: z.string(),
+  name: z.string(),
+  protocolVersion: versionString,
+  controlPlaneVersion: versionString,
+  heartbeatIntervalMs: z.number().int().positive(),
+  livenessTimeoutMs: z.number().int().positive(),
+  maxFrameBytes: z.number().int().positive(),
+});
+
+export const heartbeatAckMessageSchema = z.object({
+  type: z.literal('heartbeat.ack'),
+  sentAt: z.string(),
+});
+
+export const jobAssignMessageSchema = z.object({
+  type: z.literal('job.assign'),
+  job: jobSpecSchema,
+});
+
+export const jobCancelMessageSchema = z.object({
+  type: z.literal('job.cancel'),
+  jobId: z.string().min(1),
+});
+
+export const logAckMessageSchema = z.object({
+  type: z.literal('log.ack'),
+  jobId: z.string().min(1),
+  /** Every line up to and including this sequence number is stored. */
+  seq: z.number().int().nonnegative(),
+});
+
+export const controlPlaneErrorMessageSchema = errorPayloadSchema.extend({
+  type: z.literal('error'),
+});
+
+export const controlPlaneMessageSchema = z.discriminatedUnion('type', [
+  authChallengeMessageSchema,
+  welcomeMessageSchema,
+  heartbeatAckMessageSchema,
+  jobAssignMessageSchema,
+  jobCancelMessageSchema,
+  logAckMessageSchema,
+  controlPlaneErrorMessageSchema,
+]);
+export type ControlPlaneMessage = z.infer<typeof controlPlaneMessageSchema>;
+export type ControlPlaneMessageInput = z.input<typeof controlPlaneMessageSchema>;
