@@ -68,13 +68,22 @@ const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = 'sha256:[a-f0-9]{64}';
 const IMAGE_REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
 
+/** Like Docker: the first component names a registry only if it has a "." or ":" or is localhost. */
+function isImageReference(image: string): boolean {
+  const match = IMAGE_REFERENCE.exec(image);
+  if (!match) return false;
+  const [first, ...rest] = match[1]!.split('/');
+  const isRegistry = rest.length > 0 && (/[.:]/.test(first!) || first === 'localhost');
+  return isRegistry || new RegExp(`^${PATH_COMPONENT}$`).test(first!);
+}
+
 /** An image reference: `name[:tag]` or `name@sha256:<64 hex>`, optionally with a registry. */
 export const imageReferenceSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(512, 'must be at most 512 characters')
   .refine(
-    (image) => IMAGE_REFERENCE.test(image),
+    isImageReference,
     'must be an image reference such as "name:tag", "registry:5000/name:tag" or "name@sha256:<64 hex digits>"',
   );
 
@@ -85,7 +94,7 @@ export interface ParsedImageReference {
 }
 
 export function parseImageReference(image: string): ParsedImageReference | null {
-  const match = IMAGE_REFERENCE.exec(image);
+  const match = isImageReference(image) ? IMAGE_REFERENCE.exec(image) : null;
   if (!match) return null;
   const [, name, tag, digest] = match;
   return {

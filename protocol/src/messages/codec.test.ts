@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { checkProtocolCompatibility } from '../version.js';
+import { MAX_FRAME_BYTES, decodeAgentMessage, decodeControlPlaneMessage } from './codec.js';
+
+describe('decodeAgentMessage', () => {
+  it('decodes a heartbeat and ignores unknown extra fields', () => {
+    const result = decodeAgentMessage(
+      JSON.stringify({ type: 'heartbeat', sentAt: '2026-01-01T00:00:00Z', docker: null, addedInV1_1: 1 }),
+    );
+    expect(result).toEqual({
+      ok: true,
+      message: { type: 'heartbeat', sentAt: '2026-01-01T00:00:00Z', docker: null, runningJobs: 0 },
+    });
+  });
+
+  it('names the unknown type', () => {
+    const result = decodeAgentMessage('{"type":"bogus"}');
+    expect(result).toMatchObject({ ok: false, code: 'UNKNOWN_MESSAGE' });
+    expect(!result.ok && result.error).toContain('bogus');
+  });
+
+  it('names the bad fields of a known type', () => {
+    const result = decodeAgentMessage('{"type":"log.batch","jobId":"j1","lines":[{"seq":0}]}');
+    expect(result).toMatchObject({ ok: false, code: 'MALFORMED_FRAME', type: 'log.batch' });
+    expect(!result.ok && result.error).toContain('lines.0.seq');
+  });
+
+  it.each(['not json', '[1]', 'null', '{"type":5}'])('refuses %j as malformed', (frame) => {
+    expect(decodeAgentMessage(frame)).toMatchObject({ ok: false, code: 'MALFORMED_FRAME' });
+  });
+
+  it('refuses oversized frames', () => {
+    expect(decodeAgentMessage('x'.repeat(MAX_FRAME_BYTES + 1))).toMatchObject({
+      ok: false,
+      code: 'FRAME_TOO_LARGE',
+    });
+  });
+});
+
+describe('decodeControlPlaneMessage', () => {
+  it('decodes a welcome', () => {
+    const welcome = {
+      type: 'welcome',
+      serverId: 's',
+      name: 'n',
+      protocolVersion: '1.3',
+      controlPlaneVersion: '0.2.0',
+      heartbeatIntervalMs: 5000,
+      livenessTimeoutMs: 15000,
+      maxFrameBytes: 1024,
+    };
+    expect(decodeControlPlaneMessage(JSON.stringify(welcome))).toEqual({ ok: true, message: welcome });
+  });
+});
+
+describe('checkProtocolCompatibility', () => {
+  it('accepts a minor gap', () => {
+    expect(checkProtocolCompatibility('1.0', '1.7', 'agent').compatible).toBe(true);
+  });
+  it('refuses a major gap naming both versions', () => {
+    const result = checkProtocolCompatibility('1.0', '2.1', 'agent');
+    expect(result.compatible).toBe(false);
+    expect(result.reason).toContain('1.0');
+    expect(result.reason).toContain('2.1');
+  });
+  it('refuses garbage', () => {
+    expect(checkProtocolCompatibility('1.0', 'banana', 'control plane').compatible).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs Berth's whole test suite on this host: typecheck, lint, unit tests and the
+# end-to-end tests against real processes, a real Docker engine and a registry.
+# It installs what it needs: pnpm, the workspace dependencies, the Docker engine,
+# a busybox base image and a registry on 127.0.0.1:5000.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO_ROOT="$(pwd)"
+# shellcheck source=install.sh
+BERTH_INSTALL_LIB=1 source "$REPO_ROOT/install.sh"
+
+TEST_STATE="$REPO_ROOT/.berth/test"
+mkdir -p "$TEST_STATE"
+
+ensure_node
+ensure_pnpm
+say "Installing workspace dependencies"
+pnpm install --frozen-lockfile --reporter=silent
+
+if [[ "$(id -u)" == "0" ]]; then
+  ensure_docker_engine
+  ensure_test_base_image
+  ensure_local_registry "$TEST_STATE"
+elif ! docker_answers; then
+  if [[ "${CI:-}" == "true" ]]; then
+    die "no Docker engine answers and this is not root, so none can be started; CI needs one"
+  fi
+  warn "no Docker engine answers: end-to-end tests that need Docker will be SKIPPED"
+fi
+
+say "Building"
+pnpm --silent build
+say "Typecheck"
+pnpm --silent typecheck
+say "Lint"
+pnpm --silent lint
+if ! command -v shellcheck >/dev/null && [[ "$(id -u)" == "0" ]]; then
+  apt_install shellcheck
+fi
+if command -v shellcheck >/dev/null; then
+  shellcheck -x install.sh test/run.sh .ci/run
+elif [[ "${CI:-}" == "true" ]]; then
+  die "shellcheck is missing and cannot be installed"
+else
+  warn "shellcheck is missing: shell scripts were NOT checked"
+fi
+say "Unit tests"
+pnpm --silent test
+say "End-to-end tests"
+BERTH_TEST_BASE_IMAGE="$TEST_BASE_IMAGE" BERTH_TEST_REGISTRY="$REGISTRY_ADDR" pnpm --silent test:e2e
+say "All tests passed"
