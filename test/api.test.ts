@@ -40,15 +40,24 @@ describe('HTTP API guards', () => {
     expect(bad.body.error.code).toBe('INVALID_INPUT');
     expect(bad.body.error.fields?.map((f) => f.path)).toContain('name');
 
-    const env = await api<ErrorBody>(cp, 'POST', `/api/v1/projects/${project.body.id}/environments`, {
-      name: 'prod',
-      serverId: 'srv_missing',
-    });
+    const env = await api<ErrorBody>(
+      cp,
+      'POST',
+      `/api/v1/projects/${project.body.id}/environments`,
+      {
+        name: 'prod',
+        serverId: 'srv_missing',
+      },
+    );
     expect(env.status).toBe(400);
     expect(JSON.stringify(env.body.error)).toContain('serverId');
-    expect((await api<unknown[]>(cp, 'GET', `/api/v1/projects/${project.body.id}/environments`)).body).toEqual([]);
+    expect(
+      (await api<unknown[]>(cp, 'GET', `/api/v1/projects/${project.body.id}/environments`)).body,
+    ).toEqual([]);
 
-    const invalidJson = await api<ErrorBody>(cp, 'POST', '/api/v1/projects', undefined, { rawBody: '{"name":' });
+    const invalidJson = await api<ErrorBody>(cp, 'POST', '/api/v1/projects', undefined, {
+      rawBody: '{"name":',
+    });
     expect(invalidJson.status).toBe(400);
     expect(invalidJson.body.error.code).toBe('INVALID_INPUT');
   });
@@ -56,38 +65,65 @@ describe('HTTP API guards', () => {
   it('validates a service fully: source, ports, env and health check, naming each bad field', async () => {
     const { agentId: serverId } = await enrollBareServer(cp);
     const project = await api<{ id: string }>(cp, 'POST', '/api/v1/projects', { name: 'shop' });
-    const env = await api<{ id: string }>(cp, 'POST', `/api/v1/projects/${project.body.id}/environments`, {
-      name: 'prod',
-      serverId,
-    });
+    const env = await api<{ id: string }>(
+      cp,
+      'POST',
+      `/api/v1/projects/${project.body.id}/environments`,
+      {
+        name: 'prod',
+        serverId,
+      },
+    );
     expect(env.status).toBe(201);
     const path = `/api/v1/environments/${env.body.id}/services`;
 
     const bad = await api<ErrorBody>(cp, 'POST', path, {
       name: 'web',
-      source: { type: 'git', repository: 'https://example.test/app.git', ref: '--upload-pack=touch /tmp/x', dockerfile: '../../etc/passwd' },
+      source: {
+        type: 'git',
+        repository: 'https://example.test/app.git',
+        ref: '--upload-pack=touch /tmp/x',
+        dockerfile: '../../etc/passwd',
+      },
       ports: [{ container: 80, host: 70000 }],
       env: { '1BAD': 'x' },
       healthcheck: { type: 'http', port: 0 },
     });
     expect(bad.status).toBe(400);
     const paths = bad.body.error.fields?.map((f) => f.path) ?? [];
-    for (const field of ['source.ref', 'source.dockerfile', 'ports.0.host', 'env.1BAD', 'healthcheck.port']) {
-      expect(paths.some((p) => p.startsWith(field)), `${field} in ${paths.join(', ')}`).toBe(true);
+    for (const field of [
+      'source.ref',
+      'source.dockerfile',
+      'ports.0.host',
+      'env.1BAD',
+      'healthcheck.port',
+    ]) {
+      expect(
+        paths.some((p) => p.startsWith(field)),
+        `${field} in ${paths.join(', ')}`,
+      ).toBe(true);
     }
     expect(bad.body.error.message).toContain('source.ref');
 
-    const badImage = await api<ErrorBody>(cp, 'POST', path, { name: 'img', source: { type: 'image', image: 'Not An Image' } });
+    const badImage = await api<ErrorBody>(cp, 'POST', path, {
+      name: 'img',
+      source: { type: 'image', image: 'Not An Image' },
+    });
     expect(badImage.status).toBe(400);
     expect(badImage.body.error.fields?.map((f) => f.path)).toContain('source.image');
     expect((await api<unknown[]>(cp, 'GET', path)).body).toEqual([]);
 
-    const good = await api<{ id: string; status: string; primaryAction: string; healthcheck: unknown; ports: unknown }>(
-      cp,
-      'POST',
-      path,
-      { name: 'web', source: { type: 'image', image: '127.0.0.1:5000/app@sha256:' + 'a'.repeat(64) }, ports: [{ container: 80, host: 8081 }] },
-    );
+    const good = await api<{
+      id: string;
+      status: string;
+      primaryAction: string;
+      healthcheck: unknown;
+      ports: unknown;
+    }>(cp, 'POST', path, {
+      name: 'web',
+      source: { type: 'image', image: '127.0.0.1:5000/app@sha256:' + 'a'.repeat(64) },
+      ports: [{ container: 80, host: 8081 }],
+    });
     expect(good.status).toBe(201);
     expect(good.body).toMatchObject({
       status: 'never-deployed',
@@ -95,7 +131,9 @@ describe('HTTP API guards', () => {
       healthcheck: { type: 'running', seconds: 3 },
       ports: [{ container: 80, host: 8081, hostIp: '0.0.0.0' }],
     });
-    const patched = await api<ErrorBody>(cp, 'PATCH', `/api/v1/services/${good.body.id}`, { source: { type: 'git', repository: '-oProxyCommand=x', ref: 'main' } });
+    const patched = await api<ErrorBody>(cp, 'PATCH', `/api/v1/services/${good.body.id}`, {
+      source: { type: 'git', repository: '-oProxyCommand=x', ref: 'main' },
+    });
     expect(patched.status).toBe(400);
     expect(patched.body.error.fields?.map((f) => f.path)).toContain('source.repository');
   });
@@ -108,4 +146,3 @@ describe('HTTP API guards', () => {
     expect((await api(cp, 'GET', '/api/v1/no-such-thing')).status).toBe(404);
   });
 });
-

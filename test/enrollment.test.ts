@@ -22,24 +22,27 @@ describe('enrollment and identity', () => {
   });
   afterAll(stopAll);
 
-  it.skipIf(!hasDocker)('an agent enrolls with a join token and shows online with the engine version', async () => {
-    const token = await createJoinToken(cp);
-    const agent = await startAgent({ controlPlaneUrl: cp.url, joinToken: token, name: 'node-a' });
-    const status = await waitForAgentConnected(agent);
-    expect(status.docker).toEqual({ reachable: true, version: DOCKER_VERSION });
+  it.skipIf(!hasDocker)(
+    'an agent enrolls with a join token and shows online with the engine version',
+    async () => {
+      const token = await createJoinToken(cp);
+      const agent = await startAgent({ controlPlaneUrl: cp.url, joinToken: token, name: 'node-a' });
+      const status = await waitForAgentConnected(agent);
+      expect(status.docker).toEqual({ reachable: true, version: DOCKER_VERSION });
 
-    const server = await waitFor('the server to show online', async () => {
-      const servers = await listServers(cp);
-      return servers.find((s) => s.id === status.agentId && s.status === 'online');
-    });
-    expect(server.name).toBe('node-a');
-    expect(server.docker).toEqual({ version: DOCKER_VERSION });
-    expect(server.agentVersion).toMatch(/^\d+\.\d+\.\d+/);
-    expect(Date.parse(server.lastSeenAt ?? '')).toBeGreaterThan(Date.now() - 10_000);
-    // the agent never shows the join token in its output
-    expect(agent.process.output).not.toContain(token);
-    await agent.process.stop();
-  });
+      const server = await waitFor('the server to show online', async () => {
+        const servers = await listServers(cp);
+        return servers.find((s) => s.id === status.agentId && s.status === 'online');
+      });
+      expect(server.name).toBe('node-a');
+      expect(server.docker).toEqual({ version: DOCKER_VERSION });
+      expect(server.agentVersion).toMatch(/^\d+\.\d+\.\d+/);
+      expect(Date.parse(server.lastSeenAt ?? '')).toBeGreaterThan(Date.now() - 10_000);
+      // the agent never shows the join token in its output
+      expect(agent.process.output).not.toContain(token);
+      await agent.process.stop();
+    },
+  );
 
   it('a join token works once: a second enrollment with it is refused with a clear error', async () => {
     const token = await createJoinToken(cp);
@@ -69,7 +72,11 @@ describe('enrollment and identity', () => {
   });
 
   it('an unknown join token is refused', async () => {
-    const agent = await startAgent({ controlPlaneUrl: cp.url, joinToken: 'bjt_not-a-real-token', name: 'stranger' });
+    const agent = await startAgent({
+      controlPlaneUrl: cp.url,
+      joinToken: 'bjt_not-a-real-token',
+      name: 'stranger',
+    });
     const { code } = await agent.process.exited;
     expect(code).toBe(1);
     expect(agent.process.output).toMatch(/join token/i);
@@ -77,21 +84,31 @@ describe('enrollment and identity', () => {
   });
 
   it('deleting a server cuts its socket at once and refuses it from then on', async () => {
-    const agent = await startAgent({ controlPlaneUrl: cp.url, joinToken: await createJoinToken(cp), name: 'doomed' });
+    const agent = await startAgent({
+      controlPlaneUrl: cp.url,
+      joinToken: await createJoinToken(cp),
+      name: 'doomed',
+    });
     const { agentId } = await waitForAgentConnected(agent);
 
     const res = await api(cp, 'DELETE', `/api/v1/servers/${agentId}`);
     expect(res.status).toBe(204);
     // "at once": well inside the liveness window the agent would otherwise need
-    await waitFor('the agent to lose its connection', async () => !(await agentStatus(agent)).connected, {
-      timeoutMs: 2_000,
-    });
+    await waitFor(
+      'the agent to lose its connection',
+      async () => !(await agentStatus(agent)).connected,
+      {
+        timeoutMs: 2_000,
+      },
+    );
     expect((await listServers(cp)).some((s) => s.id === agentId)).toBe(false);
 
     // the agent keeps trying, and is refused every time, also after a restart
     await agent.process.stop();
     const again = await restartAgent(agent);
-    await waitFor('the restarted agent to report why it is refused', () => /removed|revoked|enroll again/i.test(again.process.output));
+    await waitFor('the restarted agent to report why it is refused', () =>
+      /removed|revoked|enroll again/i.test(again.process.output),
+    );
     await sleep(2_000);
     expect((await agentStatus(again)).connected).toBe(false);
     expect((await listServers(cp)).some((s) => s.id === agentId)).toBe(false);

@@ -20,7 +20,11 @@ describe('restarts and network trouble', () => {
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    agent = await startAgent({ controlPlaneUrl: cp.url, joinToken: await createJoinToken(cp), name: 'steady' });
+    agent = await startAgent({
+      controlPlaneUrl: cp.url,
+      joinToken: await createJoinToken(cp),
+      name: 'steady',
+    });
     agentId = (await waitForAgentConnected(agent)).agentId!;
   });
   afterAll(stopAll);
@@ -28,15 +32,23 @@ describe('restarts and network trouble', () => {
   it('after a SIGKILL of the control plane, the agent reconnects by itself and records are intact', async () => {
     const project = await api<{ id: string }>(cp, 'POST', '/api/v1/projects', { name: 'survivor' });
     expect(project.status).toBe(201);
-    const env = await api<{ id: string }>(cp, 'POST', `/api/v1/projects/${project.body.id}/environments`, {
-      name: 'production',
-      serverId: agentId,
-    });
+    const env = await api<{ id: string }>(
+      cp,
+      'POST',
+      `/api/v1/projects/${project.body.id}/environments`,
+      {
+        name: 'production',
+        serverId: agentId,
+      },
+    );
     expect(env.status).toBe(201);
 
     cp.process.kill('SIGKILL');
     await cp.process.exited;
-    await waitFor('the agent to notice the control plane is gone', async () => !(await agentStatus(agent)).connected);
+    await waitFor(
+      'the agent to notice the control plane is gone',
+      async () => !(await agentStatus(agent)).connected,
+    );
 
     cp = await restartControlPlane(cp);
     await waitForAgentConnected(agent);
@@ -89,6 +101,9 @@ describe('restarts and network trouble', () => {
 
     agent = await restartAgent(agent);
     await waitForAgentConnected(agent);
-    await waitFor('the server to be online again', async () => (await listServers(cp))[0]?.status === 'online');
+    await waitFor(
+      'the server to be online again',
+      async () => (await listServers(cp))[0]?.status === 'online',
+    );
   });
 });

@@ -39,7 +39,10 @@ describe('the agent status port', () => {
   afterAll(stopAll);
 
   it('serves /status, /healthz and /metrics on 127.0.0.1', async () => {
-    const status = (await (await fetch(`${agent.statusUrl}/status`)).json()) as Record<string, unknown>;
+    const status = (await (await fetch(`${agent.statusUrl}/status`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(status).toMatchObject({ connected: true, runningJobs: 0 });
     expect(typeof status.agentId).toBe('string');
     expect(status.lastHeartbeatAt).not.toBeNull();

@@ -19,7 +19,11 @@ describe('bad WebSocket frames never crash the control plane', () => {
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    const agent = await startAgent({ controlPlaneUrl: cp.url, joinToken: await createJoinToken(cp), name: 'bystander' });
+    const agent = await startAgent({
+      controlPlaneUrl: cp.url,
+      joinToken: await createJoinToken(cp),
+      name: 'bystander',
+    });
     realAgentId = (await waitForAgentConnected(agent)).agentId!;
   });
   afterAll(stopAll);
@@ -48,12 +52,21 @@ describe('bad WebSocket frames never crash the control plane', () => {
     expect(errors.map((e) => e.code)).toEqual(
       expect.arrayContaining(['MALFORMED_FRAME', 'UNKNOWN_MESSAGE']),
     );
-    expect(String(errors.find((e) => e.code === 'UNKNOWN_MESSAGE')?.message)).toContain('launch.missiles');
-    expect(String(errors.find((e) => String(e.message).includes('heartbeat'))?.message)).toContain('sentAt');
+    expect(String(errors.find((e) => e.code === 'UNKNOWN_MESSAGE')?.message)).toContain(
+      'launch.missiles',
+    );
+    expect(String(errors.find((e) => String(e.message).includes('heartbeat'))?.message)).toContain(
+      'sentAt',
+    );
     expect(socket.closed).toBeNull();
 
-    socket.send(JSON.stringify({ type: 'heartbeat', sentAt: new Date().toISOString(), docker: null }));
-    await waitFor('a heartbeat ack after the bad frames', () => socket.ofType('heartbeat.ack').length > 0);
+    socket.send(
+      JSON.stringify({ type: 'heartbeat', sentAt: new Date().toISOString(), docker: null }),
+    );
+    await waitFor(
+      'a heartbeat ack after the bad frames',
+      () => socket.ofType('heartbeat.ack').length > 0,
+    );
     socket.ws.close();
   });
 
@@ -67,7 +80,9 @@ describe('bad WebSocket frames never crash the control plane', () => {
   it('refuses frames before authentication, bad signatures and a major protocol gap', async () => {
     const early = new RawSocket(cp);
     await early.opened;
-    early.send(JSON.stringify({ type: 'heartbeat', sentAt: new Date().toISOString(), docker: null }));
+    early.send(
+      JSON.stringify({ type: 'heartbeat', sentAt: new Date().toISOString(), docker: null }),
+    );
     await waitFor('the unauthenticated socket to close', () => early.closed);
     expect(early.closed?.code).toBe(4401);
 
@@ -132,9 +147,16 @@ describe('bad WebSocket frames never crash the agent', () => {
   });
 
   it('answers malformed and unknown frames with an error, survives an oversized one and reconnects', async () => {
-    const agent = await startAgent({ controlPlaneUrl: fake.url, joinToken: 'anything', name: 'target' });
+    const agent = await startAgent({
+      controlPlaneUrl: fake.url,
+      joinToken: 'anything',
+      name: 'target',
+    });
     await waitForAgentConnected(agent);
-    await waitFor('a heartbeat at the interval the control plane set', () => fake.ofType('heartbeat').length >= 2);
+    await waitFor(
+      'a heartbeat at the interval the control plane set',
+      () => fake.ofType('heartbeat').length >= 2,
+    );
 
     fake.latest?.send('{not json');
     fake.latest?.send(JSON.stringify({ type: 'self.destruct' }));
@@ -143,12 +165,16 @@ describe('bad WebSocket frames never crash the agent', () => {
       const list = fake.ofType('error');
       return list.length >= 3 ? list : null;
     });
-    expect(errors.map((e) => e.code)).toEqual(expect.arrayContaining(['MALFORMED_FRAME', 'UNKNOWN_MESSAGE']));
+    expect(errors.map((e) => e.code)).toEqual(
+      expect.arrayContaining(['MALFORMED_FRAME', 'UNKNOWN_MESSAGE']),
+    );
     expect(agent.process.alive).toBe(true);
 
     const connectionsBefore = fake.connections;
     fake.latest?.send('y'.repeat(MAX_FRAME_BYTES + 1024));
-    await waitFor('the agent to reconnect', () => fake.connections > connectionsBefore, { timeoutMs: 10_000 });
+    await waitFor('the agent to reconnect', () => fake.connections > connectionsBefore, {
+      timeoutMs: 10_000,
+    });
     await waitForAgentConnected(agent);
     expect(agent.process.alive).toBe(true);
     expect((await agentStatus(agent)).agentId).toBe('srv_fake');

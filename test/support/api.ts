@@ -41,7 +41,12 @@ export interface ServerView {
 }
 
 export async function createJoinToken(cp: ControlPlane, ttlSeconds?: number): Promise<string> {
-  const res = await api<{ token: string }>(cp, 'POST', '/api/v1/join-tokens', ttlSeconds ? { ttlSeconds } : {});
+  const res = await api<{ token: string }>(
+    cp,
+    'POST',
+    '/api/v1/join-tokens',
+    ttlSeconds ? { ttlSeconds } : {},
+  );
   if (res.status !== 201) throw new Error(`join token: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token;
 }

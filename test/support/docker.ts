@@ -23,8 +23,12 @@ export const DOCKER_VERSION = engineVersion();
 export function dockerOrSkip(): boolean {
   if (DOCKER_VERSION) return true;
   if (process.env.CI === 'true') {
-    throw new Error('CI=true but no Docker engine answers: tests that need Docker cannot be skipped in CI');
+    throw new Error(
+      'CI=true but no Docker engine answers: tests that need Docker cannot be skipped in CI',
+    );
   }
-  console.warn('\n!!! No Docker engine answers: tests that need Docker are SKIPPED on this machine !!!\n');
+  console.warn(
+    '\n!!! No Docker engine answers: tests that need Docker are SKIPPED on this machine !!!\n',
+  );
   return false;
 }

@@ -51,7 +51,13 @@ export class FakeControlPlane {
           );
         }
       });
-      ws.send(JSON.stringify({ type: 'auth.challenge', nonce: 'n'.repeat(32), protocolVersion: PROTOCOL_VERSION }));
+      ws.send(
+        JSON.stringify({
+          type: 'auth.challenge',
+          nonce: 'n'.repeat(32),
+          protocolVersion: PROTOCOL_VERSION,
+        }),
+      );
     });
   }
 

@@ -101,14 +101,18 @@ export async function startControlPlane(
     ...FAST_TIMING,
     ...options.env,
   };
-  const proc = new ManagedProcess('control-plane', join(REPO_ROOT, 'control-plane/dist/main.js'), env);
+  const proc = new ManagedProcess(
+    'control-plane',
+    join(REPO_ROOT, 'control-plane/dist/main.js'),
+    env,
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`the control plane at ${url}/healthz`, async () => {
     if (!proc.alive) throw new Error(`control plane exited:\n${proc.output}`);
     const res = await fetch(`${url}/healthz`);
     return res.ok;
   });
-  const token = env.BERTH_ADMIN_TOKEN ?? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  const token = options.env?.BERTH_ADMIN_TOKEN ?? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   return { process: proc, url, port, dataDir, token, env };
 }
 
@@ -169,7 +173,10 @@ export async function agentStatus(agent: Agent): Promise<AgentStatus> {
   return (await res.json()) as AgentStatus;
 }
 
-export async function waitForAgentConnected(agent: Agent, timeoutMs = 20_000): Promise<AgentStatus> {
+export async function waitForAgentConnected(
+  agent: Agent,
+  timeoutMs = 20_000,
+): Promise<AgentStatus> {
   return waitFor(
     'the agent to report connected',
     async () => {

@@ -66,7 +66,11 @@ export class RawSocket {
   hello(identity: BareIdentity, protocolVersion = PROTOCOL_VERSION): void {
     const challenge = this.ofType('auth.challenge')[0];
     if (!challenge) throw new Error('no auth.challenge received yet');
-    const signature = sign(null, challengeSigningPayload(String(challenge.nonce), identity.agentId), identity.privateKey);
+    const signature = sign(
+      null,
+      challengeSigningPayload(String(challenge.nonce), identity.agentId),
+      identity.privateKey,
+    );
     this.send(
       JSON.stringify({
         type: 'hello',

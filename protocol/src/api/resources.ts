@@ -87,7 +87,14 @@ export type Env = z.infer<typeof envSchema>;
 // ----- servers and join tokens -----
 
 export const createJoinTokenBodySchema = z
-  .object({ ttlSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(3600) })
+  .object({
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 3600)
+      .default(3600),
+  })
   .strict();
 
 export const joinTokenResponseSchema = z.object({

@@ -40,25 +40,35 @@ describe('repositoryUrlSchema', () => {
   ])('accepts %s', (url) => {
     expect(repositoryUrlSchema.safeParse(url).success).toBe(true);
   });
-  it.each(['-oProxyCommand=x', 'ext::sh -c touch% /tmp/x', 'file:///etc', '/srv/repo', 'https://a b', ''])(
-    'refuses %j',
-    (url) => {
-      expect(repositoryUrlSchema.safeParse(url).success).toBe(false);
-    },
-  );
+  it.each([
+    '-oProxyCommand=x',
+    'ext::sh -c touch% /tmp/x',
+    'file:///etc',
+    '/srv/repo',
+    'https://a b',
+    '',
+  ])('refuses %j', (url) => {
+    expect(repositoryUrlSchema.safeParse(url).success).toBe(false);
+  });
 });
 
 describe('imageReferenceSchema', () => {
   const digest = `sha256:${'ab'.repeat(32)}`;
-  it.each(['nginx', 'nginx:1.27', '127.0.0.1:5000/team/app:v2', `app@${digest}`, `reg.io/app:v1@${digest}`])(
-    'accepts %s',
+  it.each([
+    'nginx',
+    'nginx:1.27',
+    '127.0.0.1:5000/team/app:v2',
+    `app@${digest}`,
+    `reg.io/app:v1@${digest}`,
+  ])('accepts %s', (image) => {
+    expect(imageReferenceSchema.safeParse(image).success).toBe(true);
+  });
+  it.each(['Upper/case', 'app:', 'app@sha256:short', '-app', 'app tag', ':tag'])(
+    'refuses %j',
     (image) => {
-      expect(imageReferenceSchema.safeParse(image).success).toBe(true);
+      expect(imageReferenceSchema.safeParse(image).success).toBe(false);
     },
   );
-  it.each(['Upper/case', 'app:', 'app@sha256:short', '-app', 'app tag', ':tag'])('refuses %j', (image) => {
-    expect(imageReferenceSchema.safeParse(image).success).toBe(false);
-  });
   it('splits name, tag and digest', () => {
     expect(parseImageReference(`127.0.0.1:5000/app:v1@${digest}`)).toEqual({
       name: '127.0.0.1:5000/app',
@@ -70,9 +80,12 @@ describe('imageReferenceSchema', () => {
 });
 
 describe('checkoutPathSchema', () => {
-  it.each(['Dockerfile', 'docker/Dockerfile.prod', '.', './app', 'a/../b'])('accepts %s', (path) => {
-    expect(checkoutPathSchema.safeParse(path).success).toBe(true);
-  });
+  it.each(['Dockerfile', 'docker/Dockerfile.prod', '.', './app', 'a/../b'])(
+    'accepts %s',
+    (path) => {
+      expect(checkoutPathSchema.safeParse(path).success).toBe(true);
+    },
+  );
   it.each(['../Dockerfile', '/etc/passwd', 'a/../../b', '..', '-f'])('refuses %j', (path) => {
     expect(checkoutPathSchema.safeParse(path).success).toBe(false);
   });

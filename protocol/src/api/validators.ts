@@ -122,7 +122,13 @@ export const envNameSchema = z
   .max(255);
 
 export const envSchema = z
-  .record(envNameSchema, z.string().max(32_768).refine((v) => !v.includes('\u0000'), 'must not contain NUL'))
+  .record(
+    envNameSchema,
+    z
+      .string()
+      .max(32_768)
+      .refine((v) => !v.includes('\u0000'), 'must not contain NUL'),
+  )
   .refine((env) => Object.keys(env).length <= 500, 'must have at most 500 variables');
 
 export const portNumberSchema = z.number().int().min(1).max(65535);

@@ -5,7 +5,12 @@ import { MAX_FRAME_BYTES, decodeAgentMessage, decodeControlPlaneMessage } from '
 describe('decodeAgentMessage', () => {
   it('decodes a heartbeat and ignores unknown extra fields', () => {
     const result = decodeAgentMessage(
-      JSON.stringify({ type: 'heartbeat', sentAt: '2026-01-01T00:00:00Z', docker: null, addedInV1_1: 1 }),
+      JSON.stringify({
+        type: 'heartbeat',
+        sentAt: '2026-01-01T00:00:00Z',
+        docker: null,
+        addedInV1_1: 1,
+      }),
     );
     expect(result).toEqual({
       ok: true,
@@ -49,7 +54,10 @@ describe('decodeControlPlaneMessage', () => {
       livenessTimeoutMs: 15000,
       maxFrameBytes: 1024,
     };
-    expect(decodeControlPlaneMessage(JSON.stringify(welcome))).toEqual({ ok: true, message: welcome });
+    expect(decodeControlPlaneMessage(JSON.stringify(welcome))).toEqual({
+      ok: true,
+      message: welcome,
+    });
   });
 });
 

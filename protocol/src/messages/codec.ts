@@ -1,17 +1,13 @@
 import type { z } from 'zod';
 import { describeIssues, type ErrorCode } from '../errors.js';
 import { agentMessageSchema, type AgentMessage } from './agent-to-control-plane.js';
-import {
-  controlPlaneMessageSchema,
-  type ControlPlaneMessage,
-} from './control-plane-to-agent.js';
+import { controlPlaneMessageSchema, type ControlPlaneMessage } from './control-plane-to-agent.js';
 
 /** Largest frame either side accepts, in bytes. Log batches are split well below this. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 
 export type DecodeResult<T> =
-  | { ok: true; message: T }
-  | { ok: false; code: ErrorCode; error: string; type?: string };
+  { ok: true; message: T } | { ok: false; code: ErrorCode; error: string; type?: string };
 
 type UnionSchema = z.ZodDiscriminatedUnion<z.ZodObject[], 'type'>;
 
@@ -29,7 +25,11 @@ function makeDecoder<T>(schema: UnionSchema) {
   return (raw: string | Buffer): DecodeResult<T> => {
     const text = typeof raw === 'string' ? raw : raw.toString('utf8');
     if (Buffer.byteLength(text) > MAX_FRAME_BYTES) {
-      return { ok: false, code: 'FRAME_TOO_LARGE', error: `frame exceeds ${MAX_FRAME_BYTES} bytes` };
+      return {
+        ok: false,
+        code: 'FRAME_TOO_LARGE',
+        error: `frame exceeds ${MAX_FRAME_BYTES} bytes`,
+      };
     }
     let data: unknown;
     try {
@@ -45,21 +45,33 @@ function makeDecoder<T>(schema: UnionSchema) {
       return { ok: false, code: 'MALFORMED_FRAME', error: 'frame has no string "type" field' };
     }
     if (!types.has(type)) {
-      return { ok: false, code: 'UNKNOWN_MESSAGE', error: `unknown message type "${type.slice(0, 64)}"`, type: type.slice(0, 64) };
+      return {
+        ok: false,
+        code: 'UNKNOWN_MESSAGE',
+        error: `unknown message type "${type.slice(0, 64)}"`,
+        type: type.slice(0, 64),
+      };
     }
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       const fields = describeIssues(parsed.error)
         .map((issue) => `${issue.path}: ${issue.message}`)
         .join('; ');
-      return { ok: false, code: 'MALFORMED_FRAME', error: `invalid "${type}" message: ${fields}`, type };
+      return {
+        ok: false,
+        code: 'MALFORMED_FRAME',
+        error: `invalid "${type}" message: ${fields}`,
+        type,
+      };
     }
     return { ok: true, message: parsed.data as T };
   };
 }
 
 /** Decodes a frame the agent sent. Unknown extra fields are ignored, unknown types are refused. */
-export const decodeAgentMessage = makeDecoder<AgentMessage>(agentMessageSchema as unknown as UnionSchema);
+export const decodeAgentMessage = makeDecoder<AgentMessage>(
+  agentMessageSchema as unknown as UnionSchema,
+);
 
 /** Decodes a frame the control plane sent. */
 export const decodeControlPlaneMessage = makeDecoder<ControlPlaneMessage>(
