@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+
+export interface GitRunOptions {
+  cwd: string;
+  signal?: AbortSignal;
+  /** Kill git after this long, in milliseconds. */
+  timeoutMs?: number;
+  /** Receives each line git writes to stderr (progress, warnings). */
+  onLine?: (line: string) => void;
+}
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/** Options that keep git from prompting, running helpers, or reading exotic transports. */
+const SAFE_CONFIG = [
+  '-c',
+  'protocol.ext.allow=never',
+  '-c',
+  'protocol.file.allow=user',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'advice.detachedHead=false',
+];
+
+/**
+ * Runs git with an argument array (never a shell). Callers put `--end-of-options`
+ * before any user-supplied URL or ref so it can never be read as an option.
+ */
+export function runGit(args: string[], options: GitRunOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...SAFE_CONFIG, ...args], {
+      cwd: options.cwd,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: '/bin/false',
+        SSH_ASKPASS: '/bin/false',
+        GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
+        GIT_CONFIG_NOSYSTEM: '1',
+        LC_ALL: 'C',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
+      timeout: options.timeoutMs ?? 10 * 60_000,
+      killSignal: 'SIGKILL',
+    });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      stderr += text;
+      pending += text;
+      const parts = pending.split(/\r|\n/);
+      pending = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) options.onLine?.(line);
+    });
+    child.on('error', (err) =>
+      reject(new GitError(`git could not run: ${err.message}`, stderr, null)),
+    );
+    child.on('close', (code, signal) => {
+      if (pending.trim()) options.onLine?.(pending);
+      if (code === 0) resolve(stdout);
+      else {
+        const why = signal ? `was stopped (${signal})` : `exited with status ${code}`;
+        const last = stderr.trim().split('\n').slice(-3).join(' | ');
+        reject(new GitError(`git ${args[0]} ${why}${last ? `: ${last}` : ''}`, stderr, code));
+      }
+    });
+  });
+}
