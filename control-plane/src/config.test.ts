@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const result = loadConfig({}, '/srv');
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        port: 8080,
+        host: '0.0.0.0',
+        dataDir: '/srv/data',
+        adminToken: undefined,
+        publicUrl: undefined,
+        heartbeatIntervalMs: 5000,
+        livenessTimeoutMs: 15000,
+        restartGraceMs: 30000,
+      },
+    });
+  });
+
+  it('reads every variable and trims the public URL', () => {
+    const result = loadConfig(
+      {
+        BERTH_PORT: '9000',
+        BERTH_HOST: '127.0.0.1',
+        BERTH_DATA_DIR: '/var/lib/berth',
+        BERTH_ADMIN_TOKEN: 'a-long-admin-token-value',
+        BERTH_PUBLIC_URL: 'https://berth.example.com/',
+        BERTH_HEARTBEAT_INTERVAL_MS: '1000',
+        BERTH_LIVENESS_TIMEOUT_MS: '3000',
+        BERTH_RESTART_GRACE_MS: '0',
+      },
+      '/srv',
+    );
+    expect(result.ok && result.config).toMatchObject({
+      port: 9000,
+      dataDir: '/var/lib/berth',
+      publicUrl: 'https://berth.example.com',
+      heartbeatIntervalMs: 1000,
+      livenessTimeoutMs: 3000,
+      restartGraceMs: 0,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    const result = loadConfig({ BERTH_PORT: '', BERTH_ADMIN_TOKEN: '' });
+    expect(result.ok && result.config.port).toBe(8080);
+    expect(result.ok && result.config.adminToken).toBeUndefined();
+  });
+
+  it('names each bad variable and how to fix it', () => {
+    const result = loadConfig({
+      BERTH_PORT: 'eighty',
+      BERTH_PUBLIC_URL: 'ftp://x',
+      BERTH_HEARTBEAT_INTERVAL_MS: '5000',
+      BERTH_LIVENESS_TIMEOUT_MS: '4000',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.message).toContain('BERTH_PORT: must be a whole number from 0 to 65535');
+    expect(result.message).toContain('BERTH_PORT=8080');
+    expect(result.message).toContain('BERTH_PUBLIC_URL: must be an http:// or https:// base URL');
+    expect(result.message).toContain('BERTH_LIVENESS_TIMEOUT_MS: must be greater than');
+  });
+
+  it('never echoes the admin token in its message', () => {
+    const result = loadConfig({ BERTH_ADMIN_TOKEN: 'secret with spaces' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.message).toContain('BERTH_ADMIN_TOKEN');
+    expect(result.message).not.toContain('secret with spaces');
+  });
+});

@@ -1,0 +1,140 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute path of the data directory. */
+  dataDir: string;
+  adminToken: string | undefined;
+  /** Base URL without a trailing slash, or undefined to derive it from each request. */
+  publicUrl: string | undefined;
+  heartbeatIntervalMs: number;
+  livenessTimeoutMs: number;
+  restartGraceMs: number;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
+
+// An empty variable means "not set", the way shells and compose files usually intend it.
+const unsetIfEmpty = (value: unknown): unknown => (value === '' ? undefined : value);
+
+function integerVar(options: { min: number; max: number; fallback: number; hint: string }) {
+  const { min, max, fallback, hint } = options;
+  return z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, `must be a whole number from ${min} to ${max}; ${hint}`)
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(min, `must be at least ${min}; ${hint}`)
+          .max(max, `must be at most ${max}; ${hint}`),
+      )
+      .default(fallback),
+  );
+}
+
+const envSchema = z
+  .object({
+    BERTH_PORT: integerVar({
+      min: 0,
+      max: 65535,
+      fallback: 8080,
+      hint: 'set a free TCP port, e.g. BERTH_PORT=8080',
+    }),
+    BERTH_HOST: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9.:[\]%-]+$/,
+          'must be a host name or IP address, e.g. BERTH_HOST=0.0.0.0',
+        )
+        .default('0.0.0.0'),
+    ),
+    BERTH_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().default('./data')),
+    BERTH_ADMIN_TOKEN: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .regex(
+          /^[\x21-\x7e]+$/,
+          'must be printable ASCII without spaces; unset it to have one generated in $BERTH_DATA_DIR/admin-token',
+        )
+        .optional(),
+    ),
+    BERTH_PUBLIC_URL: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .refine((value) => {
+          try {
+            const url = new URL(value);
+            return (
+              (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash
+            );
+          } catch {
+            return false;
+          }
+        }, 'must be an http:// or https:// base URL, e.g. BERTH_PUBLIC_URL=https://berth.example.com')
+        .transform((value) => value.replace(/\/+$/, ''))
+        .optional(),
+    ),
+    BERTH_HEARTBEAT_INTERVAL_MS: integerVar({
+      min: 100,
+      max: 600_000,
+      fallback: 5000,
+      hint: 'e.g. BERTH_HEARTBEAT_INTERVAL_MS=5000',
+    }),
+    BERTH_LIVENESS_TIMEOUT_MS: integerVar({
+      min: 200,
+      max: 3_600_000,
+      fallback: 15_000,
+      hint: 'e.g. BERTH_LIVENESS_TIMEOUT_MS=15000',
+    }),
+    BERTH_RESTART_GRACE_MS: integerVar({
+      min: 0,
+      max: 3_600_000,
+      fallback: 30_000,
+      hint: 'e.g. BERTH_RESTART_GRACE_MS=30000',
+    }),
+  })
+  .superRefine((env, ctx) => {
+    if (env.BERTH_LIVENESS_TIMEOUT_MS <= env.BERTH_HEARTBEAT_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BERTH_LIVENESS_TIMEOUT_MS'],
+        message:
+          `must be greater than BERTH_HEARTBEAT_INTERVAL_MS (${env.BERTH_HEARTBEAT_INTERVAL_MS}); ` +
+          'about three heartbeat intervals is a good value',
+      });
+    }
+  });
+
+/** Reads and validates the environment. Never throws; the message names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.map(String).join('.')}: ${issue.message}`,
+    );
+    return { ok: false, message: `Invalid configuration:\n${lines.join('\n')}` };
+  }
+  const value = parsed.data;
+  return {
+    ok: true,
+    config: {
+      port: value.BERTH_PORT,
+      host: value.BERTH_HOST,
+      dataDir: resolve(cwd, value.BERTH_DATA_DIR),
+      adminToken: value.BERTH_ADMIN_TOKEN,
+      publicUrl: value.BERTH_PUBLIC_URL,
+      heartbeatIntervalMs: value.BERTH_HEARTBEAT_INTERVAL_MS,
+      livenessTimeoutMs: value.BERTH_LIVENESS_TIMEOUT_MS,
+      restartGraceMs: value.BERTH_RESTART_GRACE_MS,
+    },
+  };
+}

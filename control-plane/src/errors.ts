@@ -1,0 +1,68 @@
+import type { ErrorCode } from '@berth/protocol';
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface BerthErrorOptions {
+  /** HTTP status; defaults from the code. */
+  status?: number;
+  retryable?: boolean;
+  cause?: unknown;
+  fields?: FieldIssue[];
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  INVALID_INPUT: 400,
+  MALFORMED_FRAME: 400,
+  PROTOCOL_MISMATCH: 400,
+  UNAUTHORIZED: 401,
+  AUTH_FAILED: 401,
+  JOIN_TOKEN_INVALID: 401,
+  JOIN_TOKEN_USED: 401,
+  JOIN_TOKEN_EXPIRED: 401,
+  SERVER_REVOKED: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  NO_DEPLOYMENT: 409,
+  EXPOSED: 409,
+  IMAGE_GONE: 409,
+  NOT_SUCCEEDED: 409,
+  ALREADY_FINISHED: 409,
+  FRAME_TOO_LARGE: 413,
+};
+
+/** The one error type of the control plane. `code` comes from the protocol's closed union. */
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly fields: FieldIssue[] | undefined;
+
+  constructor(code: ErrorCode, message: string, options: BerthErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BerthError';
+    this.code = code;
+    this.status = options.status ?? STATUS_BY_CODE[code] ?? 500;
+    this.retryable = options.retryable ?? false;
+    this.fields = options.fields;
+  }
+}
+
+/** The single place that decides whether a failure is worth retrying. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof BerthError) return err.retryable;
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EAGAIN' || code === 'EBUSY' || code === 'EMFILE' || code === 'ENFILE';
+}
+
+export function notFound(kind: string, id: string): BerthError {
+  return new BerthError('NOT_FOUND', `${kind} "${id}" not found`);
+}
+
+/** A short, one-line description of any thrown value, for logs. */
+export function describeError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\s+/g, ' ').slice(0, 500);
+}
