@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  checkProtocolCompatibility,
+  decodeAgentMessage,
+  type AgentMessage,
+  type ControlPlaneMessage,
+  type ErrorCode,
+} from '@berth/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { AuthOutcome } from './authenticate.js';
+import type { SessionHost } from './session-host.js';
+
+type Hello = Extract<AgentMessage, { type: 'hello' }>;
+
+// A peer that does not finish the close handshake within this long is cut off.
+const CLOSE_GRACE_MS = 2000;
+
+/** One agent socket: the challenge handshake, then validated frames handed to the host. */
+export class AgentSession {
+  readonly nonce = randomBytes(24).toString('base64url');
+  serverId: string | null = null;
+  /** When the peer last showed any sign of life (frame or pong), in ms since the epoch. */
+  lastLifeAt: number;
+  readonly #ws: WebSocket;
+  readonly #host: SessionHost;
+  readonly #helloTimer: NodeJS.Timeout;
+  #badFrames = 0;
+  #closing = false;
+
+  constructor(ws: WebSocket, host: SessionHost) {
+    this.#ws = ws;
+    this.#host = host;
+    this.lastLifeAt = host.now();
+    ws.on('message', (data, isBinary) => this.#guard(() => this.#onFrame(data, isBinary)));
+    ws.on('pong', () => this.#guard(() => this.#onLife()));
+    ws.on('error', (err) => this.#host.onSocketError(this, err));
+    ws.on('close', (code) => this.#guard(() => this.#onClose(code)));
+    this.#helloTimer = setTimeout(
+      () =>
+        this.close(
+          CLOSE_CODES.authFailed,
+          'AUTH_FAILED',
+          `no "hello" within ${host.helloTimeoutMs} ms of the challenge`,
+        ),
+      host.helloTimeoutMs,
+    );
+    this.send({ type: 'auth.challenge', nonce: this.nonce, protocolVersion: PROTOCOL_VERSION });
+  }
+
+  get authenticated(): boolean {
+    return this.serverId !== null;
+  }
+
+  send(message: ControlPlaneMessage): boolean {
+    if (this.#closing || this.#ws.readyState !== this.#ws.OPEN) return false;
+    this.#ws.send(JSON.stringify(message), (err) => {
+      if (err) this.#host.onSocketError(this, err);
+    });
+    return true;
+  }
+
+  ping(): void {
+    if (!this.#closing && this.#ws.readyState === this.#ws.OPEN) this.#ws.ping();
+  }
+
+  /** Sends an `error` saying why, then closes with `closeCode`. */
+  close(closeCode: number, errorCode: ErrorCode, message: string): void {
+    if (this.#closing) return;
+    this.send({ type: 'error', code: errorCode, message });
+    this.#closing = true;
+    clearTimeout(this.#helloTimer);
+    this.#ws.close(closeCode, closeReason(message));
+    setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  #guard(handler: () => void): void {
+    try {
+      handler();
+    } catch (err) {
+      this.#host.onHandlerError(this, err);
+    }
+  }
+
+  #onLife(): void {
+    this.lastLifeAt = this.#host.now();
+    if (this.serverId) this.#host.onLife(this);
+  }
+
+  #onFrame(data: RawData, isBinary: boolean): void {
+    if (this.#closing) return;
+    this.#onLife();
+    if (isBinary) {
+      this.#reject('MALFORMED_FRAME', 'binary frames are not accepted; send JSON text frames');
+      return;
+    }
+    const text = toBuffer(data).toString('utf8');
+    if (!this.serverId) {
+      this.#onFirstFrame(text);
+      return;
+    }
+    const decoded = decodeAgentMessage(text);
+    if (!decoded.ok) {
+      this.#reject(decoded.code, decoded.error, decoded.type);
+      return;
+    }
+    if (decoded.message.type === 'hello') {
+      this.#reject('UNEXPECTED_MESSAGE', 'this session is already authenticated', 'hello');
+      return;
+    }
+    this.#badFrames = 0;
+    this.#host.onMessage(this, decoded.message);
+  }
+
+  #onFirstFrame(text: string): void {
+    const version = peekHelloVersion(text);
+    if (version !== null) {
+      const compatibility = checkProtocolCompatibility(PROTOCOL_VERSION, version, 'agent');
+      if (!compatibility.compatible) {
+        this.#refuse(CLOSE_CODES.protocolMismatch, 'PROTOCOL_MISMATCH', compatibility.reason ?? '');
+        return;
+      }
+    }
+    const decoded = decodeAgentMessage(text);
+    if (!decoded.ok) {
+      this.#refuse(
+        CLOSE_CODES.authFailed,
+        decoded.code,
+        `${decoded.error}; the first frame must be "hello"`,
+      );
+      return;
+    }
+    if (decoded.message.type !== 'hello') {
+      const message = `"${decoded.message.type}" before authentication; the first frame must be "hello"`;
+      this.#refuse(CLOSE_CODES.authFailed, 'UNEXPECTED_MESSAGE', message);
+      return;
+    }
+    this.#authenticate(decoded.message);
+  }
+
+  #authenticate(hello: Hello): void {
+    const outcome: AuthOutcome = this.#host.authenticate(hello, this.nonce);
+    if (!outcome.ok) {
+      this.#refuse(outcome.closeCode, outcome.errorCode, outcome.message);
+      return;
+    }
+    clearTimeout(this.#helloTimer);
+    this.serverId = outcome.server.id;
+    this.#host.onAuthenticated(this, hello, outcome.server);
+  }
+
+  #reject(code: ErrorCode, message: string, ref?: string): void {
+    this.#host.onRejectedFrame(this, code, message);
+    this.#badFrames += 1;
+    if (this.#badFrames >= this.#host.maxBadFrames) {
+      this.close(
+        CLOSE_CODES.tooManyBadFrames,
+        code,
+        `${this.#badFrames} bad frames in a row; last: ${message}`,
+      );
+      return;
+    }
+    this.send({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
+  }
+
+  #refuse(closeCode: number, code: ErrorCode, message: string): void {
+    this.#host.onRejectedFrame(this, code, message);
+    this.close(closeCode, code, message);
+  }
+
+  #onClose(code: number): void {
+    this.#closing = true;
+    clearTimeout(this.#helloTimer);
+    this.#host.onClosed(this, code);
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** The protocol version of a hello, read before full validation so a newer shape gets a clear answer. */
+function peekHelloVersion(text: string): string | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null) return null;
+    const { type, protocolVersion } = value as { type?: unknown; protocolVersion?: unknown };
+    return type === 'hello' && typeof protocolVersion === 'string'
+      ? protocolVersion.slice(0, 64)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** WebSocket close reasons are limited to 123 bytes. */
+function closeReason(message: string): string {
+  const buffer = Buffer.from(message, 'utf8');
+  return buffer.length <= 123
+    ? message
+    : buffer
+        .subarray(0, 120)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '') + '...';
+}

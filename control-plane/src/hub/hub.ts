@@ -1,0 +1,178 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  AGENT_PATHS,
+  CLOSE_CODES,
+  MAX_FRAME_BYTES,
+  type AgentMessage,
+  type ControlPlaneMessage,
+  type ErrorCode,
+} from '@berth/protocol';
+import { WebSocketServer } from 'ws';
+import type { Now } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Counter } from '../metrics/registry.js';
+import type { Store } from '../store/store.js';
+import { AgentSession } from './agent-session.js';
+import { Listeners } from './listeners.js';
+import { SessionEvents } from './session-events.js';
+
+type Hello = Extract<AgentMessage, { type: 'hello' }>;
+
+export interface HubOptions {
+  store: Store;
+  now: Now;
+  log: Logger;
+  framesRejected: Counter;
+  heartbeatIntervalMs: number;
+  livenessTimeoutMs: number;
+  /** How long a new socket may take to send `hello`, in milliseconds. */
+  helloTimeoutMs?: number;
+  /** Consecutive bad frames tolerated before the socket is closed. */
+  maxBadFrames?: number;
+}
+
+/** What the HTTP layer and the loops need from the hub. */
+export interface AgentSessions {
+  isConnected(serverId: string): boolean;
+  send(serverId: string, message: ControlPlaneMessage): boolean;
+  disconnect(serverId: string, closeCode: number, reason: string): boolean;
+  sessionCount(): number;
+}
+
+const ERROR_FOR_CLOSE: Record<number, ErrorCode> = {
+  [CLOSE_CODES.revoked]: 'SERVER_REVOKED',
+  [CLOSE_CODES.authFailed]: 'AUTH_FAILED',
+  [CLOSE_CODES.protocolMismatch]: 'PROTOCOL_MISMATCH',
+  [CLOSE_CODES.replaced]: 'CONFLICT',
+  [CLOSE_CODES.livenessTimeout]: 'UNEXPECTED_MESSAGE',
+  [CLOSE_CODES.tooManyBadFrames]: 'MALFORMED_FRAME',
+};
+
+/** The agent WebSocket endpoint: authenticated sessions, one per server identity. */
+export class Hub implements AgentSessions {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  readonly #all = new Set<AgentSession>();
+  readonly #byServer = new Map<string, AgentSession>();
+  readonly #events: SessionEvents;
+  readonly #opened: Listeners<[serverId: string, hello: Hello]>;
+  readonly #messages: Listeners<[serverId: string, message: AgentMessage]>;
+  readonly #closed: Listeners<[serverId: string, closeCode: number]>;
+  #shuttingDown = false;
+
+  constructor(options: HubOptions) {
+    this.#opened = new Listeners('session open', options.log);
+    this.#messages = new Listeners('agent message', options.log);
+    this.#closed = new Listeners('session close', options.log);
+    this.#events = new SessionEvents({
+      hub: this,
+      options,
+      helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+      maxBadFrames: options.maxBadFrames ?? 20,
+    });
+  }
+
+  /** Serves `/agent/v1/connect` on the given HTTP server. */
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.handleUpgrade(req, socket, head),
+    );
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== AGENT_PATHS.connect || this.#shuttingDown) {
+      const status = this.#shuttingDown ? '503 Service Unavailable' : '404 Not Found';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#all.add(new AgentSession(ws, this.#events));
+    });
+  }
+
+  /** Called for each authenticated connection, with the agent's hello (and the jobs it holds). */
+  onSessionOpen(listener: (serverId: string, hello: Hello) => void): () => void {
+    return this.#opened.add(listener);
+  }
+
+  /** Called for every valid frame an authenticated agent sends, heartbeats included. */
+  onMessage(listener: (serverId: string, message: AgentMessage) => void): () => void {
+    return this.#messages.add(listener);
+  }
+
+  /** Called when an authenticated session ends; a replaced session reports 4409. */
+  onSessionClose(listener: (serverId: string, closeCode: number) => void): () => void {
+    return this.#closed.add(listener);
+  }
+
+  isConnected(serverId: string): boolean {
+    return this.#byServer.has(serverId);
+  }
+
+  send(serverId: string, message: ControlPlaneMessage): boolean {
+    return this.#byServer.get(serverId)?.send(message) ?? false;
+  }
+
+  /** Sends an `error` naming the reason and closes the server's socket with `closeCode`. */
+  disconnect(serverId: string, closeCode: number, reason: string): boolean {
+    const session = this.#byServer.get(serverId);
+    if (!session) return false;
+    this.#byServer.delete(serverId);
+    session.close(closeCode, ERROR_FOR_CLOSE[closeCode] ?? 'INTERNAL', reason);
+    return true;
+  }
+
+  sessionCount(): number {
+    return this.#byServer.size;
+  }
+
+  /** Authenticated sessions and when each last showed life, for the liveness loop. */
+  liveSessions(): { serverId: string; lastLifeAt: number }[] {
+    return [...this.#byServer].map(([serverId, session]) => ({
+      serverId,
+      lastLifeAt: session.lastLifeAt,
+    }));
+  }
+
+  pingAll(): void {
+    for (const session of this.#byServer.values()) session.ping();
+  }
+
+  /** Closes every socket with 1001 and stops accepting new ones. */
+  async close(): Promise<void> {
+    this.#shuttingDown = true;
+    for (const session of this.#all)
+      session.close(1001, 'INTERNAL', 'the control plane is shutting down');
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+
+  // ----- called by SessionEvents -----
+
+  register(session: AgentSession, hello: Hello): void {
+    const serverId = hello.agentId;
+    const previous = this.#byServer.get(serverId);
+    if (previous && previous !== session) {
+      previous.close(
+        CLOSE_CODES.replaced,
+        'CONFLICT',
+        'a newer connection with the same identity replaced this one',
+      );
+    }
+    this.#byServer.set(serverId, session);
+    this.#opened.emit(serverId, hello);
+  }
+
+  dispatch(serverId: string, message: AgentMessage): void {
+    this.#messages.emit(serverId, message);
+  }
+
+  forget(session: AgentSession, code: number): void {
+    this.#all.delete(session);
+    const serverId = session.serverId;
+    if (serverId === null) return;
+    if (this.#byServer.get(serverId) === session) this.#byServer.delete(serverId);
+    this.#closed.emit(serverId, code);
+  }
+}

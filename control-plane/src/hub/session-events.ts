@@ -1,0 +1,134 @@
+import {
+  BERTH_VERSION,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  type AgentMessage,
+  type ErrorCode,
+} from '@berth/protocol';
+import { isoTime } from '../clock.js';
+import { describeError } from '../errors.js';
+import type { ServerRecord } from '../store/records.js';
+import type { AgentSession } from './agent-session.js';
+import { authenticateHello, type AuthOutcome } from './authenticate.js';
+import type { Hub, HubOptions } from './hub.js';
+import type { SessionHost } from './session-host.js';
+
+type Hello = Extract<AgentMessage, { type: 'hello' }>;
+
+/** The hub's side of each session: store bookkeeping, replies, logs and metrics. */
+export class SessionEvents implements SessionHost {
+  readonly now: HubOptions['now'];
+  readonly helloTimeoutMs: number;
+  readonly maxBadFrames: number;
+  readonly #hub: Hub;
+  readonly #options: HubOptions;
+
+  constructor(args: {
+    hub: Hub;
+    options: HubOptions;
+    helloTimeoutMs: number;
+    maxBadFrames: number;
+  }) {
+    this.#hub = args.hub;
+    this.#options = args.options;
+    this.now = args.options.now;
+    this.helloTimeoutMs = args.helloTimeoutMs;
+    this.maxBadFrames = args.maxBadFrames;
+  }
+
+  authenticate(hello: Hello, nonce: string): AuthOutcome {
+    return authenticateHello(this.#options.store.servers, hello, nonce);
+  }
+
+  onAuthenticated(session: AgentSession, hello: Hello, server: ServerRecord): void {
+    this.#hub.register(session, hello);
+    session.send({
+      type: 'welcome',
+      serverId: server.id,
+      name: server.name,
+      protocolVersion: PROTOCOL_VERSION,
+      controlPlaneVersion: BERTH_VERSION,
+      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+      livenessTimeoutMs: this.#options.livenessTimeoutMs,
+      maxFrameBytes: MAX_FRAME_BYTES,
+    });
+    this.#options.log.info(
+      `agent ${server.id} (${server.name}) connected: agent ${hello.agentVersion}, protocol ${hello.protocolVersion}`,
+    );
+    this.#background(
+      this.#options.store.servers.markOnline(server.id, {
+        agentVersion: hello.agentVersion,
+        docker: hello.docker,
+      }),
+      `mark ${server.id} online`,
+    );
+  }
+
+  onMessage(session: AgentSession, message: AgentMessage): void {
+    const serverId = session.serverId;
+    if (serverId === null) return;
+    switch (message.type) {
+      case 'heartbeat':
+        this.#background(
+          this.#options.store.servers.touch(serverId, message.docker),
+          `record heartbeat of ${serverId}`,
+        );
+        session.send({ type: 'heartbeat.ack', sentAt: isoTime(this.now()) });
+        break;
+      case 'error':
+        this.#options.log.warn(
+          `agent ${serverId} reported ${message.code}: ${message.message.slice(0, 300)}`,
+        );
+        break;
+      case 'hello':
+      case 'job.accept':
+      case 'job.status':
+      case 'job.finished':
+      case 'log.batch':
+      case 'state.report':
+        break;
+    }
+    this.#hub.dispatch(serverId, message);
+  }
+
+  onLife(session: AgentSession): void {
+    if (session.serverId === null) return;
+    this.#background(this.#options.store.servers.touch(session.serverId), 'record life');
+  }
+
+  onRejectedFrame(session: AgentSession, code: ErrorCode, message: string): void {
+    this.#options.framesRejected.inc({ code });
+    this.#options.log.warn(
+      `${describeSession(session)}: refused frame (${code}): ${message.slice(0, 300)}`,
+    );
+  }
+
+  onSocketError(session: AgentSession, err: Error): void {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+      this.#options.framesRejected.inc({ code: 'FRAME_TOO_LARGE' });
+    this.#options.log.warn(`${describeSession(session)}: socket error: ${describeError(err)}`);
+  }
+
+  onHandlerError(session: AgentSession, err: unknown): void {
+    this.#options.log.error(
+      `${describeSession(session)}: frame handler failed: ${describeError(err)}`,
+    );
+  }
+
+  onClosed(session: AgentSession, code: number): void {
+    if (session.serverId !== null)
+      this.#options.log.info(`${describeSession(session)} disconnected (${code})`);
+    this.#hub.forget(session, code);
+  }
+
+  #background(promise: Promise<unknown>, what: string): void {
+    promise.catch((err: unknown) =>
+      this.#options.log.error(`could not ${what}: ${describeError(err)}`),
+    );
+  }
+}
+
+function describeSession(session: AgentSession): string {
+  return session.serverId === null ? 'unauthenticated agent' : `agent ${session.serverId}`;
+}

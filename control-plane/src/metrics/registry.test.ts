@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { MetricsRegistry } from './registry.js';
+
+describe('MetricsRegistry', () => {
+  it('renders counters and gauges in Prometheus text format', () => {
+    const registry = new MetricsRegistry();
+    const rejected = registry.counter('frames_rejected_total', 'Frames refused.');
+    rejected.inc({ code: 'MALFORMED_FRAME' });
+    rejected.inc({ code: 'MALFORMED_FRAME' });
+    rejected.inc({ code: 'UNKNOWN_MESSAGE' });
+    registry.gauge('sessions', 'Open sessions.', () => 3);
+    registry.gauge('servers', 'Servers.', () => [{ labels: { status: 'on"line' }, value: 1 }]);
+
+    expect(registry.render()).toBe(
+      [
+        '# HELP frames_rejected_total Frames refused.',
+        '# TYPE frames_rejected_total counter',
+        'frames_rejected_total{code="MALFORMED_FRAME"} 2',
+        'frames_rejected_total{code="UNKNOWN_MESSAGE"} 1',
+        '# HELP sessions Open sessions.',
+        '# TYPE sessions gauge',
+        'sessions 3',
+        '# HELP servers Servers.',
+        '# TYPE servers gauge',
+        'servers{status="on\\"line"} 1',
+        '',
+      ].join('\n'),
+    );
+    expect(rejected.get({ code: 'MALFORMED_FRAME' })).toBe(2);
+  });
+});
