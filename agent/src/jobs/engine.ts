@@ -1,0 +1,101 @@
+/**
+ * What the job runner needs from a container engine. `docker/` implements it
+ * with dockerode; unit tests use a fake behind the same interface.
+ */
+
+export interface ImageSummary {
+  id: string;
+  /** `repo:tag` references pointing at this image. */
+  tags: string[];
+  /** `repo@sha256:…` references, when the image came from a registry. */
+  repoDigests: string[];
+  labels: Record<string, string>;
+}
+
+export type ContainerStateName =
+  'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  imageId: string;
+  state: ContainerStateName;
+  exitCode?: number;
+  labels: Record<string, string>;
+}
+
+export interface ContainerDetails extends ContainerSummary {
+  /** The container's address on its bridge network, for health checks. */
+  ipAddress: string | null;
+  restartCount: number;
+}
+
+export interface PortBinding {
+  container: number;
+  host: number;
+  hostIp: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  ports: PortBinding[];
+}
+
+export interface BuildRequest {
+  contextDir: string;
+  /** Relative to contextDir's repository root, already validated. */
+  dockerfile: string;
+  tags: string[];
+  labels: Record<string, string>;
+  noCache: boolean;
+  signal: AbortSignal;
+  onLine: (line: string) => void;
+}
+
+export type BuildOutcome = { ok: true; imageId: string } | { ok: false; error: string };
+
+export interface EngineEvent {
+  containerId: string;
+  action: string;
+  labels: Record<string, string>;
+}
+
+export interface Engine {
+  version(): Promise<string | null>;
+  inspectImage(reference: string): Promise<ImageSummary | null>;
+  /** Images carrying every one of these labels. */
+  listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
+  pullImage(
+    reference: string,
+    options: { signal: AbortSignal; onLine: (line: string) => void },
+  ): Promise<void>;
+  tagImage(imageId: string, repo: string, tag: string): Promise<void>;
+  removeImage(imageId: string): Promise<void>;
+  buildImage(request: BuildRequest): Promise<BuildOutcome>;
+  /** Containers carrying every one of these labels, running or not. */
+  listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  inspectContainer(id: string): Promise<ContainerDetails | null>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Stops within timeoutSeconds; a container that is already stopped is fine. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  /** The last `lines` lines of a container's output. */
+  containerLogs(
+    id: string,
+    lines: number,
+  ): Promise<{ stream: 'stdout' | 'stderr'; text: string }[]>;
+  /** Calls onEvent for container events of Berth containers until the signal aborts. */
+  watchEvents(signal: AbortSignal, onEvent: (event: EngineEvent) => void): Promise<void>;
+}
+
+export const LABELS = {
+  service: 'berth.service',
+  deployment: 'berth.deployment',
+  number: 'berth.deployment-number',
+  buildKey: 'berth.build-key',
+  commit: 'berth.commit',
+} as const;

@@ -1,0 +1,52 @@
+import type { JobResult, JobSpec, LogStream } from '@berth/protocol';
+import type { Sleep } from '../time.js';
+import type { Engine } from './engine.js';
+
+/** Everything one job needs; built by the runner for each job. */
+export interface JobContext {
+  spec: JobSpec;
+  engine: Engine;
+  /** Aborts on cancel or when the deadline passes; `signal.reason` says which. */
+  signal: AbortSignal;
+  /** Where checkouts go; each job makes its own folder inside. */
+  workDir: string;
+  log(stream: LogStream, text: string): void;
+  /** Tells the control plane the deployment moved on to building or deploying. */
+  setPhase(phase: 'building' | 'deploying'): void;
+  now(): number;
+  sleep: Sleep;
+}
+
+export type JobOutcome =
+  | { status: 'succeeded'; result: JobResult }
+  | { status: 'failed' | 'cancelled'; error: string; result: JobResult };
+
+/** Thrown inside a job to end it as failed with a reason a person can act on. */
+export class JobFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobFailure';
+  }
+}
+
+export function cancelledReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'cancelled';
+}
+
+/** Stops a job step when the job is cancelled or past its deadline. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new JobAborted(cancelledReason(signal));
+}
+
+export class JobAborted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobAborted';
+  }
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}

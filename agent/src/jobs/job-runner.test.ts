@@ -1,0 +1,104 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AgentMessageInput, JobSpec } from '@berth/protocol';
+import { createLogger } from '../log.js';
+import { LogSpool } from '../logs/log-spool.js';
+import { FakeEngine } from '../testing/fake-engine.js';
+import { JobRunner } from './job-runner.js';
+import { Journal } from './journal.js';
+
+function imageSpec(jobId: string, number: number, healthSeconds = 0): JobSpec {
+  return {
+    jobId,
+    kind: 'deploy',
+    service: {
+      id: 'svc1',
+      name: 'web',
+      source: { type: 'image', image: 'reg.test/web:v1' },
+      ports: [],
+      env: {},
+      healthcheck: { type: 'running', seconds: healthSeconds },
+    },
+    deployment: { id: `dep${number}`, number, cache: 'use-existing', trigger: 'deploy' },
+    deadlineAt: new Date(Date.now() + 60_000).toISOString(),
+  };
+}
+
+function setup(stateDir = mkdtempSync(join(tmpdir(), 'berth-runner-'))) {
+  const engine = new FakeEngine();
+  engine.registry.set('reg.test/web:v1', {
+    id: engine.newImageId(),
+    tags: ['reg.test/web:v1'],
+    repoDigests: [],
+    labels: {},
+  });
+  const sent: AgentMessageInput[] = [];
+  const send = (m: AgentMessageInput) => (sent.push(m), true);
+  const journal = new Journal(stateDir);
+  const spool = new LogSpool(join(stateDir, 'spool'), { send });
+  const runner = new JobRunner({
+    engine,
+    journal,
+    spool,
+    send,
+    workDir: join(stateDir, 'work'),
+    logger: createLogger(() => undefined),
+  });
+  const finished = () => sent.filter((m) => m.type === 'job.finished');
+  const waitFinished = async (n: number) => {
+    for (let i = 0; i < 200 && finished().length < n; i += 1)
+      await new Promise((r) => setTimeout(r, 10));
+    return finished();
+  };
+  return { engine, sent, runner, journal, stateDir, waitFinished };
+}
+
+describe('JobRunner', () => {
+  it('runs a job once even when it is delivered twice', async () => {
+    const { runner, engine, waitFinished } = setup();
+    runner.handleAssign(imageSpec('j1', 1));
+    const [first] = await waitFinished(1);
+    expect(first).toMatchObject({ jobId: 'j1', status: 'succeeded' });
+    runner.handleAssign(imageSpec('j1', 1));
+    const all = await waitFinished(2);
+    expect(all[1]).toMatchObject({ jobId: 'j1', status: 'succeeded' });
+    expect(engine.containers.size).toBe(1);
+    expect(engine.pulls).toHaveLength(1);
+  });
+
+  it('a cancelled running job ends cancelled', async () => {
+    const { runner, waitFinished } = setup();
+    runner.handleAssign(imageSpec('j2', 1, 30));
+    await new Promise((r) => setTimeout(r, 30));
+    runner.handleCancel('j2');
+    const [done] = await waitFinished(1);
+    expect(done).toMatchObject({ jobId: 'j2', status: 'cancelled' });
+  });
+
+  it('after a restart, a job left running is reported failed and not run again', async () => {
+    const { journal, stateDir } = setup();
+    await journal.put({
+      jobId: 'j3',
+      serviceId: 'svc1',
+      kind: 'deploy',
+      status: 'running',
+      result: {},
+      lastSeq: 0,
+      confirmed: false,
+      updatedAt: new Date().toISOString(),
+    });
+    const again = setup(stateDir);
+    await again.runner.recover();
+    expect(again.runner.heldJobs()).toEqual([{ jobId: 'j3', status: 'failed' }]);
+    again.runner.onConnected();
+    expect(again.sent.find((m) => m.type === 'job.finished')).toMatchObject({
+      jobId: 'j3',
+      status: 'failed',
+      lastSeq: 1,
+    });
+    again.runner.handleAssign(imageSpec('j3', 1));
+    expect(again.engine.pulls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,231 @@
+import { mkdirSync } from 'node:fs';
+import type { AgentMessageInput, HeldJob, JobSpec } from '@berth/protocol';
+import type { Logger } from '../log.js';
+import type { LogSpool } from '../logs/log-spool.js';
+import { systemSleep, type Sleep } from '../time.js';
+import { runDeployJob, runRestartJob, runStopJob } from './deploy-job.js';
+import type { Engine } from './engine.js';
+import {
+  JobAborted,
+  JobFailure,
+  cancelledReason,
+  type JobContext,
+  type JobOutcome,
+} from './job-context.js';
+import type { Journal, JournalEntry } from './journal.js';
+
+export interface JobRunnerDeps {
+  engine: Engine;
+  journal: Journal;
+  spool: LogSpool;
+  /** Returns false when not connected; unconfirmed outcomes are sent again on reconnect. */
+  send(message: AgentMessageInput): boolean;
+  workDir: string;
+  logger: Logger;
+  now?: () => number;
+  sleep?: Sleep;
+}
+
+class DeadlineExceeded extends Error {
+  constructor(deadlineAt: string) {
+    super(`the job passed its deadline (${deadlineAt})`);
+  }
+}
+
+/**
+ * Runs the jobs the control plane assigns: each job at most once (the journal is
+ * checked first), one at a time per service, cancellable while it runs.
+ */
+export class JobRunner {
+  private readonly running = new Map<string, AbortController>();
+  private readonly serviceChains = new Map<string, Promise<void>>();
+  private readonly now: () => number;
+  private readonly sleep: Sleep;
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? systemSleep;
+    mkdirSync(deps.workDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Jobs the journal says were running when the agent stopped: they end failed. */
+  async recover(): Promise<void> {
+    for (const entry of this.deps.journal.all()) {
+      if (entry.status !== 'running') continue;
+      this.deps.spool.append(
+        entry.jobId,
+        'system',
+        'The agent restarted while this job was running; it did not finish',
+      );
+      this.deps.spool.finish(entry.jobId);
+      await this.deps.journal.update(entry.jobId, {
+        status: 'failed',
+        error: 'The agent restarted while this job was running',
+        lastSeq: this.deps.spool.lastSeq(entry.jobId),
+      });
+    }
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** What the hello message reports, so the control plane can reconcile. */
+  heldJobs(): HeldJob[] {
+    return this.deps.journal
+      .all()
+      .filter((e) => e.status === 'running' || !e.confirmed)
+      .map((e) => ({ jobId: e.jobId, status: e.status }));
+  }
+
+  /** After every (re)connect: resend unacknowledged log lines and unconfirmed outcomes. */
+  onConnected(): void {
+    this.deps.spool.resendAll();
+    for (const entry of this.deps.journal.all()) {
+      if (entry.status !== 'running' && !entry.confirmed) this.sendFinished(entry);
+    }
+  }
+
+  handleAssign(spec: JobSpec): void {
+    const known = this.deps.journal.get(spec.jobId);
+    if (known) {
+      // Delivered again: never run twice, just tell what happened.
+      if (known.status === 'running') this.deps.send({ type: 'job.accept', jobId: spec.jobId });
+      else this.sendFinished(known);
+      return;
+    }
+    const controller = new AbortController();
+    this.running.set(spec.jobId, controller);
+    const entry: JournalEntry = {
+      jobId: spec.jobId,
+      serviceId: spec.service.id,
+      kind: spec.kind,
+      status: 'running',
+      result: {},
+      lastSeq: 0,
+      confirmed: false,
+      updatedAt: new Date(this.now()).toISOString(),
+      ...(spec.deployment
+        ? { deploymentId: spec.deployment.id, deploymentNumber: spec.deployment.number }
+        : {}),
+    };
+    const previous = this.serviceChains.get(spec.service.id) ?? Promise.resolve();
+    const chain = previous
+      .then(() => this.deps.journal.put(entry))
+      .then(() => {
+        this.deps.send({ type: 'job.accept', jobId: spec.jobId });
+        return this.execute(spec, controller);
+      })
+      .catch((err: unknown) =>
+        this.deps.logger.error(`job ${spec.jobId} could not be recorded: ${String(err)}`),
+      )
+      .finally(() => {
+        this.running.delete(spec.jobId);
+        if (this.serviceChains.get(spec.service.id) === chain)
+          this.serviceChains.delete(spec.service.id);
+      });
+    this.serviceChains.set(spec.service.id, chain);
+  }
+
+  handleCancel(jobId: string): void {
+    const controller = this.running.get(jobId);
+    if (controller && !controller.signal.aborted) {
+      this.deps.logger.info(`job ${jobId}: cancel requested`);
+      controller.abort(new Error('cancelled by a user'));
+    }
+  }
+
+  /** The control plane stored the outcome; the journal may forget it later. */
+  async handleFinishedAck(jobId: string): Promise<void> {
+    await this.deps.journal.update(jobId, { confirmed: true });
+  }
+
+  /** Cancels every running job and waits for them to wind down (previous releases restored). */
+  async shutdown(): Promise<void> {
+    for (const controller of this.running.values())
+      controller.abort(new Error('the agent is shutting down'));
+    await Promise.allSettled([...this.serviceChains.values()]);
+  }
+
+  private async execute(spec: JobSpec, controller: AbortController): Promise<void> {
+    const { spool, logger } = this.deps;
+    const deadlineMs = Date.parse(spec.deadlineAt) - this.now();
+    const deadline = setTimeout(
+      () => controller.abort(new DeadlineExceeded(spec.deadlineAt)),
+      Math.max(0, deadlineMs),
+    );
+    const ctx: JobContext = {
+      spec,
+      engine: this.deps.engine,
+      signal: controller.signal,
+      workDir: this.deps.workDir,
+      log: (stream, text) => spool.append(spec.jobId, stream, text),
+      setPhase: (phase) =>
+        this.deps.send({ type: 'job.status', jobId: spec.jobId, deploymentStatus: phase }),
+      now: this.now,
+      sleep: this.sleep,
+    };
+    logger.info(`job ${spec.jobId}: ${spec.kind} of service ${spec.service.id} started`);
+    let outcome: JobOutcome;
+    try {
+      outcome = await this.dispatch(ctx);
+    } catch (err) {
+      const failure = this.failureOutcome(err, controller.signal);
+      ctx.log(
+        'system',
+        `${failure.status === 'cancelled' ? 'Cancelled' : 'Failed'}: ${failure.error}`,
+      );
+      outcome = failure;
+    } finally {
+      clearTimeout(deadline);
+    }
+    if (outcome.status === 'cancelled' && controller.signal.reason instanceof DeadlineExceeded) {
+      outcome = { ...outcome, status: 'failed' };
+    }
+    spool.finish(spec.jobId);
+    await this.deps.journal.update(spec.jobId, {
+      status: outcome.status,
+      result: outcome.result,
+      lastSeq: spool.lastSeq(spec.jobId),
+      ...('error' in outcome ? { error: outcome.error } : {}),
+    });
+    logger.info(`job ${spec.jobId}: ${outcome.status}`);
+    const entry = this.deps.journal.get(spec.jobId);
+    if (entry) this.sendFinished(entry);
+  }
+
+  private dispatch(ctx: JobContext): Promise<JobOutcome> {
+    switch (ctx.spec.kind) {
+      case 'deploy':
+        return runDeployJob(ctx);
+      case 'restart':
+        return runRestartJob(ctx);
+      case 'stop':
+        return runStopJob(ctx);
+    }
+  }
+
+  private failureOutcome(
+    err: unknown,
+    signal: AbortSignal,
+  ): Extract<JobOutcome, { error: string }> {
+    if (signal.aborted || err instanceof JobAborted) {
+      return { status: 'cancelled', error: cancelledReason(signal), result: {} };
+    }
+    if (err instanceof JobFailure) return { status: 'failed', error: err.message, result: {} };
+    const message = err instanceof Error ? err.message : String(err);
+    return { status: 'failed', error: `Unexpected error: ${message}`, result: {} };
+  }
+
+  private sendFinished(entry: JournalEntry): void {
+    if (entry.status === 'running') return;
+    this.deps.send({
+      type: 'job.finished',
+      jobId: entry.jobId,
+      status: entry.status,
+      result: entry.result,
+      lastSeq: entry.lastSeq,
+      ...(entry.error ? { error: entry.error } : {}),
+    });
+  }
+}

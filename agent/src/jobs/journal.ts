@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { jobResultSchema } from '@berth/protocol';
+import { writeFileAtomic } from '../atomic-write.js';
+
+const entrySchema = z.object({
+  jobId: z.string(),
+  serviceId: z.string(),
+  kind: z.enum(['deploy', 'restart', 'stop']),
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  error: z.string().optional(),
+  result: jobResultSchema.default({}),
+  lastSeq: z.number().int().nonnegative().default(0),
+  deploymentId: z.string().optional(),
+  deploymentNumber: z.number().int().optional(),
+  /** The control plane confirmed it stored the outcome. */
+  confirmed: z.boolean().default(false),
+  updatedAt: z.string(),
+});
+export type JournalEntry = z.infer<typeof entrySchema>;
+
+const fileSchema = z.object({ entries: z.array(entrySchema) });
+
+/** Finished entries kept for redelivery checks; older ones are dropped. */
+const KEEP_FINISHED = 500;
+
+/**
+ * The agent's small record of every job it accepted, so a redelivered job is
+ * never run twice and a restarted agent can say what it was doing.
+ */
+export class Journal {
+  private readonly entries = new Map<string, JournalEntry>();
+  private writing: Promise<void> = Promise.resolve();
+  private readonly file: string;
+
+  constructor(stateDir: string) {
+    this.file = join(stateDir, 'journal.json');
+    if (existsSync(this.file)) {
+      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
+      if (parsed.success)
+        for (const entry of parsed.data.entries) this.entries.set(entry.jobId, entry);
+    }
+  }
+
+  get(jobId: string): JournalEntry | undefined {
+    return this.entries.get(jobId);
+  }
+
+  all(): JournalEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /** Records a change and waits until it is on disk. */
+  async put(entry: JournalEntry): Promise<void> {
+    this.entries.set(entry.jobId, entry);
+    this.trim();
+    await this.save();
+  }
+
+  async update(jobId: string, patch: Partial<JournalEntry>): Promise<void> {
+    const entry = this.entries.get(jobId);
+    if (!entry) return;
+    await this.put({ ...entry, ...patch, updatedAt: new Date().toISOString() });
+  }
+
+  private trim(): void {
+    const finished = this.all().filter((e) => e.status !== 'running' && e.confirmed);
+    const excess = finished.length - KEEP_FINISHED;
+    if (excess <= 0) return;
+    finished.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    for (const entry of finished.slice(0, excess)) this.entries.delete(entry.jobId);
+  }
+
+  private save(): Promise<void> {
+    const data = JSON.stringify({ entries: this.all() });
+    this.writing = this.writing.then(() => writeFileAtomic(this.file, data));
+    return this.writing;
+  }
+}

@@ -1,0 +1,150 @@
+import type { JobResult } from '@berth/protocol';
+import { LABELS, type ContainerSummary } from './engine.js';
+import { describeHealthcheck, runHealthcheck } from './healthcheck.js';
+import { cancelledReason, shortId, type JobContext, type JobOutcome } from './job-context.js';
+
+export interface ReleaseImage {
+  imageId: string;
+  commit?: string;
+  digest?: string;
+}
+
+/** Seconds a container gets to stop before it is killed. */
+export const STOP_TIMEOUT_SECONDS = 10;
+const OUTPUT_LINES = 50;
+
+export function containerName(serviceId: string, number: number): string {
+  return `berth-${serviceId}-${number}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+}
+
+function isUp(container: ContainerSummary): boolean {
+  return container.state === 'running' || container.state === 'restarting';
+}
+
+async function logContainerOutput(
+  ctx: JobContext,
+  containerId: string,
+  heading: string,
+): Promise<void> {
+  const lines = await ctx.engine.containerLogs(containerId, OUTPUT_LINES).catch(() => []);
+  if (lines.length === 0) {
+    ctx.log('system', `${heading}: (none)`);
+    return;
+  }
+  ctx.log('system', `${heading}:`);
+  for (const line of lines) ctx.log(line.stream, line.text);
+}
+
+/**
+ * Starts the new release, checks its health, and either makes it current (removing
+ * the previous container, keeping its image) or puts the previous release back.
+ */
+export async function release(ctx: JobContext, image: ReleaseImage): Promise<JobOutcome> {
+  const { engine, spec } = ctx;
+  const { service } = spec;
+  const deployment = spec.deployment!;
+  const result: JobResult = {
+    imageId: image.imageId,
+    ...(image.commit ? { commit: image.commit } : {}),
+    ...(image.digest ? { digest: image.digest } : {}),
+  };
+
+  const existing = await engine.listContainers({ [LABELS.service]: service.id });
+  for (const stale of existing.filter((c) => c.labels[LABELS.deployment] === deployment.id)) {
+    await engine.removeContainer(stale.id);
+  }
+  const previous = existing.filter((c) => c.labels[LABELS.deployment] !== deployment.id);
+  const serving = previous.filter(isUp);
+
+  const containerId = await engine.createContainer({
+    name: containerName(service.id, deployment.number),
+    image: image.imageId,
+    env: service.env,
+    labels: {
+      [LABELS.service]: service.id,
+      [LABELS.deployment]: deployment.id,
+      [LABELS.number]: String(deployment.number),
+    },
+    ports: service.ports,
+  });
+  result.containerId = containerId;
+
+  // Host ports can be bound by one container at a time: hand them over. Without
+  // host ports the old release keeps serving until the new one is healthy.
+  const handover = service.ports.length > 0 && serving.length > 0;
+  let stoppedAt = ctx.now();
+  if (handover) {
+    ctx.log('system', `Stopping the current release to hand over its ports`);
+    stoppedAt = ctx.now();
+    for (const old of serving) await engine.stopContainer(old.id, STOP_TIMEOUT_SECONDS);
+  }
+
+  let failure: string | undefined;
+  let answeredAt = ctx.now();
+  try {
+    ctx.log(
+      'system',
+      `Starting container ${shortId(containerId)} from image ${shortId(image.imageId)}`,
+    );
+    await engine.startContainer(containerId);
+    answeredAt = ctx.now();
+    ctx.log('system', `Health check: ${describeHealthcheck(service.healthcheck)}`);
+    const health = await runHealthcheck(ctx, engine, containerId, service.healthcheck);
+    if (health.ok) answeredAt = Math.max(answeredAt, health.answeredAt);
+    else failure = health.reason;
+  } catch (err) {
+    failure = `the container could not start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (!failure && ctx.signal.aborted) failure = 'cancelled';
+
+  await logContainerOutput(ctx, containerId, 'Output of the new container');
+
+  if (!failure) {
+    ctx.log('system', 'Health check passed');
+    for (const old of previous) {
+      if (isUp(old)) await engine.stopContainer(old.id, STOP_TIMEOUT_SECONDS);
+      await engine.removeContainer(old.id);
+    }
+    if (handover) {
+      result.unavailableMs = Math.max(0, answeredAt - stoppedAt);
+      ctx.log(
+        'system',
+        `Switched releases; the service was unavailable for ${result.unavailableMs} ms`,
+      );
+    } else {
+      result.unavailableMs = 0;
+    }
+    ctx.log('system', `Deployment #${deployment.number} is live`);
+    return { status: 'succeeded', result };
+  }
+
+  const aborted = ctx.signal.aborted;
+  ctx.log(
+    'system',
+    aborted ? `Cancelled: ${cancelledReason(ctx.signal)}` : `Health check failed: ${failure}`,
+  );
+  await engine.stopContainer(containerId, STOP_TIMEOUT_SECONDS).catch(() => undefined);
+  await engine.removeContainer(containerId).catch(() => undefined);
+  delete result.containerId;
+
+  let restored = '';
+  for (const old of serving) {
+    const number = old.labels[LABELS.number] ?? '?';
+    try {
+      if (handover) await engine.startContainer(old.id);
+      ctx.log('system', `Restored deployment #${number}`);
+      restored = ` Deployment #${number} was restored and is serving.`;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      ctx.log('system', `Could not restore deployment #${number}: ${why}`);
+      restored = ` Restoring deployment #${number} failed: ${why}.`;
+    }
+  }
+  if (aborted)
+    return {
+      status: 'cancelled',
+      error: `${cancelledReason(ctx.signal)}.${restored}`.trim(),
+      result,
+    };
+  return { status: 'failed', error: `Health check failed: ${failure}.${restored}`, result };
+}

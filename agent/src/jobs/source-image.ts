@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { parseImageReference, type GitSource, type ImageSource } from '@berth/protocol';
+import { checkoutRef } from '../git/checkout.js';
+import { baseImages } from './dockerfile-bases.js';
+import { LABELS } from './engine.js';
+import { JobFailure, shortId, throwIfAborted, type JobContext } from './job-context.js';
+import type { ReleaseImage } from './release.js';
+
+/** Changes whenever something that shapes the built image changes. */
+export function buildKey(commit: string, source: GitSource): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ commit, dockerfile: source.dockerfile, context: source.context }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function imageRepo(serviceId: string): string {
+  return `berth/${serviceId.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+}
+
+async function insideCheckout(root: string, path: string, what: string): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(join(root, path));
+  } catch {
+    throw new JobFailure(`The ${what} "${path}" does not exist in the repository`);
+  }
+  if (real !== root && !real.startsWith(root + sep)) {
+    throw new JobFailure(`The ${what} "${path}" points outside the repository checkout`);
+  }
+  return real;
+}
+
+/** Pulls each base image again; one that exists only locally is used as it is. */
+async function refreshBaseImages(ctx: JobContext, dockerfilePath: string): Promise<void> {
+  for (const base of baseImages(await readFile(dockerfilePath, 'utf8'))) {
+    throwIfAborted(ctx.signal);
+    ctx.log('system', `Pulling base image ${base} again (without cache)`);
+    try {
+      await ctx.engine.pullImage(base, {
+        signal: ctx.signal,
+        onLine: (line) => ctx.log('build', line),
+      });
+    } catch (err) {
+      throwIfAborted(ctx.signal);
+      if (await ctx.engine.inspectImage(base)) {
+        ctx.log('system', `Base image ${base} could not be pulled; using the local copy`);
+      } else {
+        throw new JobFailure(
+          `Base image ${base} could not be pulled: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+  }
+}
+
+/** Fetches the ref, then reuses a matching image or builds one. */
+export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<ReleaseImage> {
+  const { spec, engine } = ctx;
+  const deployment = spec.deployment!;
+  const noCache = deployment.cache === 'none';
+  const dir = await mkdtemp(join(ctx.workDir, 'checkout-'));
+  try {
+    ctx.log('system', `Fetching ref ${source.ref} from ${source.repository}`);
+    const commit = await checkoutRef({
+      repository: source.repository,
+      ref: source.ref,
+      dir,
+      signal: ctx.signal,
+      onLine: (line) => ctx.log('build', line),
+    }).catch((err: unknown) => {
+      throwIfAborted(ctx.signal);
+      throw new JobFailure(
+        `Could not fetch ref ${source.ref}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
+    ctx.log('system', `Checked out commit ${commit}`);
+
+    const key = buildKey(commit, source);
+    const tag = String(deployment.number);
+    const repo = imageRepo(spec.service.id);
+    if (!noCache) {
+      const [reusable] = await engine.listImages({
+        [LABELS.service]: spec.service.id,
+        [LABELS.buildKey]: key,
+      });
+      if (reusable) {
+        await engine.tagImage(reusable.id, repo, tag);
+        ctx.log(
+          'system',
+          `Reusing image ${shortId(reusable.id)} (same commit ${commit.slice(0, 12)}, same build inputs); skipping the build`,
+        );
+        return { imageId: reusable.id, commit };
+      }
+    }
+
+    const root = await realpath(dir);
+    const contextDir = await insideCheckout(root, source.context, 'build context');
+    const dockerfilePath = await insideCheckout(root, source.dockerfile, 'Dockerfile');
+    const dockerfileInContext = relative(contextDir, dockerfilePath);
+    if (dockerfileInContext.startsWith('..')) {
+      throw new JobFailure(
+        `The Dockerfile "${source.dockerfile}" must be inside the build context "${source.context}"`,
+      );
+    }
+    if (noCache) await refreshBaseImages(ctx, dockerfilePath);
+
+    ctx.setPhase('building');
+    ctx.log(
+      'system',
+      noCache ? 'Building without cache: every step runs' : 'Building with the layer cache',
+    );
+    const outcome = await engine.buildImage({
+      contextDir,
+      dockerfile: dockerfileInContext.split(sep).join('/'),
+      tags: [`${repo}:${tag}`],
+      labels: {
+        [LABELS.service]: spec.service.id,
+        [LABELS.deployment]: deployment.id,
+        [LABELS.number]: tag,
+        [LABELS.buildKey]: key,
+        [LABELS.commit]: commit,
+      },
+      noCache,
+      signal: ctx.signal,
+      onLine: (line) => ctx.log('build', line),
+    });
+    throwIfAborted(ctx.signal);
+    if (!outcome.ok) throw new JobFailure(`The build failed: ${outcome.error}`);
+    ctx.log('system', `Built image ${shortId(outcome.imageId)} tagged ${repo}:${tag}`);
+    return { imageId: outcome.imageId, commit };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The registry digest that `reference` resolved to, or undefined for a local-only image. */
+function digestOf(reference: string, repoDigests: string[]): string | undefined {
+  const parsed = parseImageReference(reference);
+  if (parsed?.digest) return parsed.digest;
+  const name = parsed?.name ?? reference;
+  const match = repoDigests.find((d) => d.split('@')[0] === name) ?? repoDigests[0];
+  return match?.split('@')[1];
+}
+
+/** Uses the local image or pulls it, as the cache mode says. */
+export async function imageFromRegistry(
+  ctx: JobContext,
+  source: ImageSource,
+): Promise<ReleaseImage> {
+  const { engine, spec } = ctx;
+  const deployment = spec.deployment!;
+  const reference = source.image;
+  let local = deployment.cache === 'use-existing' ? await engine.inspectImage(reference) : null;
+  if (local) {
+    ctx.log('system', `Using the local image ${reference} (${shortId(local.id)})`);
+  } else {
+    ctx.log(
+      'system',
+      deployment.cache === 'none' ? `Pulling ${reference} (without cache)` : `Pulling ${reference}`,
+    );
+    ctx.setPhase('building');
+    try {
+      await engine.pullImage(reference, {
+        signal: ctx.signal,
+        onLine: (line) => ctx.log('build', line),
+      });
+    } catch (err) {
+      throwIfAborted(ctx.signal);
+      throw new JobFailure(
+        `Could not pull ${reference}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    local = await engine.inspectImage(reference);
+    if (!local)
+      throw new JobFailure(`The pull of ${reference} finished but the image is not on the node`);
+  }
+  await engine.tagImage(local.id, imageRepo(spec.service.id), String(deployment.number));
+  const digest = digestOf(reference, local.repoDigests);
+  ctx.log(
+    'system',
+    digest
+      ? `Image ${reference} is ${digest}`
+      : `Image ${reference} has no registry digest (local only)`,
+  );
+  return { imageId: local.id, ...(digest ? { digest } : {}) };
+}

@@ -1,0 +1,170 @@
+import type {
+  BuildOutcome,
+  BuildRequest,
+  ContainerDetails,
+  ContainerSpec,
+  Engine,
+  EngineEvent,
+  ImageSummary,
+} from '../jobs/engine.js';
+
+interface FakeContainer extends ContainerDetails {
+  spec: ContainerSpec;
+}
+
+const matches = (labels: Record<string, string>, wanted: Record<string, string>) =>
+  Object.entries(wanted).every(([k, v]) => labels[k] === v);
+
+/**
+ * An in-memory engine behind the same interface as the Docker one. `behaviour`
+ * decides what a started container does, keyed by image id.
+ */
+export class FakeEngine implements Engine {
+  images = new Map<string, ImageSummary>();
+  containers = new Map<string, FakeContainer>();
+  builds: BuildRequest[] = [];
+  pulls: string[] = [];
+  /** Image ids whose containers exit at once with this status. */
+  crashing = new Map<string, number>();
+  /** References that exist in the "registry": pull gives this image. */
+  registry = new Map<string, ImageSummary>();
+  buildResult: (req: BuildRequest) => BuildOutcome | Promise<BuildOutcome> = () => ({
+    ok: true,
+    imageId: this.newImageId(),
+  });
+  private counter = 0;
+
+  newImageId(): string {
+    this.counter += 1;
+    return `sha256:${String(this.counter).padStart(64, '0')}`;
+  }
+
+  version = () => Promise.resolve('20.10.24');
+
+  inspectImage(reference: string): Promise<ImageSummary | null> {
+    const found =
+      this.images.get(reference) ??
+      [...this.images.values()].find(
+        (i) => i.tags.includes(reference) || i.repoDigests.includes(reference),
+      );
+    return Promise.resolve(found ?? null);
+  }
+
+  listImages(labels: Record<string, string>): Promise<ImageSummary[]> {
+    return Promise.resolve([...this.images.values()].filter((i) => matches(i.labels, labels)));
+  }
+
+  pullImage(reference: string): Promise<void> {
+    this.pulls.push(reference);
+    const image = this.registry.get(reference);
+    if (!image) return Promise.reject(new Error(`pull access denied for ${reference}`));
+    const existing = this.images.get(image.id);
+    this.images.set(image.id, {
+      ...image,
+      tags: [...new Set([...(existing?.tags ?? []), ...image.tags])],
+    });
+    return Promise.resolve();
+  }
+
+  tagImage(imageId: string, repo: string, tag: string): Promise<void> {
+    const image = this.images.get(imageId);
+    if (!image) return Promise.reject(new Error(`no such image ${imageId}`));
+    image.tags = [...new Set([...image.tags, `${repo}:${tag}`])];
+    return Promise.resolve();
+  }
+
+  removeImage(imageId: string): Promise<void> {
+    this.images.delete(imageId);
+    return Promise.resolve();
+  }
+
+  async buildImage(request: BuildRequest): Promise<BuildOutcome> {
+    this.builds.push(request);
+    request.onLine('Step 1/1 : FROM base');
+    const outcome = await this.buildResult(request);
+    if (outcome.ok) {
+      this.images.set(outcome.imageId, {
+        id: outcome.imageId,
+        tags: request.tags,
+        repoDigests: [],
+        labels: request.labels,
+      });
+    }
+    return outcome;
+  }
+
+  listContainers(labels: Record<string, string>) {
+    return Promise.resolve(
+      [...this.containers.values()].filter((c) => matches(c.labels, labels)).map((c) => ({ ...c })),
+    );
+  }
+
+  inspectContainer(id: string): Promise<ContainerDetails | null> {
+    const c = this.containers.get(id);
+    return Promise.resolve(c ? { ...c } : null);
+  }
+
+  createContainer(spec: ContainerSpec): Promise<string> {
+    if (!this.images.has(spec.image))
+      return Promise.reject(new Error(`no such image ${spec.image}`));
+    const id = `c${this.containers.size + 1}-${spec.name}`;
+    this.containers.set(id, {
+      id,
+      name: spec.name,
+      imageId: spec.image,
+      state: 'created',
+      labels: spec.labels,
+      ipAddress: null,
+      restartCount: 0,
+      spec,
+    });
+    return Promise.resolve(id);
+  }
+
+  startContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return Promise.reject(new Error(`no such container ${id}`));
+    const crash = this.crashing.get(c.imageId);
+    if (crash !== undefined) {
+      c.state = 'exited';
+      c.exitCode = crash;
+    } else {
+      c.state = 'running';
+      delete c.exitCode;
+    }
+    return Promise.resolve();
+  }
+
+  stopContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (c && c.state === 'running') {
+      c.state = 'exited';
+      c.exitCode = 143;
+    }
+    return Promise.resolve();
+  }
+
+  removeContainer(id: string): Promise<void> {
+    this.containers.delete(id);
+    return Promise.resolve();
+  }
+
+  containerLogs(id: string): Promise<{ stream: 'stdout' | 'stderr'; text: string }[]> {
+    const c = this.containers.get(id);
+    return Promise.resolve(
+      c?.exitCode
+        ? [{ stream: 'stderr', text: 'boom: cannot start' }]
+        : [{ stream: 'stdout', text: 'listening' }],
+    );
+  }
+
+  watchEvents(signal: AbortSignal, _onEvent: (event: EngineEvent) => void): Promise<void> {
+    return new Promise((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+  }
+
+  running(): FakeContainer[] {
+    return [...this.containers.values()].filter((c) => c.state === 'running');
+  }
+}
