@@ -1,0 +1,74 @@
+import { AGENT_PATHS, type HeldJob } from '@berth/protocol';
+import { controlPlaneEndpoint } from '../config.js';
+import type { DockerRuntime } from '../docker/docker-runtime.js';
+import type { Logger } from '../log.js';
+import type { Now, Sleep } from '../time.js';
+import type { AgentConnection } from './agent-connection.js';
+import { RECONNECT_BASE_MS, backoffDelayMs } from './backoff.js';
+import { classifyOutcome } from './close-reasons.js';
+import type { AgentIdentity } from './identity.js';
+import { runSession } from './session.js';
+
+export interface ConnectionLoopOptions {
+  signal: AbortSignal;
+  now: Now;
+  sleep: Sleep;
+  /** In [0, 1), like Math.random; drives the backoff jitter. */
+  random: () => number;
+  controlPlaneUrl: URL;
+  identity: AgentIdentity;
+  connection: AgentConnection;
+  docker: DockerRuntime;
+  logger: Logger;
+  /** Longest wait between attempts (BERTH_AGENT_RECONNECT_MAX_MS). */
+  reconnectMaxMs: number;
+  reconnectBaseMs?: number;
+  handshakeTimeoutMs?: number;
+  heldJobs?: () => HeldJob[];
+  runningJobs?: () => number;
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
+
+/**
+ * Keeps one socket to the control plane open until the signal aborts: connect, handshake,
+ * heartbeat, and on any loss reconnect with full-jitter backoff (reset by each welcome).
+ */
+export async function runConnectionLoop(options: ConnectionLoopOptions): Promise<void> {
+  const { signal, connection, logger } = options;
+  const url = controlPlaneEndpoint(options.controlPlaneUrl, AGENT_PATHS.connect, 'ws');
+  const baseMs = options.reconnectBaseMs ?? RECONNECT_BASE_MS;
+  let attempt = 0;
+  let lastKey: string | undefined;
+  for (let first = true; !signal.aborted; first = false) {
+    if (!first) connection.recordReconnect();
+    const outcome = await runSession({
+      url,
+      identity: options.identity,
+      connection,
+      docker: options.docker,
+      logger,
+      signal,
+      now: options.now,
+      sleep: options.sleep,
+      heldJobs: options.heldJobs ?? (() => []),
+      runningJobs: options.runningJobs ?? (() => 0),
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    });
+    if (signal.aborted) break;
+    const verdict = classifyOutcome(outcome, url);
+    connection.recordError(verdict.message);
+    if (outcome.welcomed) {
+      attempt = 0;
+      lastKey = undefined;
+    }
+    // Log a repeated failure once, when it starts; a welcome in between starts a new story.
+    if (verdict.key !== lastKey) logger[verdict.level](verdict.message);
+    lastKey = verdict.key;
+    const delayMs = verdict.revoked
+      ? options.reconnectMaxMs
+      : backoffDelayMs({ attempt, baseMs, capMs: options.reconnectMaxMs, random: options.random });
+    attempt += 1;
+    await options.sleep(delayMs, signal);
+  }
+}
