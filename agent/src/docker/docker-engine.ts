@@ -1,0 +1,253 @@
+import Docker from 'dockerode';
+import { pack } from 'tar-fs';
+import { parseImageReference } from '@berth/protocol';
+import type {
+  BuildOutcome,
+  BuildRequest,
+  ContainerDetails,
+  ContainerSpec,
+  ContainerStateName,
+  ContainerSummary,
+  Engine,
+  EngineEvent,
+  ImageSummary,
+} from '../jobs/engine.js';
+import { LABELS } from '../jobs/engine.js';
+import { demuxLogs, followJsonLines } from './streams.js';
+
+function statusCode(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Runs a call and maps "not found" (404) to null. */
+async function orNull<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (err) {
+    if (statusCode(err) === 404) return null;
+    throw err;
+  }
+}
+
+/** Ignores the answers that mean "already so": 304 (not modified) and 404 (gone). */
+async function idempotent(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    const code = statusCode(err);
+    if (code !== 304 && code !== 404) throw err;
+  }
+}
+
+function labelFilter(labels: Record<string, string>): string {
+  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+}
+
+function toState(value: unknown): ContainerStateName {
+  const states: ContainerStateName[] = [
+    'created',
+    'running',
+    'paused',
+    'restarting',
+    'exited',
+    'dead',
+    'removing',
+  ];
+  return states.find((s) => s === value) ?? 'dead';
+}
+
+function describeProgress(event: Record<string, unknown>): string | null {
+  if (typeof event.stream === 'string') return event.stream.replace(/\n$/, '');
+  if (typeof event.status !== 'string') return null;
+  // Per-layer progress bars would flood the log; keep the state changes.
+  if (event.status === 'Downloading' || event.status === 'Extracting') return null;
+  return typeof event.id === 'string' ? `${event.id}: ${event.status}` : event.status;
+}
+
+function progressError(event: Record<string, unknown>): string | null {
+  if (typeof event.error === 'string') return event.error;
+  const detail = event.errorDetail as { message?: unknown } | undefined;
+  return typeof detail?.message === 'string' ? detail.message : null;
+}
+
+/** The Docker engine behind the job runner's Engine interface. */
+export function createDockerEngine(docker: Docker = new Docker()): Engine {
+  const mapImage = (image: {
+    Id: string;
+    RepoTags?: string[] | null;
+    RepoDigests?: string[] | null;
+    Labels?: Record<string, string> | null;
+  }): ImageSummary => ({
+    id: image.Id,
+    tags: (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+    repoDigests: (image.RepoDigests ?? []).filter((d) => !d.startsWith('<none>')),
+    labels: image.Labels ?? {},
+  });
+
+  return {
+    async version() {
+      try {
+        return (await docker.version()).Version;
+      } catch {
+        return null;
+      }
+    },
+
+    async inspectImage(reference) {
+      const info = await orNull(docker.getImage(reference).inspect());
+      return info ? mapImage({ ...info, Labels: info.Config?.Labels ?? null }) : null;
+    },
+
+    async listImages(labels) {
+      const images = await docker.listImages({ filters: labelFilter(labels) });
+      return images.map(mapImage);
+    },
+
+    async pullImage(reference, { signal, onLine }) {
+      const parsed = parseImageReference(reference);
+      const fromImage = parsed?.name ?? reference;
+      const tag = parsed?.digest ?? parsed?.tag ?? 'latest';
+      const stream = await docker.createImage({ fromImage, tag, abortSignal: signal });
+      await followJsonLines(stream, signal, (event) => {
+        const error = progressError(event);
+        if (error) throw new Error(error);
+        const line = describeProgress(event);
+        if (line) onLine(line);
+      });
+    },
+
+    async tagImage(imageId, repo, tag) {
+      await docker.getImage(imageId).tag({ repo, tag });
+    },
+
+    async removeImage(reference) {
+      await idempotent(docker.getImage(reference).remove());
+    },
+
+    async buildImage(request: BuildRequest): Promise<BuildOutcome> {
+      const context = pack(request.contextDir, {
+        ignore: (name) => /(^|\/)\.git(\/|$)/.test(name),
+      });
+      const stream = await docker.buildImage(context, {
+        t: request.tags[0],
+        dockerfile: request.dockerfile,
+        labels: request.labels,
+        nocache: request.noCache,
+        pull: false,
+        rm: true,
+        forcerm: true,
+        abortSignal: request.signal,
+      } as Docker.ImageBuildOptions);
+      let imageId: string | undefined;
+      let failure: string | undefined;
+      await followJsonLines(stream, request.signal, (event) => {
+        // A failed build still answers 200: the failure arrives as a progress line.
+        const error = progressError(event);
+        if (error) {
+          failure = error.trim();
+          request.onLine(failure);
+          return;
+        }
+        const aux = event.aux as { ID?: unknown } | undefined;
+        if (typeof aux?.ID === 'string') imageId = aux.ID;
+        const line = describeProgress(event);
+        if (line !== null) for (const part of line.split('\n')) request.onLine(part);
+      });
+      if (failure) return { ok: false, error: failure };
+      imageId ??= request.tags[0]
+        ? (await orNull(docker.getImage(request.tags[0]).inspect()))?.Id
+        : undefined;
+      return imageId
+        ? { ok: true, imageId }
+        : { ok: false, error: 'the engine reported no image id' };
+    },
+
+    async listContainers(labels) {
+      const containers = await docker.listContainers({ all: true, filters: labelFilter(labels) });
+      return containers.map((c): ContainerSummary => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        imageId: c.ImageID,
+        state: toState(c.State),
+        labels: c.Labels ?? {},
+      }));
+    },
+
+    async inspectContainer(id): Promise<ContainerDetails | null> {
+      const info = await orNull(docker.getContainer(id).inspect());
+      if (!info) return null;
+      const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+      const primary = (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
+      const ip = primary || networks.find((n) => n.IPAddress)?.IPAddress || null;
+      return {
+        id: info.Id,
+        name: info.Name.replace(/^\//, ''),
+        imageId: info.Image,
+        state: toState(info.State.Status),
+        exitCode: info.State.ExitCode,
+        labels: info.Config.Labels ?? {},
+        ipAddress: ip,
+        restartCount: info.RestartCount ?? 0,
+      };
+    },
+
+    async createContainer(spec: ContainerSpec) {
+      const exposed: Record<string, object> = {};
+      const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+      for (const port of spec.ports) {
+        const key = `${port.container}/tcp`;
+        exposed[key] = {};
+        (bindings[key] ??= []).push({ HostIp: port.hostIp, HostPort: String(port.host) });
+      }
+      const container = await docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        ExposedPorts: exposed,
+        HostConfig: { PortBindings: bindings, Init: true, RestartPolicy: { Name: 'no' } },
+      });
+      return container.id;
+    },
+
+    async startContainer(id) {
+      await idempotent(docker.getContainer(id).start());
+    },
+
+    async stopContainer(id, timeoutSeconds) {
+      await idempotent(docker.getContainer(id).stop({ t: timeoutSeconds }));
+    },
+
+    async removeContainer(id) {
+      await idempotent(docker.getContainer(id).remove({ force: true, v: true }));
+    },
+
+    async containerLogs(id, lines) {
+      const raw = await orNull(
+        docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+      );
+      return raw ? demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))) : [];
+    },
+
+    async watchEvents(signal: AbortSignal, onEvent: (event: EngineEvent) => void) {
+      const stream = await docker.getEvents({
+        filters: JSON.stringify({ type: ['container'], label: [LABELS.service] }),
+        abortSignal: signal,
+      } as Parameters<Docker['getEvents']>[0]);
+      await followJsonLines(stream, signal, (event) => {
+        const actor = event.Actor as
+          { ID?: unknown; Attributes?: Record<string, string> } | undefined;
+        const action =
+          typeof event.Action === 'string'
+            ? event.Action
+            : typeof event.status === 'string'
+              ? event.status
+              : '';
+        if (typeof actor?.ID === 'string') {
+          onEvent({ containerId: actor.ID, action, labels: actor.Attributes ?? {} });
+        }
+      });
+    },
+  };
+}

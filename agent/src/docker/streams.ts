@@ -1,0 +1,86 @@
+/**
+ * Reads a stream of newline-delimited JSON objects (build and pull progress,
+ * events) and hands each to `onEvent`. Resolves when the stream ends or the
+ * signal aborts; rejects if `onEvent` throws or the stream fails.
+ */
+export function followJsonLines(
+  stream: NodeJS.ReadableStream,
+  signal: AbortSignal,
+  onEvent: (event: Record<string, unknown>) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve();
+    };
+    const onAbort = () => {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      finish();
+    };
+    const handle = (line: string) => {
+      if (!line.trim()) return;
+      let event: unknown;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        return; // a torn or non-JSON line carries nothing we act on
+      }
+      if (typeof event === 'object' && event !== null) onEvent(event as Record<string, unknown>);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (chunk: Buffer | string) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      try {
+        for (const line of lines) handle(line);
+      } catch (err) {
+        onAbort();
+        finish(err);
+      }
+    });
+    stream.on('end', () => {
+      try {
+        handle(pending);
+        finish();
+      } catch (err) {
+        finish(err);
+      }
+    });
+    stream.on('error', (err: Error) => finish(signal.aborted ? undefined : err));
+    stream.on('close', () => finish());
+  });
+}
+
+/** Splits Docker's multiplexed log format (8-byte frame headers) into lines. */
+export function demuxLogs(buffer: Buffer): { stream: 'stdout' | 'stderr'; text: string }[] {
+  const out: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+  let offset = 0;
+  const chunks: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+  const framed = buffer.length >= 8 && (buffer[0] === 1 || buffer[0] === 2) && buffer[1] === 0;
+  if (!framed) {
+    chunks.push({ stream: 'stdout', text: buffer.toString('utf8') });
+  } else {
+    while (offset + 8 <= buffer.length) {
+      const kind = buffer[offset] === 2 ? 'stderr' : 'stdout';
+      const size = buffer.readUInt32BE(offset + 4);
+      chunks.push({
+        stream: kind,
+        text: buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'),
+      });
+      offset += 8 + size;
+    }
+  }
+  for (const chunk of chunks) {
+    for (const text of chunk.text.split('\n')) {
+      if (text !== '') out.push({ stream: chunk.stream, text: text.replace(/\r$/, '') });
+    }
+  }
+  return out;
+}
