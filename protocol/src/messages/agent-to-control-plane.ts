@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  containerLogLineSchema,
   containerStateSchema,
   dockerInfoSchema,
   errorPayloadSchema,
@@ -61,6 +62,18 @@ export const stateReportMessageSchema = z.object({
   /** true when this lists every Berth container on the node, false for a single change. */
   full: z.boolean(),
   containers: z.array(containerStateSchema).max(10_000),
+  /** On full reports: ids of the deployment images still kept on the node (for rollbacks). */
+  imageIds: z.array(z.string()).max(100_000).optional(),
+});
+
+/** Output of a service's running container, answering `container.logs`. */
+export const containerLogsLinesMessageSchema = z.object({
+  type: z.literal('container.logs.lines'),
+  requestId: z.string().min(1).max(128),
+  lines: z.array(containerLogLineSchema).max(5000),
+  /** The stream ended: the container stopped, or it was not following. */
+  done: z.boolean().default(false),
+  error: z.string().max(4096).optional(),
 });
 
 export const agentErrorMessageSchema = errorPayloadSchema.extend({ type: z.literal('error') });
@@ -73,6 +86,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   jobFinishedMessageSchema,
   logBatchMessageSchema,
   stateReportMessageSchema,
+  containerLogsLinesMessageSchema,
   agentErrorMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;

@@ -70,6 +70,14 @@ export const containerStateSchema = z.object({
 });
 export type ContainerState = z.infer<typeof containerStateSchema>;
 
+/** One line of a container's own output; numbered by the control plane, not the agent. */
+export const containerLogLineSchema = z.object({
+  ts: z.string(),
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string(),
+});
+export type ContainerLogLine = z.infer<typeof containerLogLineSchema>;
+
 export const errorPayloadSchema = z.object({
   code: errorCodeSchema,
   message: z.string(),

@@ -35,6 +35,26 @@ export const jobCancelMessageSchema = z.object({
   jobId: z.string().min(1),
 });
 
+/** The control plane stored a job's outcome; the agent may stop resending `job.finished`. */
+export const jobAckMessageSchema = z.object({
+  type: z.literal('job.ack'),
+  jobId: z.string().min(1),
+});
+
+/** Asks for the output of a service's current container. */
+export const containerLogsMessageSchema = z.object({
+  type: z.literal('container.logs'),
+  requestId: z.string().min(1).max(128),
+  serviceId: z.string().min(1),
+  tail: z.number().int().min(0).max(10_000),
+  follow: z.boolean(),
+});
+
+export const containerLogsStopMessageSchema = z.object({
+  type: z.literal('container.logs.stop'),
+  requestId: z.string().min(1).max(128),
+});
+
 export const logAckMessageSchema = z.object({
   type: z.literal('log.ack'),
   jobId: z.string().min(1),
@@ -52,7 +72,10 @@ export const controlPlaneMessageSchema = z.discriminatedUnion('type', [
   heartbeatAckMessageSchema,
   jobAssignMessageSchema,
   jobCancelMessageSchema,
+  jobAckMessageSchema,
   logAckMessageSchema,
+  containerLogsMessageSchema,
+  containerLogsStopMessageSchema,
   controlPlaneErrorMessageSchema,
 ]);
 export type ControlPlaneMessage = z.infer<typeof controlPlaneMessageSchema>;
