@@ -41,7 +41,10 @@ async function idempotent(call: Promise<unknown>): Promise<void> {
 }
 
 function labelFilter(labels: Record<string, string>): string {
-  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+  // An empty value asks only that the label is present.
+  return JSON.stringify({
+    label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)),
+  });
 }
 
 function toState(value: unknown): ContainerStateName {

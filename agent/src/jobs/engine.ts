@@ -66,7 +66,7 @@ export interface EngineEvent {
 export interface Engine {
   version(): Promise<string | null>;
   inspectImage(reference: string): Promise<ImageSummary | null>;
-  /** Images carrying every one of these labels. */
+  /** Images carrying every one of these labels; an empty value matches any value. */
   listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
   pullImage(
     reference: string,
@@ -75,7 +75,7 @@ export interface Engine {
   tagImage(imageId: string, repo: string, tag: string): Promise<void>;
   removeImage(imageId: string): Promise<void>;
   buildImage(request: BuildRequest): Promise<BuildOutcome>;
-  /** Containers carrying every one of these labels, running or not. */
+  /** Containers carrying every one of these labels, running or not; an empty value matches any value. */
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   inspectContainer(id: string): Promise<ContainerDetails | null>;
   createContainer(spec: ContainerSpec): Promise<string>;

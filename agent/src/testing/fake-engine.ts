@@ -13,7 +13,7 @@ interface FakeContainer extends ContainerDetails {
 }
 
 const matches = (labels: Record<string, string>, wanted: Record<string, string>) =>
-  Object.entries(wanted).every(([k, v]) => labels[k] === v);
+  Object.entries(wanted).every(([k, v]) => (v === '' ? k in labels : labels[k] === v));
 
 /**
  * An in-memory engine behind the same interface as the Docker one. `behaviour`

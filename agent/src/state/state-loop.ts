@@ -1,0 +1,91 @@
+import type { AgentMessageInput, ContainerState } from '@berth/protocol';
+import { backoffDelayMs } from '../connection/backoff.js';
+import { LABELS, type ContainerSummary, type Engine } from '../jobs/engine.js';
+import type { Logger } from '../log.js';
+import type { Sleep } from '../time.js';
+
+export interface StateLoopDeps {
+  signal: AbortSignal;
+  engine: Engine;
+  send(message: AgentMessageInput): boolean;
+  logger: Logger;
+  sleep: Sleep;
+}
+
+function toReport(container: ContainerSummary & { exitCode?: number }): ContainerState | null {
+  const serviceId = container.labels[LABELS.service];
+  const deploymentId = container.labels[LABELS.deployment];
+  if (!serviceId || !deploymentId) return null;
+  return {
+    serviceId,
+    deploymentId,
+    containerId: container.id,
+    state: container.state,
+    ...(container.exitCode !== undefined ? { exitCode: container.exitCode } : {}),
+  };
+}
+
+/** Sends every Berth container's state and the kept deployment images. */
+export async function sendFullStateReport(
+  deps: Pick<StateLoopDeps, 'engine' | 'send'>,
+): Promise<void> {
+  const containers = await deps.engine.listContainers({ [LABELS.service]: '' });
+  const details = await Promise.all(containers.map((c) => deps.engine.inspectContainer(c.id)));
+  const images = (await deps.engine.listImages({})).filter(
+    (i) => LABELS.service in i.labels || i.tags.some((t) => t.startsWith('berth/')),
+  );
+  deps.send({
+    type: 'state.report',
+    full: true,
+    containers: details.flatMap((d) =>
+      d ? [toReport(d)].filter((r): r is ContainerState => r !== null) : [],
+    ),
+    imageIds: images.map((i) => i.id),
+  });
+}
+
+/**
+ * Watches Docker events for Berth containers and reports each change, so the
+ * control plane's service status tells the truth (crashed, stopped by hand…).
+ */
+export async function runStateLoop(deps: StateLoopDeps): Promise<void> {
+  let attempt = 0;
+  let failing = false;
+  while (!deps.signal.aborted) {
+    try {
+      await sendFullStateReport(deps);
+      await deps.engine.watchEvents(deps.signal, (event) => {
+        void deps.engine
+          .inspectContainer(event.containerId)
+          .then((details) => {
+            const report = details
+              ? toReport(details)
+              : toReport({
+                  id: event.containerId,
+                  name: '',
+                  imageId: '',
+                  state: 'removing',
+                  labels: event.labels,
+                });
+            if (report) deps.send({ type: 'state.report', full: false, containers: [report] });
+          })
+          .catch(() => undefined);
+      });
+      attempt = 0;
+      if (failing) deps.logger.info('watching Docker events again');
+      failing = false;
+    } catch (err) {
+      if (!failing)
+        deps.logger.warn(
+          `cannot watch Docker events: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      failing = true;
+      attempt += 1;
+    }
+    if (!deps.signal.aborted)
+      await deps.sleep(
+        backoffDelayMs({ attempt, baseMs: 1_000, capMs: 30_000, random: Math.random }),
+        deps.signal,
+      );
+  }
+}
