@@ -10,10 +10,11 @@ import type {
   ContainerSummary,
   Engine,
   EngineEvent,
+  FollowLogsOptions,
   ImageSummary,
 } from '../jobs/engine.js';
 import { LABELS } from '../jobs/engine.js';
-import { demuxLogs, followJsonLines } from './streams.js';
+import { demuxLogs, followJsonLines, followLogStream, splitTimestamp } from './streams.js';
 
 function statusCode(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -231,6 +232,33 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
         docker.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
       );
       return raw ? demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))) : [];
+    },
+
+    async followLogs(id, options: FollowLogsOptions) {
+      const container = docker.getContainer(id);
+      if (!options.follow) {
+        // Without follow the engine answers one buffer (8-byte frame headers), not a stream.
+        const raw = await container.logs({
+          stdout: true,
+          stderr: true,
+          tail: options.tail,
+          follow: false,
+          timestamps: true,
+        });
+        for (const line of demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))) {
+          options.onLine({ stream: line.stream, ...splitTimestamp(line.text) });
+        }
+        return;
+      }
+      const stream = await container.logs({
+        stdout: true,
+        stderr: true,
+        tail: options.tail,
+        follow: true,
+        timestamps: true,
+        abortSignal: options.signal,
+      } as Docker.ContainerLogsOptions & { follow: true });
+      await followLogStream(stream, options);
     },
 
     async watchEvents(signal: AbortSignal, onEvent: (event: EngineEvent) => void) {

@@ -1,3 +1,6 @@
+import { LineSplitter } from '../logs/line-splitter.js';
+import type { FollowLogsOptions } from '../jobs/engine.js';
+
 /**
  * Reads a stream of newline-delimited JSON objects (build and pull progress,
  * events) and hands each to `onEvent`. Resolves when the stream ends or the
@@ -83,4 +86,59 @@ export function demuxLogs(buffer: Buffer): { stream: 'stdout' | 'stderr'; text: 
     }
   }
   return out;
+}
+
+/** Splits "2026-01-01T00:00:00.123456789Z text" into its timestamp and text. */
+export function splitTimestamp(line: string): { ts: string; text: string } {
+  const space = line.indexOf(' ');
+  const ts = space > 0 ? line.slice(0, space) : '';
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(ts)) return { ts: new Date().toISOString(), text: line };
+  const parsed = new Date(ts);
+  return {
+    ts: Number.isNaN(parsed.getTime()) ? new Date().toISOString() : parsed.toISOString(),
+    text: line.slice(space + 1),
+  };
+}
+
+/** Reads a live multiplexed log stream (8-byte frame headers) into timestamped lines. */
+export function followLogStream(
+  stream: NodeJS.ReadableStream,
+  options: FollowLogsOptions,
+): Promise<void> {
+  const splitters = {
+    stdout: new LineSplitter((line) =>
+      options.onLine({ stream: 'stdout', ...splitTimestamp(line) }),
+    ),
+    stderr: new LineSplitter((line) =>
+      options.onLine({ stream: 'stderr', ...splitTimestamp(line) }),
+    ),
+  };
+  let buffer = Buffer.alloc(0);
+  return new Promise((resolve) => {
+    const done = () => {
+      splitters.stdout.end();
+      splitters.stderr.end();
+      resolve();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      while (buffer.length >= 8) {
+        const size = buffer.readUInt32BE(4);
+        if (buffer.length < 8 + size) break;
+        const kind = buffer[0] === 2 ? 'stderr' : 'stdout';
+        splitters[kind].push(buffer.subarray(8, 8 + size).toString('utf8'));
+        buffer = buffer.subarray(8 + size);
+      }
+    });
+    stream.on('end', done);
+    stream.on('close', done);
+    stream.on('error', done);
+    options.signal.addEventListener(
+      'abort',
+      () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy(),
+      {
+        once: true,
+      },
+    );
+  });
 }

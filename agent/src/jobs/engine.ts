@@ -63,6 +63,13 @@ export interface EngineEvent {
   labels: Record<string, string>;
 }
 
+export interface FollowLogsOptions {
+  tail: number;
+  follow: boolean;
+  signal: AbortSignal;
+  onLine: (line: { ts: string; stream: 'stdout' | 'stderr'; text: string }) => void;
+}
+
 export interface Engine {
   version(): Promise<string | null>;
   inspectImage(reference: string): Promise<ImageSummary | null>;
@@ -88,6 +95,8 @@ export interface Engine {
     id: string,
     lines: number,
   ): Promise<{ stream: 'stdout' | 'stderr'; text: string }[]>;
+  /** Streams a container's output line by line; with follow, until it stops or the signal aborts. */
+  followLogs(id: string, options: FollowLogsOptions): Promise<void>;
   /** Calls onEvent for container events of Berth containers until the signal aborts. */
   watchEvents(signal: AbortSignal, onEvent: (event: EngineEvent) => void): Promise<void>;
 }

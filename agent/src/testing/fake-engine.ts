@@ -5,6 +5,7 @@ import type {
   ContainerSpec,
   Engine,
   EngineEvent,
+  FollowLogsOptions,
   ImageSummary,
 } from '../jobs/engine.js';
 
@@ -156,6 +157,13 @@ export class FakeEngine implements Engine {
         ? [{ stream: 'stderr', text: 'boom: cannot start' }]
         : [{ stream: 'stdout', text: 'listening' }],
     );
+  }
+
+  followLogs(id: string, options: FollowLogsOptions): Promise<void> {
+    const ts = new Date().toISOString();
+    for (const line of this.containers.has(id) ? ['listening'] : [])
+      options.onLine({ ts, stream: 'stdout', text: line });
+    return Promise.resolve();
   }
 
   watchEvents(signal: AbortSignal, _onEvent: (event: EngineEvent) => void): Promise<void> {
