@@ -4,15 +4,18 @@ import type { Logger } from '../log.js';
 
 type MessageOf<T extends ControlPlaneMessage['type']> = Extract<ControlPlaneMessage, { type: T }>;
 
+/** Messages the connection handles itself; every other type is handed on as an event. */
+type SessionMessageType = 'auth.challenge' | 'welcome' | 'heartbeat.ack' | 'error';
+
+/** Control-plane messages for the rest of the agent (`job.assign`, `job.cancel`, `log.ack`, …). */
+export type RoutedMessage = Exclude<ControlPlaneMessage, { type: SessionMessageType }>;
+
 /** What the connection reports to the rest of the agent. */
-export interface ConnectionEventMap {
-  'job.assign': MessageOf<'job.assign'>;
-  'job.cancel': MessageOf<'job.cancel'>;
-  'log.ack': MessageOf<'log.ack'>;
+export type ConnectionEventMap = { [M in RoutedMessage as M['type']]: M } & {
   /** The control plane welcomed this agent; unacknowledged work can be resent now. */
   connected: MessageOf<'welcome'>;
   disconnected: { code: number; reason: string };
-}
+};
 
 export type ConnectionEvent = keyof ConnectionEventMap;
 
@@ -87,6 +90,12 @@ export class AgentConnection {
   }
 
   // ----- used by the session -----
+
+  /** Hands a decoded message to its subscribers. */
+  route(message: RoutedMessage): void {
+    // The map is keyed by each message's own type, so the pair always matches.
+    this.emit(message.type, message as never);
+  }
 
   emit<K extends ConnectionEvent>(event: K, payload: ConnectionEventMap[K]): void {
     for (const handler of this.#handlers.get(event) ?? []) {

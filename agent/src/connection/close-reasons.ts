@@ -71,6 +71,13 @@ export function classifyOutcome(outcome: SessionOutcome, url: URL): Verdict {
     );
   }
   const closed = `close ${outcome.closeCode}${said(outcome)}`;
+  if (outcome.welcomed && outcome.closeCode === 1006) {
+    return verdict(
+      'dropped',
+      'warn',
+      'the connection to the control plane dropped without a close frame; reconnecting',
+    );
+  }
   if (outcome.welcomed) {
     return verdict(
       `closed:${outcome.closeCode}`,

@@ -1,5 +1,10 @@
 import { verify, createPublicKey } from 'node:crypto';
-import { BERTH_VERSION, PROTOCOL_VERSION, challengeSigningPayload } from '@berth/protocol';
+import {
+  BERTH_VERSION,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  challengeSigningPayload,
+} from '@berth/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeDockerRuntime, type FakeDockerRuntime } from '../testing/fake-docker-runtime.js';
 import {
@@ -196,6 +201,39 @@ describe('runConnectionLoop', () => {
     expect(cancels).toEqual(['job_7']);
     expect(connection.state.connected).toBe(true);
     expect(cp.sockets).toHaveLength(1);
+  });
+
+  it('survives an oversized frame: the socket closes with 1009 and the agent reconnects', async () => {
+    const { cp, connection } = await startAgent();
+    await cp.waitFor(() => connection.state.connected);
+    cp.send(0, 'y'.repeat(MAX_FRAME_BYTES + 1024));
+    await cp.waitFor(() => cp.closes[0]);
+    expect(cp.closes[0]!.code).toBe(1009);
+    await cp.waitFor(() => cp.messages('hello').length === 2 && connection.state.connected);
+  });
+
+  it('hands job and log messages to their subscribers, and a throwing handler hurts nothing', async () => {
+    const { cp, connection, logger } = await startAgent();
+    await cp.waitFor(() => connection.state.connected);
+    const seen: string[] = [];
+    connection.on('log.ack', (message) => {
+      seen.push(`log.ack ${message.jobId} ${message.seq}`);
+      throw new Error('handler bug');
+    });
+    connection.on('job.ack', (message) => seen.push(`job.ack ${message.jobId}`));
+    const unsubscribe = connection.on('job.cancel', (message) =>
+      seen.push(`cancel ${message.jobId}`),
+    );
+    cp.send(0, { type: 'log.ack', jobId: 'job_1', seq: 12 });
+    cp.send(0, { type: 'job.ack', jobId: 'job_1' });
+    await cp.waitFor(() => seen.length === 2);
+    unsubscribe();
+    cp.send(0, { type: 'job.cancel', jobId: 'job_1' });
+    cp.send(0, { type: 'job.ack', jobId: 'job_2' });
+    await cp.waitFor(() => seen.length === 3);
+    expect(seen).toEqual(['log.ack job_1 12', 'job.ack job_1', 'job.ack job_2']);
+    expect(logger.text()).toContain('a log.ack handler failed: handler bug');
+    expect(connection.state.connected).toBe(true);
   });
 
   it('refuses a control plane with another protocol major version, naming both versions', async () => {

@@ -155,14 +155,13 @@ class Session {
         this.#o.connection.recordHeartbeatAck(this.#o.now());
         return;
       case 'job.assign':
-        if (phase !== 'ready') return this.#unexpected(message.type);
-        return this.#o.connection.emit('job.assign', message);
       case 'job.cancel':
-        if (phase !== 'ready') return this.#unexpected(message.type);
-        return this.#o.connection.emit('job.cancel', message);
+      case 'job.ack':
       case 'log.ack':
+      case 'container.logs':
+      case 'container.logs.stop':
         if (phase !== 'ready') return this.#unexpected(message.type);
-        return this.#o.connection.emit('log.ack', message);
+        return this.#o.connection.route(message);
       case 'error':
         this.#outcome.peerError = { code: message.code, message: message.message };
         if (phase === 'ready' && !CLOSE_PRECURSORS.has(message.code)) {
