@@ -71,7 +71,7 @@ describe('runAgent', () => {
     expect(await getStatus(port)).toMatchObject({
       connected: true,
       agentId: 'srv_1',
-      controlPlaneUrl: cp.url.href,
+      controlPlaneUrl: cp.url.href.replace(/\/$/, ''),
       docker: { reachable: true, version: '20.10.24' },
     });
     expect(logger.text()).not.toContain('tok_first');

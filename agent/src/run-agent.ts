@@ -1,3 +1,4 @@
+import type { HeldJob } from '@berth/protocol';
 import type { AgentConfig } from './config.js';
 import { AgentConnection } from './connection/agent-connection.js';
 import { runConnectionLoop } from './connection/connection-loop.js';
@@ -22,6 +23,10 @@ export interface RunAgentOptions {
   fetch?: typeof fetch;
   /** Called once the agent has a connection handle, for the job runner to subscribe. */
   onConnection?: (connection: AgentConnection) => void;
+  /** Jobs running now, for heartbeats and the status port (0 without a job runner). */
+  runningJobs?: () => number;
+  /** Jobs to report in `hello`, so the control plane can reconcile after a reconnect. */
+  heldJobs?: () => HeldJob[];
 }
 
 /** Loads or enrolls the identity, serves the status port, and keeps the connection up. */
@@ -30,6 +35,8 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
   const now = options.now ?? systemNow;
   const sleep = options.sleep ?? systemSleep;
   const random = options.random ?? Math.random;
+  const runningJobs = options.runningJobs ?? (() => 0);
+  const heldJobs = options.heldJobs ?? (() => []);
 
   await prepareStateDir(config.stateDir);
   let identity: AgentIdentity | null = await loadIdentity(config.stateDir);
@@ -54,7 +61,7 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
       agentId: () => identity?.agentId ?? null,
       connection: () => connection.state,
       docker: options.docker,
-      runningJobs: () => 0,
+      runningJobs,
     }),
   });
   logger.info(`status port listening on http://${STATUS_HOST}:${status.port}`);
@@ -81,6 +88,8 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
       docker: options.docker,
       logger,
       reconnectMaxMs: config.reconnectMaxMs,
+      runningJobs,
+      heldJobs,
     });
   } catch (err) {
     // Stopping during enrollment is a clean shutdown, not a failure.

@@ -46,7 +46,7 @@ export function createStatusCollector(sources: StatusSources): CollectStatus {
     return {
       body: {
         connected: state.connected,
-        controlPlaneUrl: sources.controlPlaneUrl.href,
+        controlPlaneUrl: sources.controlPlaneUrl.href.replace(/\/$/, ''),
         agentId: sources.agentId(),
         lastHeartbeatAt:
           state.lastHeartbeatAt === null ? null : new Date(state.lastHeartbeatAt).toISOString(),

@@ -92,7 +92,7 @@ describe('status server', () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({
       connected: true,
-      controlPlaneUrl: 'http://cp.example:8080/',
+      controlPlaneUrl: 'http://cp.example:8080',
       agentId: 'srv_1',
       lastHeartbeatAt: '2026-01-02T03:04:05.000Z',
       runningJobs: 2,
