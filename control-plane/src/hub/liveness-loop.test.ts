@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import { openMemoryStore, type Store } from '../store/store.js';
 import { createLivenessChecker, runLivenessLoop } from './liveness-loop.js';
-import { fakeClock } from './testing.js';
+import { fakeClock } from '../testing/fake-clock.js';
 
 const TIMEOUT_MS = 15_000;
 const GRACE_MS = 30_000;

@@ -67,26 +67,17 @@ export class SessionEvents implements SessionHost {
   onMessage(session: AgentSession, message: AgentMessage): void {
     const serverId = session.serverId;
     if (serverId === null) return;
-    switch (message.type) {
-      case 'heartbeat':
-        this.#background(
-          this.#options.store.servers.touch(serverId, message.docker),
-          `record heartbeat of ${serverId}`,
-        );
-        session.send({ type: 'heartbeat.ack', sentAt: isoTime(this.now()) });
-        break;
-      case 'error':
-        this.#options.log.warn(
-          `agent ${serverId} reported ${message.code}: ${message.message.slice(0, 300)}`,
-        );
-        break;
-      case 'hello':
-      case 'job.accept':
-      case 'job.status':
-      case 'job.finished':
-      case 'log.batch':
-      case 'state.report':
-        break;
+    // Heartbeats and agent errors are the hub's own business; everything goes on to the listeners.
+    if (message.type === 'heartbeat') {
+      this.#background(
+        this.#options.store.servers.touch(serverId, message.docker),
+        `record heartbeat of ${serverId}`,
+      );
+      session.send({ type: 'heartbeat.ack', sentAt: isoTime(this.now()) });
+    } else if (message.type === 'error') {
+      this.#options.log.warn(
+        `agent ${serverId} reported ${message.code}: ${message.message.slice(0, 300)}`,
+      );
     }
     this.#hub.dispatch(serverId, message);
   }

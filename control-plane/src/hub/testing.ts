@@ -13,27 +13,13 @@ import { sha256Hex } from '../crypto.js';
 import { silentLogger } from '../log.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { openMemoryStore, type Store } from '../store/store.js';
+import { fakeClock, type FakeClock } from '../testing/fake-clock.js';
 import { Hub, type HubOptions } from './hub.js';
-
-export interface TestClock {
-  now: () => number;
-  advance(ms: number): void;
-}
-
-export function fakeClock(start = Date.parse('2025-01-01T00:00:00Z')): TestClock {
-  let at = start;
-  return {
-    now: () => at,
-    advance: (ms) => {
-      at += ms;
-    },
-  };
-}
 
 export interface TestHub {
   hub: Hub;
   store: Store;
-  clock: TestClock;
+  clock: FakeClock;
   metrics: ReturnType<typeof createMetrics>;
   url: string;
   enroll(name?: string): Promise<TestIdentity>;

@@ -1,0 +1,53 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { BerthError } from '../errors.js';
+import { requireAdminToken } from './auth.js';
+import type { AppDeps } from './deps.js';
+import { enrollmentRoutes } from './enrollment.js';
+import { environmentRoutes } from './environments.js';
+import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
+import { joinTokenRoutes } from './join-tokens.js';
+import { projectRoutes } from './projects.js';
+import { serverRoutes } from './servers.js';
+import { serviceRoutes } from './services.js';
+import { systemRoutes } from './system.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.onError(createErrorHandler(deps.log));
+  app.notFound(notFoundHandler);
+
+  app.use('*', async (c, next) => {
+    await next();
+    deps.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(
+          c,
+          new BerthError('INVALID_INPUT', `the request body exceeds ${MAX_BODY_BYTES} bytes`, {
+            status: 413,
+          }),
+        ),
+    }),
+  );
+  app.use('/api/*', requireAdminToken(deps.adminToken));
+
+  app.route('/', systemRoutes(deps));
+  app.route('/', enrollmentRoutes(deps));
+  for (const routes of [
+    joinTokenRoutes,
+    serverRoutes,
+    projectRoutes,
+    environmentRoutes,
+    serviceRoutes,
+  ]) {
+    app.route('/api/v1', routes(deps));
+  }
+  return app;
+}

@@ -1,0 +1,17 @@
+import type { Now } from '../clock.js';
+import type { AgentSessions } from '../hub/hub.js';
+import type { Logger } from '../log.js';
+import type { ControlPlaneMetrics } from '../metrics/metrics.js';
+import type { Store } from '../store/store.js';
+
+/** Everything the HTTP routes need, injected so tests can build the app without sockets. */
+export interface AppDeps {
+  store: Store;
+  sessions: Pick<AgentSessions, 'disconnect'>;
+  metrics: ControlPlaneMetrics;
+  adminToken: string;
+  /** Configured public URL, or undefined to derive it from each request. */
+  publicUrl: string | undefined;
+  now: Now;
+  log: Logger;
+}

@@ -1,0 +1,32 @@
+import { createServiceBodySchema } from '@berth/protocol';
+import { Hono } from 'hono';
+import { notFound } from '../errors.js';
+import { readBody } from './body.js';
+import type { AppDeps } from './deps.js';
+import { environmentView, serviceView } from './views.js';
+
+export function environmentRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+  const { store } = deps;
+
+  app.get('/environments/:id', (c) => {
+    const environment = store.environments.get(c.req.param('id'));
+    if (!environment) throw notFound('environment', c.req.param('id'));
+    return c.json(environmentView(environment));
+  });
+
+  app.post('/environments/:id/services', async (c) => {
+    const environment = store.environments.get(c.req.param('id'));
+    if (!environment) throw notFound('environment', c.req.param('id'));
+    const body = await readBody(c, createServiceBodySchema);
+    return c.json(serviceView(await store.services.create(environment.id, body)), 201);
+  });
+
+  app.get('/environments/:id/services', (c) => {
+    const environment = store.environments.get(c.req.param('id'));
+    if (!environment) throw notFound('environment', c.req.param('id'));
+    return c.json(store.services.listByEnvironment(environment.id).map(serviceView));
+  });
+
+  return app;
+}

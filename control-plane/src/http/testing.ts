@@ -1,0 +1,78 @@
+// Builds the Hono app on a memory store with a fake clock and a recording stand-in for the hub.
+import { silentLogger, type Logger } from '../log.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { openMemoryStore } from '../store/store.js';
+import { fakeClock } from '../testing/fake-clock.js';
+import { createApp } from './app.js';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface CallOptions {
+  body?: unknown;
+  /** null sends no Authorization header. */
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export async function createTestApp(options: { publicUrl?: string; log?: Logger } = {}) {
+  const clock = fakeClock();
+  const store = await openMemoryStore({ now: clock.now });
+  const metrics = createMetrics();
+  const disconnects: { serverId: string; closeCode: number; reason: string }[] = [];
+  const app = createApp({
+    store,
+    sessions: {
+      disconnect: (serverId, closeCode, reason) => {
+        disconnects.push({ serverId, closeCode, reason });
+        return true;
+      },
+    },
+    metrics,
+    adminToken: TEST_ADMIN_TOKEN,
+    publicUrl: options.publicUrl,
+    now: clock.now,
+    log: options.log ?? silentLogger,
+  });
+
+  async function call(method: string, path: string, opts: CallOptions = {}) {
+    const headers: Record<string, string> = { ...opts.headers };
+    const token = opts.token === undefined ? TEST_ADMIN_TOKEN : opts.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    }
+    const res = await app.request(path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    // Tests read shapes they just asserted on; `any` keeps them short.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, headers: res.headers, text, json: json as any };
+  }
+
+  /** A server enrolled straight into the store. */
+  async function addServer(id = 'srv_1') {
+    await store.joinTokens.create({ tokenHash: `hash-${id}`, ttlSeconds: 3600, now: clock.now() });
+    const result = await store.servers.enroll({
+      id,
+      tokenHash: `hash-${id}`,
+      name: id,
+      publicKey: 'unused',
+      agentVersion: '0.1.0',
+    });
+    if (!result.ok) throw new Error(result.reason);
+    return result.server;
+  }
+
+  return { app, store, clock, metrics, disconnects, call, addServer };
+}

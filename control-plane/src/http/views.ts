@@ -1,0 +1,48 @@
+import type { Environment, Project, Server, Service } from '@berth/protocol';
+import type {
+  EnvironmentRecord,
+  ProjectRecord,
+  ServerRecord,
+  ServiceRecord,
+} from '../store/records.js';
+
+// Records become API shapes here, so internal fields (public keys, createdAt) never leak.
+
+export function serverView(record: ServerRecord): Server {
+  return {
+    id: record.id,
+    name: record.name,
+    status: record.status,
+    lastSeenAt: record.lastSeenAt,
+    agentVersion: record.agentVersion,
+    docker: record.docker,
+  };
+}
+
+export function projectView(record: ProjectRecord): Project {
+  return { id: record.id, name: record.name };
+}
+
+export function environmentView(record: EnvironmentRecord): Environment {
+  return {
+    id: record.id,
+    projectId: record.projectId,
+    name: record.name,
+    serverId: record.serverId,
+  };
+}
+
+export function serviceView(record: ServiceRecord): Service {
+  return {
+    id: record.id,
+    environmentId: record.environmentId,
+    name: record.name,
+    source: record.source,
+    ports: record.ports,
+    env: record.env,
+    healthcheck: record.healthcheck,
+    status: record.status,
+    primaryAction: record.primaryAction,
+    currentDeploymentId: record.currentDeploymentId,
+  };
+}
