@@ -117,6 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   };
 }
 
+/** The base URL as a person wrote it: no trailing slash. */
+export function displayUrl(base: URL): string {
+  return base.href.replace(/\/$/, '');
+}
+
 /** `<base>/<path>`, keeping any path prefix the base URL has. */
 export function controlPlaneEndpoint(base: URL, path: string, scheme: 'http' | 'ws' = 'http'): URL {
   const url = new URL(base.href);

@@ -30,5 +30,11 @@ describe('describeError', () => {
     });
     const wrapped = new TypeError('fetch failed', { cause: refused });
     expect(describeError(wrapped)).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:1');
+    const agentError = new AgentError('INTERNAL', 'cannot reach the control plane', {
+      cause: wrapped,
+    });
+    expect(describeError(agentError)).toBe(
+      'cannot reach the control plane: fetch failed: connect ECONNREFUSED 127.0.0.1:1',
+    );
   });
 });

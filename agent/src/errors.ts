@@ -56,8 +56,8 @@ export function describeError(err: unknown): string {
     typeof code === 'string' && !(err instanceof AgentError) && !err.message.includes(code)
       ? `${err.message} (${code})`
       : err.message;
-  if (err.cause instanceof Error && !(err instanceof AgentError)) {
-    return `${own}: ${describeError(err.cause)}`;
-  }
-  return own;
+  if (err.cause === undefined || err.cause === err) return own;
+  const cause = describeError(err.cause);
+  // Some messages already quote their cause; say it once.
+  return own.includes(cause) ? own : `${own}: ${cause}`;
 }

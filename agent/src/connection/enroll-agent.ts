@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AgentConfig } from '../config.js';
+import { displayUrl, type AgentConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Sleep } from '../time.js';
 import { enrollWithRetry } from './enroll.js';
@@ -20,7 +20,7 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<AgentIde
   const { config, logger } = options;
   const key = await loadOrCreateKey(config.stateDir);
   logger.info(
-    `enrolling with the control plane at ${config.controlPlaneUrl.href} as "${config.name}"`,
+    `enrolling with the control plane at ${displayUrl(config.controlPlaneUrl)} as "${config.name}"`,
   );
   const enrolled = await enrollWithRetry({
     controlPlaneUrl: config.controlPlaneUrl,

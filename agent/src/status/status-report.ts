@@ -1,3 +1,4 @@
+import { displayUrl } from '../config.js';
 import type { DockerRuntime } from '../docker/docker-runtime.js';
 
 /** The body of `GET /status`. Holds no secret: no token, no key, no credentials. */
@@ -46,7 +47,7 @@ export function createStatusCollector(sources: StatusSources): CollectStatus {
     return {
       body: {
         connected: state.connected,
-        controlPlaneUrl: sources.controlPlaneUrl.href.replace(/\/$/, ''),
+        controlPlaneUrl: displayUrl(sources.controlPlaneUrl),
         agentId: sources.agentId(),
         lastHeartbeatAt:
           state.lastHeartbeatAt === null ? null : new Date(state.lastHeartbeatAt).toISOString(),
