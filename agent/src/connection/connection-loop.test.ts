@@ -177,6 +177,20 @@ describe('runConnectionLoop', () => {
     }
   });
 
+  it('on 4409 logs the takeover once and backs off instead of resetting', async () => {
+    const { cp, connection, logger } = await startAgent();
+    for (let socket = 0; socket < 3; socket += 1) {
+      await cp.waitFor(
+        () => cp.messages('hello').length === socket + 1 && connection.state.connected,
+      );
+      cp.closeWith(socket, 'CONFLICT', 4409);
+    }
+    await cp.waitFor(() => cp.closes.length === 3);
+    const takeovers = logger.lines.filter((line) => line.message.includes('close 4409'));
+    expect(takeovers).toHaveLength(1);
+    expect(takeovers[0]!.message).toContain('two agents share one state dir');
+  });
+
   it('answers a malformed or unknown frame with an error and stays connected', async () => {
     const { cp, connection, logger } = await startAgent();
     await cp.waitFor(() => connection.state.connected);

@@ -58,11 +58,13 @@ export async function runConnectionLoop(options: ConnectionLoopOptions): Promise
     if (signal.aborted) break;
     const verdict = classifyOutcome(outcome, url);
     connection.recordError(verdict.message);
-    if (outcome.welcomed) {
+    // A welcome starts a new story, except when a twin with this identity keeps taking over
+    // (4409): then backing off and logging once is what stops two agents from flapping.
+    if (outcome.welcomed && verdict.key !== 'replaced') {
       attempt = 0;
       lastKey = undefined;
     }
-    // Log a repeated failure once, when it starts; a welcome in between starts a new story.
+    // Log a repeated failure once, when it starts.
     if (verdict.key !== lastKey) logger[verdict.level](verdict.message);
     lastKey = verdict.key;
     const delayMs = verdict.revoked

@@ -93,6 +93,13 @@ export class FakeControlPlane {
     for (const socket of this.sockets) this.#refuse(socket, 'SERVER_REVOKED', CLOSE_CODES.revoked);
   }
 
+  /** Closes one socket the way the real control plane does: an `error` frame, then the code. */
+  closeWith(socket: number, code: ErrorCode, closeCode: number): void {
+    const target = this.sockets[socket];
+    if (!target) throw new Error(`no socket ${socket}`);
+    this.#refuse(target, code, closeCode);
+  }
+
   send(socket: number, message: ControlPlaneMessageInput | string): void {
     const target = this.sockets[socket];
     if (!target) throw new Error(`no socket ${socket}`);
