@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import { systemNow, systemSleep, type Now, type Sleep } from './clock.js';
+import type { Config } from './config.js';
+import { describeError } from './errors.js';
+import { createApp } from './http/app.js';
+import { closeHttpServer, createHttpServer, listen } from './http/listen.js';
+import { Hub } from './hub/hub.js';
+import { runLivenessLoop } from './hub/liveness-loop.js';
+import { runPingLoop } from './hub/ping-loop.js';
+import type { Logger } from './log.js';
+import { registerGauges } from './metrics/gauges.js';
+import { createMetrics } from './metrics/metrics.js';
+import { openFileStore, type Store } from './store/store.js';
+
+export interface ControlPlane {
+  port: number;
+  store: Store;
+  hub: Hub;
+  /** Stops the loops, closes agent sockets with 1001 and HTTP, then flushes the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  adminToken: string;
+  log: Logger;
+  now?: Now;
+  sleep?: Sleep;
+}
+
+/** Opens the store, serves HTTP and the agent socket, and runs the background loops. */
+export async function startControlPlane(options: StartOptions): Promise<ControlPlane> {
+  const { config, log } = options;
+  const now = options.now ?? systemNow;
+  const sleep = options.sleep ?? systemSleep;
+  const startedAt = now();
+  const store = await openFileStore(config.dataDir, {
+    now,
+    onLazyWriteError: (err) =>
+      log.error(`could not write ${config.dataDir}/db.json: ${describeError(err)}`),
+  });
+  const metrics = createMetrics();
+  const hub = new Hub({
+    store,
+    now,
+    log,
+    framesRejected: metrics.framesRejected,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    livenessTimeoutMs: config.livenessTimeoutMs,
+  });
+  registerGauges(metrics.registry, { store, hub });
+  const app = createApp({
+    store,
+    sessions: hub,
+    metrics,
+    adminToken: options.adminToken,
+    publicUrl: config.publicUrl,
+    now,
+    log,
+  });
+  const server: Server = createHttpServer(app);
+  hub.attach(server);
+  const port = await listen(server, config.port, config.host);
+
+  const controller = new AbortController();
+  const loops = Promise.all([
+    runLivenessLoop({
+      signal: controller.signal,
+      hub,
+      servers: store.servers,
+      now,
+      sleep,
+      log,
+      livenessTimeoutMs: config.livenessTimeoutMs,
+      restartGraceMs: config.restartGraceMs,
+      startedAt,
+    }),
+    runPingLoop({ signal: controller.signal, hub, sleep, intervalMs: config.heartbeatIntervalMs }),
+  ]);
+
+  return {
+    port,
+    store,
+    hub,
+    async close() {
+      controller.abort();
+      await hub.close();
+      await closeHttpServer(server);
+      await loops;
+      await store.flush();
+    },
+  };
+}

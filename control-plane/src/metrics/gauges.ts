@@ -1,0 +1,26 @@
+import type { Hub } from '../hub/hub.js';
+import type { Store } from '../store/store.js';
+import type { MetricsRegistry } from './registry.js';
+
+/** Gauges read at scrape time. Only counts and sizes: no names, ids or secrets. */
+export function registerGauges(
+  registry: MetricsRegistry,
+  sources: { store: Store; hub: Pick<Hub, 'sessionCount'> },
+): void {
+  registry.gauge('berth_servers', 'Enrolled servers, by status.', () => {
+    const servers = sources.store.servers.list();
+    return (['online', 'offline'] as const).map((status) => ({
+      labels: { status },
+      value: servers.filter((server) => server.status === status).length,
+    }));
+  });
+  registry.gauge('berth_agent_sessions', 'Authenticated agent WebSocket sessions.', () =>
+    sources.hub.sessionCount(),
+  );
+  registry.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () =>
+    process.memoryUsage.rss(),
+  );
+  registry.gauge('process_uptime_seconds', 'Seconds since the process started.', () =>
+    Math.round(process.uptime()),
+  );
+}
