@@ -28,6 +28,8 @@ export class AgentSession {
   readonly #helloTimer: NodeJS.Timeout;
   #badFrames = 0;
   #closing = false;
+  /** The code this side closed with; reported instead of whatever the peer echoes. */
+  #closeCode: number | null = null;
 
   constructor(ws: WebSocket, host: SessionHost) {
     this.#ws = ws;
@@ -70,6 +72,7 @@ export class AgentSession {
     if (this.#closing) return;
     this.send({ type: 'error', code: errorCode, message });
     this.#closing = true;
+    this.#closeCode = closeCode;
     clearTimeout(this.#helloTimer);
     this.#ws.close(closeCode, closeReason(message));
     setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS).unref();
@@ -172,7 +175,7 @@ export class AgentSession {
   #onClose(code: number): void {
     this.#closing = true;
     clearTimeout(this.#helloTimer);
-    this.#host.onClosed(this, code);
+    this.#host.onClosed(this, this.#closeCode ?? code);
   }
 }
 

@@ -210,3 +210,27 @@ describe('hub sessions', () => {
     expect((await pending.closed).code).toBe(1001);
   });
 });
+
+describe('hub robustness', () => {
+  it('counts a pong as life', async () => {
+    t = await startTestHub();
+    const identity = await t.enroll();
+    await TestAgent.authenticated(t.url, identity);
+    const [before] = t.hub.liveSessions();
+    t.clock.advance(10_000);
+    t.hub.pingAll();
+    await waitFor(() => (t.hub.liveSessions()[0]?.lastLifeAt ?? 0) > (before?.lastLifeAt ?? 0));
+  });
+
+  it('survives a listener that throws', async () => {
+    t = await startTestHub();
+    t.hub.onMessage(() => {
+      throw new Error('listener bug');
+    });
+    const agent = await TestAgent.authenticated(t.url, await t.enroll());
+    agent.heartbeat();
+    await agent.next('heartbeat.ack');
+    agent.heartbeat();
+    await agent.next('heartbeat.ack');
+  });
+});

@@ -45,7 +45,7 @@ const ERROR_FOR_CLOSE: Record<number, ErrorCode> = {
   [CLOSE_CODES.authFailed]: 'AUTH_FAILED',
   [CLOSE_CODES.protocolMismatch]: 'PROTOCOL_MISMATCH',
   [CLOSE_CODES.replaced]: 'CONFLICT',
-  [CLOSE_CODES.livenessTimeout]: 'UNEXPECTED_MESSAGE',
+  [CLOSE_CODES.livenessTimeout]: 'INTERNAL',
   [CLOSE_CODES.tooManyBadFrames]: 'MALFORMED_FRAME',
 };
 

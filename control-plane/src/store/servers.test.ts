@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { openMemoryStore } from './store.js';
+import { Memory, type Adapter } from 'lowdb';
+import { describe, expect, it, vi } from 'vitest';
+import type { Data } from './records.js';
+import { openMemoryStore, openStore } from './store.js';
 
 async function setup() {
   let nowMs = Date.parse('2025-01-01T00:00:00Z');
@@ -67,5 +69,36 @@ describe('ServerRecords status', () => {
     expect(store.servers.get('s1')).toBeUndefined();
     expect(store.servers.isRevoked('s1')).toBe(true);
     expect(await store.servers.revoke('s1')).toBe(false);
+  });
+});
+
+describe('ServerRecords.touch', () => {
+  it('folds heartbeat-only updates into at most one write per second; Docker changes write at once', async () => {
+    vi.useFakeTimers();
+    try {
+      let writes = 0;
+      const memory = new Memory<Data>();
+      const adapter: Adapter<Data> = {
+        read: () => memory.read(),
+        write: (data) => {
+          writes += 1;
+          return memory.write(data);
+        },
+      };
+      const store = await openStore(adapter, 'test', { lazyWriteMs: 1000 });
+      await store.joinTokens.create({ tokenHash: 'h', ttlSeconds: 3600, now: Date.now() });
+      await store.servers.enroll(enrollInput('s1', 'h'));
+      await store.servers.markOnline('s1', { agentVersion: '1', docker: { version: '20.10' } });
+      const before = writes;
+      for (let i = 0; i < 30; i += 1) await store.servers.touch('s1', { version: '20.10' });
+      expect(writes).toBe(before);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(writes).toBe(before + 1);
+      await store.servers.touch('s1', null);
+      expect(writes).toBe(before + 2);
+      expect(store.servers.get('s1')?.docker).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -61,7 +61,8 @@ export function openMemoryStore(options: StoreOptions = {}): Promise<Store> {
   return openStore(new Memory<Data>(), 'the in-memory store', options);
 }
 
-async function openStore(
+/** A store on any lowdb adapter; tests use it to watch writes. */
+export async function openStore(
   adapter: Adapter<Data>,
   label: string,
   options: StoreOptions,
