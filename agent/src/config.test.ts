@@ -14,6 +14,8 @@ describe('loadConfig', () => {
         statusPort: 7071,
         name: hostname(),
         reconnectMaxMs: 30_000,
+        keepImages: 5,
+        pruneSchedule: '17 * * * *',
       },
     });
   });

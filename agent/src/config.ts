@@ -1,11 +1,14 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { nameSchema } from '@berth/protocol';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 export const DEFAULT_STATE_DIR = '/var/lib/berth-agent';
 export const DEFAULT_STATUS_PORT = 7071;
 export const DEFAULT_RECONNECT_MAX_MS = 30_000;
+export const DEFAULT_KEEP_IMAGES = 5;
+export const DEFAULT_PRUNE_SCHEDULE = '17 * * * *';
 
 export interface AgentConfig {
   /** The control plane's base URL, without a trailing slash; may carry a path prefix. */
@@ -16,6 +19,10 @@ export interface AgentConfig {
   statusPort: number;
   name: string;
   reconnectMaxMs: number;
+  /** Successful deployments per service whose image is kept for rollbacks. */
+  keepImages: number;
+  /** node-cron expression for pruning old deployment images. */
+  pruneSchedule: string;
 }
 
 // Empty strings count as unset: systemd EnvironmentFile and `VAR= cmd` both produce them.
@@ -82,6 +89,18 @@ const envSchema = z.object({
   BERTH_AGENT_RECONNECT_MAX_MS: optional(
     integer(100, 3_600_000, 'set it to the longest wait between reconnects, in milliseconds'),
   ),
+  BERTH_AGENT_KEEP_IMAGES: optional(
+    integer(1, 1000, 'set it to how many successful deployments per service keep their image'),
+  ),
+  BERTH_AGENT_PRUNE_SCHEDULE: optional(
+    z
+      .string()
+      .trim()
+      .refine(
+        (value) => cron.validate(value),
+        'must be a cron expression (5 fields, or 6 with seconds), e.g. "17 * * * *"',
+      ),
+  ),
 });
 
 // How to fix a variable whose schema message does not say so itself.
@@ -113,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       statusPort: values.BERTH_AGENT_STATUS_PORT ?? DEFAULT_STATUS_PORT,
       name: values.BERTH_AGENT_NAME ?? (hostname().slice(0, 100) || 'berth-agent'),
       reconnectMaxMs: values.BERTH_AGENT_RECONNECT_MAX_MS ?? DEFAULT_RECONNECT_MAX_MS,
+      keepImages: values.BERTH_AGENT_KEEP_IMAGES ?? DEFAULT_KEEP_IMAGES,
+      pruneSchedule: values.BERTH_AGENT_PRUNE_SCHEDULE ?? DEFAULT_PRUNE_SCHEDULE,
     },
   };
 }

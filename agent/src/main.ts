@@ -1,5 +1,7 @@
 import { loadConfig } from './config.js';
+import { createDockerEngine } from './docker/docker-engine.js';
 import { createDockerRuntime } from './docker/docker-runtime.js';
+import { startJobSystem } from './jobs/job-system.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
 import { runAgent } from './run-agent.js';
@@ -25,12 +27,22 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 try {
+  const jobs = await startJobSystem({
+    config: config.config,
+    engine: createDockerEngine(),
+    logger,
+    signal: shutdown.signal,
+  });
   await runAgent({
     config: config.config,
     logger,
     docker: createDockerRuntime(),
     signal: shutdown.signal,
+    onConnection: (connection) => jobs.attach(connection),
+    runningJobs: () => jobs.runner.runningCount,
+    heldJobs: () => jobs.runner.heldJobs(),
   });
+  await jobs.stop();
   logger.info('stopped');
   process.exit(0);
 } catch (err) {

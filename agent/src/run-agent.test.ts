@@ -33,6 +33,8 @@ function config(joinToken?: string): AgentConfig {
     statusPort: 0,
     name: 'web-1',
     reconnectMaxMs: 1000,
+    keepImages: 5,
+    pruneSchedule: '17 * * * *',
   };
 }
 

@@ -40,6 +40,8 @@ function config(controlPlaneUrl = cp.url): AgentConfig {
     statusPort: 0,
     name: 'node-1',
     reconnectMaxMs: 1000,
+    keepImages: 5,
+    pruneSchedule: '17 * * * *',
   };
 }
 

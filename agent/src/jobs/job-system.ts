@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import type { AgentMessageInput } from '@berth/protocol';
+import type { AgentConfig } from '../config.js';
+import type { AgentConnection } from '../connection/agent-connection.js';
+import type { Logger } from '../log.js';
+import { LogSpool } from '../logs/log-spool.js';
+import { runStateLoop, sendFullStateReport } from '../state/state-loop.js';
+import { systemSleep } from '../time.js';
+import { startUpkeep } from '../upkeep/upkeep-schedule.js';
+import { ContainerLogs } from './container-logs.js';
+import type { Engine } from './engine.js';
+import { JobRunner } from './job-runner.js';
+import { Journal } from './journal.js';
+
+export interface JobSystem {
+  runner: JobRunner;
+  /** Subscribes the runner, log spool and state reports to a connection. */
+  attach(connection: AgentConnection): void;
+  /** Stops watching Docker, stops upkeep, and winds running jobs down. */
+  stop(): Promise<void>;
+}
+
+/** Wires the job runner, log spool, state reports, container logs and upkeep together. */
+export async function startJobSystem(options: {
+  config: AgentConfig;
+  engine: Engine;
+  logger: Logger;
+  signal: AbortSignal;
+}): Promise<JobSystem> {
+  const { config, engine, logger } = options;
+  let connection: AgentConnection | null = null;
+  const send = (message: AgentMessageInput): boolean => connection?.send(message) ?? false;
+  const journal = new Journal(config.stateDir);
+  const spool = new LogSpool(join(config.stateDir, 'spool'), { send });
+  const runner = new JobRunner({
+    engine,
+    journal,
+    spool,
+    send,
+    workDir: join(config.stateDir, 'work'),
+    logger,
+  });
+  await runner.recover();
+  const containerLogs = new ContainerLogs({ engine, send });
+  const reportState = () => void sendFullStateReport({ engine, send }).catch(() => undefined);
+
+  const stateLoop = new AbortController();
+  options.signal.addEventListener('abort', () => stateLoop.abort(), { once: true });
+  const stateDone = runStateLoop({
+    signal: stateLoop.signal,
+    engine,
+    send,
+    logger,
+    sleep: systemSleep,
+  });
+  const stopUpkeep = startUpkeep({
+    engine,
+    journal,
+    logger,
+    schedule: config.pruneSchedule,
+    keepImages: config.keepImages,
+    onPruned: reportState,
+    busy: () => runner.runningCount > 0,
+  });
+
+  return {
+    runner,
+    attach(conn) {
+      connection = conn;
+      conn.on('connected', () => {
+        runner.onConnected();
+        reportState();
+      });
+      conn.on('disconnected', () => containerLogs.stopAll());
+      conn.on('job.assign', (message) => runner.handleAssign(message.job));
+      conn.on('job.cancel', (message) => runner.handleCancel(message.jobId));
+      conn.on('job.ack', (message) => void runner.handleFinishedAck(message.jobId));
+      conn.on('log.ack', (message) => spool.ack(message.jobId, message.seq));
+      conn.on('container.logs', (message) => containerLogs.handleRequest(message));
+      conn.on('container.logs.stop', (message) => containerLogs.handleStop(message.requestId));
+    },
+    async stop() {
+      stopUpkeep();
+      stateLoop.abort();
+      containerLogs.stopAll();
+      await runner.shutdown();
+      await stateDone;
+    },
+  };
+}
