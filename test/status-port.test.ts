@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJoinToken } from './support/api.js';
 import { dockerOrSkip } from './support/docker.js';
+import { waitFor } from './support/wait.js';
 import {
   startAgent,
   startControlPlane,
