@@ -40,10 +40,14 @@ describe('the agent status port', () => {
   afterAll(stopAll);
 
   it('serves /status, /healthz and /metrics on 127.0.0.1', async () => {
-    const status = (await (await fetch(`${agent.statusUrl}/status`)).json()) as Record<
-      string,
-      unknown
-    >;
+    // the first heartbeat is acknowledged within one interval (500 ms in tests)
+    const status = await waitFor('a heartbeat acknowledged', async () => {
+      const body = (await (await fetch(`${agent.statusUrl}/status`)).json()) as Record<
+        string,
+        unknown
+      >;
+      return body.lastHeartbeatAt ? body : null;
+    });
     expect(status).toMatchObject({ connected: true, runningJobs: 0 });
     expect(typeof status.agentId).toBe('string');
     expect(status.lastHeartbeatAt).not.toBeNull();
