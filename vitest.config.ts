@@ -6,7 +6,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['protocol/src/**/*.test.ts', 'agent/src/**/*.test.ts', 'control-plane/src/**/*.test.ts'],
+          include: [
+            'protocol/src/**/*.test.ts',
+            'agent/src/**/*.test.ts',
+            'control-plane/src/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 15_000,
         },
