@@ -112,7 +112,8 @@ export async function startControlPlane(
     const res = await fetch(`${url}/healthz`);
     return res.ok;
   });
-  const token = options.env?.BERTH_ADMIN_TOKEN ?? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  const token =
+    options.env?.BERTH_ADMIN_TOKEN ?? readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
   return { process: proc, url, port, dataDir, token, env };
 }
 
