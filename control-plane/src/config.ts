@@ -12,6 +12,10 @@ export interface Config {
   heartbeatIntervalMs: number;
   livenessTimeoutMs: number;
   restartGraceMs: number;
+  /** Jobs one server runs at the same time, for different services. */
+  maxParallelJobs: number;
+  /** How long a deploy job (fetch, build, release) may run, in milliseconds. */
+  deployTimeoutMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
@@ -101,6 +105,18 @@ const envSchema = z
       fallback: 30_000,
       hint: 'e.g. BERTH_RESTART_GRACE_MS=30000',
     }),
+    BERTH_MAX_PARALLEL_JOBS: integerVar({
+      min: 1,
+      max: 64,
+      fallback: 2,
+      hint: 'e.g. BERTH_MAX_PARALLEL_JOBS=2',
+    }),
+    BERTH_DEPLOY_TIMEOUT_MS: integerVar({
+      min: 10_000,
+      max: 24 * 3_600_000,
+      fallback: 30 * 60_000,
+      hint: 'e.g. BERTH_DEPLOY_TIMEOUT_MS=1800000 (30 minutes)',
+    }),
   })
   .superRefine((env, ctx) => {
     if (env.BERTH_LIVENESS_TIMEOUT_MS <= env.BERTH_HEARTBEAT_INTERVAL_MS) {
@@ -135,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       heartbeatIntervalMs: value.BERTH_HEARTBEAT_INTERVAL_MS,
       livenessTimeoutMs: value.BERTH_LIVENESS_TIMEOUT_MS,
       restartGraceMs: value.BERTH_RESTART_GRACE_MS,
+      maxParallelJobs: value.BERTH_MAX_PARALLEL_JOBS,
+      deployTimeoutMs: value.BERTH_DEPLOY_TIMEOUT_MS,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { systemNow, systemSleep, type Now, type Sleep } from './clock.js';
 import type { Config } from './config.js';
 import { describeError } from './errors.js';
@@ -11,6 +12,16 @@ import type { Logger } from './log.js';
 import { registerGauges } from './metrics/gauges.js';
 import { createMetrics } from './metrics/metrics.js';
 import { openFileStore, type Store } from './store/store.js';
+import { ContainerLogRelay } from './hub/container-log-relay.js';
+import { JobQueue } from './queue/job-queue.js';
+import { runLeaseLoop } from './queue/lease-loop.js';
+import { QueueEvents } from './queue/queue-events.js';
+import { LogFiles } from './store/log-files.js';
+
+/** Restart and stop jobs end within this, in milliseconds. */
+const CONTROL_JOB_DEADLINE_MS = 5 * 60_000;
+const LEASE_CHECK_MS = 1_000;
+const DEADLINE_GRACE_MS = 30_000;
 
 export interface ControlPlane {
   port: number;
@@ -49,6 +60,27 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     livenessTimeoutMs: config.livenessTimeoutMs,
   });
   registerGauges(metrics.registry, { store, hub });
+  const logs = new LogFiles(join(config.dataDir, 'logs'));
+  await logs.init();
+  const events = new QueueEvents();
+  const queue = new JobQueue({
+    store,
+    sessions: hub,
+    now,
+    log,
+    logs,
+    events,
+    maxParallelPerServer: config.maxParallelJobs,
+    deployDeadlineMs: config.deployTimeoutMs,
+    controlDeadlineMs: CONTROL_JOB_DEADLINE_MS,
+  });
+  const containerLogs = new ContainerLogRelay(hub);
+  hub.onSessionOpen((serverId, hello) => queue.handleSessionOpen(serverId, hello.jobs));
+  hub.onMessage((serverId, message) => {
+    if (message.type === 'container.logs.lines') containerLogs.handle(serverId, message);
+    else return queue.handleMessage(serverId, message);
+  });
+  hub.onSessionClose((serverId) => containerLogs.closeServer(serverId));
   const app = createApp({
     store,
     sessions: hub,
@@ -57,6 +89,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     publicUrl: config.publicUrl,
     now,
     log,
+    deployments: { store, queue, logs, events, containerLogs },
   });
   const server: Server = createHttpServer(app);
   hub.attach(server);
@@ -76,6 +109,13 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       startedAt,
     }),
     runPingLoop({ signal: controller.signal, hub, sleep, intervalMs: config.heartbeatIntervalMs }),
+    runLeaseLoop({
+      signal: controller.signal,
+      queue,
+      sleep,
+      intervalMs: LEASE_CHECK_MS,
+      deadlineGraceMs: DEADLINE_GRACE_MS,
+    }),
   ]);
 
   return {

@@ -156,7 +156,8 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
         const aux = event.aux as { ID?: unknown } | undefined;
         if (typeof aux?.ID === 'string') imageId = aux.ID;
         const line = describeProgress(event);
-        if (line !== null) for (const part of line.split('\n')) request.onLine(part);
+        if (line !== null)
+          for (const part of line.split('\n')) if (part.trim() !== '') request.onLine(part);
       });
       if (failure) return { ok: false, error: failure };
       imageId ??= request.tags[0]

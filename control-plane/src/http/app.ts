@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { BerthError } from '../errors.js';
 import { requireAdminToken } from './auth.js';
 import type { AppDeps } from './deps.js';
+import { deploymentRoutes } from './deployments.js';
 import { enrollmentRoutes } from './enrollment.js';
 import { environmentRoutes } from './environments.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
@@ -49,5 +50,6 @@ export function createApp(deps: AppDeps): Hono {
   ]) {
     app.route('/api/v1', routes(deps));
   }
+  if (deps.deployments) app.route('/api/v1', deploymentRoutes(deps.deployments));
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Now } from '../clock.js';
+import type { DeploymentDeps } from './deployments.js';
 import type { AgentSessions } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
@@ -14,4 +15,6 @@ export interface AppDeps {
   publicUrl: string | undefined;
   now: Now;
   log: Logger;
+  /** The job queue, logs and live events; without them the deployment routes are not served. */
+  deployments?: DeploymentDeps;
 }

@@ -1,6 +1,8 @@
-import type { Environment, Project, Server, Service } from '@berth/protocol';
+import type { Deployment, Environment, Job, Project, Server, Service } from '@berth/protocol';
 import type {
+  DeploymentRecord,
   EnvironmentRecord,
+  JobRecord,
   ProjectRecord,
   ServerRecord,
   ServiceRecord,
@@ -45,4 +47,24 @@ export function serviceView(record: ServiceRecord): Service {
     primaryAction: record.primaryAction,
     currentDeploymentId: record.currentDeploymentId,
   };
+}
+
+export function jobView(record: JobRecord): Job {
+  return {
+    id: record.id,
+    serviceId: record.serviceId,
+    kind: record.kind,
+    status: record.status,
+    ...(record.deploymentId ? { deploymentId: record.deploymentId } : {}),
+    ...(record.error ? { error: record.error } : {}),
+    createdAt: record.createdAt,
+    ...(record.startedAt ? { startedAt: record.startedAt } : {}),
+    ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+  };
+}
+
+/** A Deployment as the contract has it, plus how long the switch left the service unanswered. */
+export function deploymentView(record: DeploymentRecord): Deployment & { unavailableMs?: number } {
+  const { jobId: _jobId, ...view } = record;
+  return view;
 }

@@ -96,7 +96,9 @@ describe('hub sessions', () => {
   it('acks heartbeats, records them and hands every message to listeners', async () => {
     t = await startTestHub();
     const seen: AgentMessage['type'][] = [];
-    t.hub.onMessage((_serverId, message) => seen.push(message.type));
+    t.hub.onMessage((_serverId, message) => {
+      seen.push(message.type);
+    });
     const identity = await t.enroll();
     const agent = await TestAgent.authenticated(t.url, identity);
     t.clock.advance(2000);

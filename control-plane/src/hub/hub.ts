@@ -93,12 +93,14 @@ export class Hub implements AgentSessions {
   }
 
   /** Called for each authenticated connection, with the agent's hello (and the jobs it holds). */
-  onSessionOpen(listener: (serverId: string, hello: Hello) => void): () => void {
+  onSessionOpen(listener: (serverId: string, hello: Hello) => void | Promise<void>): () => void {
     return this.#opened.add(listener);
   }
 
   /** Called for every valid frame an authenticated agent sends, heartbeats included. */
-  onMessage(listener: (serverId: string, message: AgentMessage) => void): () => void {
+  onMessage(
+    listener: (serverId: string, message: AgentMessage) => void | Promise<void>,
+  ): () => void {
     return this.#messages.add(listener);
   }
 

@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 
 /** A typed set of callbacks. A throwing listener is logged and never reaches the socket code. */
 export class Listeners<Args extends unknown[]> {
-  readonly #listeners = new Set<(...args: Args) => void>();
+  readonly #listeners = new Set<(...args: Args) => void | Promise<void>>();
   readonly #name: string;
   readonly #log: Logger;
 
@@ -12,7 +12,7 @@ export class Listeners<Args extends unknown[]> {
     this.#log = log;
   }
 
-  add(listener: (...args: Args) => void): () => void {
+  add(listener: (...args: Args) => void | Promise<void>): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -22,7 +22,13 @@ export class Listeners<Args extends unknown[]> {
   emit(...args: Args): void {
     for (const listener of this.#listeners) {
       try {
-        listener(...args);
+        const result = listener(...args);
+        // An async listener's failure is logged the same way, never left unhandled.
+        if (result instanceof Promise) {
+          result.catch((err: unknown) =>
+            this.#log.error(`${this.#name} listener failed: ${describeError(err)}`),
+          );
+        }
       } catch (err) {
         this.#log.error(`${this.#name} listener failed: ${describeError(err)}`);
       }

@@ -2,6 +2,7 @@ import {
   deploymentSchema,
   environmentSchema,
   jobSchema,
+  jobServiceSpecSchema,
   projectSchema,
   serverSchema,
   serviceSchema,
@@ -36,10 +37,25 @@ export type EnvironmentRecord = z.infer<typeof environmentRecordSchema>;
 export const serviceRecordSchema = serviceSchema.extend({ createdAt: isoTime });
 export type ServiceRecord = z.infer<typeof serviceRecordSchema>;
 
-// Deployments and jobs get their full record shape with the job queue; unknown fields are kept.
-export const deploymentRecordSchema = deploymentSchema.loose();
+export const deploymentRecordSchema = deploymentSchema.extend({
+  /** The job that runs this deployment; its log file is named after it. */
+  jobId: z.string(),
+  /** How long the service answered nothing during the switch, in milliseconds. */
+  unavailableMs: z.number().optional(),
+});
 export type DeploymentRecord = z.infer<typeof deploymentRecordSchema>;
-export const jobRecordSchema = jobSchema.loose();
+
+export const jobRecordSchema = jobSchema.extend({
+  serverId: z.string(),
+  /** The service as it was when the action was queued. */
+  service: jobServiceSpecSchema,
+  /** For restarts: the deployment whose release runs again. */
+  releaseDeploymentId: z.string().optional(),
+  deadlineAt: isoTime,
+  cancelRequestedAt: isoTime.optional(),
+  /** The service's status when the job started, to fall back to when it fails. */
+  serviceStatusBefore: serviceSchema.shape.status.optional(),
+});
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
 /** Everything kept in db.json. Missing collections default to empty, so older files still load. */
@@ -53,6 +69,8 @@ export const dataSchema = z.object({
   services: z.array(serviceRecordSchema).default([]),
   deployments: z.array(deploymentRecordSchema).default([]),
   jobs: z.array(jobRecordSchema).default([]),
+  /** Per server: the deployment image ids its agent last reported as kept (for rollbacks). */
+  keptImages: z.record(z.string(), z.array(z.string())).default({}),
 });
 export type Data = z.infer<typeof dataSchema>;
 
@@ -66,5 +84,6 @@ export function emptyData(): Data {
     services: [],
     deployments: [],
     jobs: [],
+    keptImages: {},
   };
 }

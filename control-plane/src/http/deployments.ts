@@ -1,0 +1,141 @@
+import { createDeploymentBodySchema } from '@berth/protocol';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { BerthError, notFound } from '../errors.js';
+import type { ContainerLogRelay } from '../hub/container-log-relay.js';
+import type { QueuedAction } from '../queue/actions.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { QueueEvents } from '../queue/queue-events.js';
+import { deploymentsOf, findDeployment, findJob } from '../queue/records-access.js';
+import type { LogFiles } from '../store/log-files.js';
+import type { Store } from '../store/store.js';
+import { readBody, describeBodyIssues, invalidFields } from './body.js';
+import { containerLogResponse, deploymentLogResponse } from './log-streams.js';
+import { deploymentView, jobView } from './views.js';
+
+export interface DeploymentDeps {
+  store: Store;
+  queue: JobQueue;
+  logs: LogFiles;
+  events: QueueEvents;
+  containerLogs: ContainerLogRelay;
+}
+
+function accepted(c: Context, action: QueuedAction) {
+  return c.json(
+    {
+      job: jobView(action.job),
+      message: 'Added to queue',
+      ...(action.deployment ? { deployment: deploymentView(action.deployment) } : {}),
+    },
+    202,
+  );
+}
+
+function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw invalidFields(describeBodyIssues(parsed.error));
+  return parsed.data;
+}
+
+const historyQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  /** A deployment number: list the ones before it. */
+  before: z.coerce.number().int().min(1).optional(),
+});
+
+const flag = z
+  .enum(['1', 'true', '0', 'false'])
+  .optional()
+  .transform((value) => value === '1' || value === 'true');
+
+const deploymentLogQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  follow: flag,
+});
+
+const serviceLogQuerySchema = z.object({
+  tail: z.coerce.number().int().min(0).max(10_000).default(100),
+  follow: flag,
+});
+
+export function deploymentRoutes(deps: DeploymentDeps): Hono {
+  const app = new Hono();
+  const { store, queue } = deps;
+
+  const serviceOr404 = (id: string) => {
+    const service = store.services.get(id);
+    if (!service) throw notFound('service', id);
+    return service;
+  };
+  const deploymentOr404 = (id: string) => {
+    const deployment = findDeployment(store.db.data, id);
+    if (!deployment) throw notFound('deployment', id);
+    return deployment;
+  };
+
+  app.post('/services/:id/deployments', async (c) => {
+    serviceOr404(c.req.param('id'));
+    const body = await readBody(c, createDeploymentBodySchema);
+    return accepted(c, await queue.deploy(c.req.param('id'), body.cache));
+  });
+
+  app.post('/services/:id/restart', async (c) => {
+    serviceOr404(c.req.param('id'));
+    return accepted(c, await queue.restart(c.req.param('id')));
+  });
+
+  app.post('/services/:id/stop', async (c) => {
+    serviceOr404(c.req.param('id'));
+    // Databases, the only services that can be exposed publicly, answer EXPOSED here once they exist.
+    return accepted(c, await queue.stop(c.req.param('id')));
+  });
+
+  app.post('/deployments/:id/rollback', async (c) =>
+    accepted(c, await queue.rollback(c.req.param('id'))),
+  );
+
+  app.post('/deployments/:id/cancel', async (c) => {
+    const deployment = await queue.cancelDeployment(c.req.param('id'));
+    const job = findJob(store.db.data, deployment.jobId);
+    if (!job) throw new BerthError('INTERNAL', `deployment ${deployment.id} has no job`);
+    return accepted(c, { job, deployment });
+  });
+
+  app.get('/jobs/:id', (c) => {
+    const job = findJob(store.db.data, c.req.param('id'));
+    if (!job) throw notFound('job', c.req.param('id'));
+    return c.json(jobView(job));
+  });
+
+  app.get('/services/:id/deployments', (c) => {
+    serviceOr404(c.req.param('id'));
+    const query = parseQuery(c, historyQuerySchema);
+    const list = deploymentsOf(store.db.data, c.req.param('id'))
+      .filter((d) => query.before === undefined || d.number < query.before)
+      .slice(0, query.limit);
+    return c.json(list.map(deploymentView));
+  });
+
+  app.get('/deployments/:id', (c) => c.json(deploymentView(deploymentOr404(c.req.param('id')))));
+
+  app.get('/deployments/:id/logs', (c) => {
+    const deployment = deploymentOr404(c.req.param('id'));
+    const query = parseQuery(c, deploymentLogQuerySchema);
+    return deploymentLogResponse(c, deps, { deployment, ...query });
+  });
+
+  app.get('/services/:id/logs', (c) => {
+    const service = serviceOr404(c.req.param('id'));
+    const environment = store.environments.get(service.environmentId);
+    if (!environment) throw notFound('environment', service.environmentId);
+    const query = parseQuery(c, serviceLogQuerySchema);
+    return containerLogResponse(c, deps, {
+      serverId: environment.serverId,
+      serviceId: service.id,
+      ...query,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,18 @@
+import { EventEmitter } from 'node:events';
+import type { DeploymentRecord, JobRecord } from '../store/records.js';
+
+export interface QueueEventMap {
+  /** A job or its deployment changed (status, times, result). */
+  job: [job: JobRecord, deployment: DeploymentRecord | undefined];
+  /** A service's status or current deployment changed. */
+  service: [serviceId: string];
+}
+
+/** Change notifications for live views: SSE log streams now, the dashboard later. */
+export class QueueEvents extends EventEmitter<QueueEventMap> {
+  constructor() {
+    super();
+    // Every open log stream listens; there can be many.
+    this.setMaxListeners(0);
+  }
+}
