@@ -15,6 +15,8 @@ describe('loadConfig', () => {
         heartbeatIntervalMs: 5000,
         livenessTimeoutMs: 15000,
         restartGraceMs: 30000,
+        maxParallelJobs: 2,
+        deployTimeoutMs: 1_800_000,
       },
     });
   });
