@@ -69,7 +69,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       ref: source.ref,
       dir,
       signal: ctx.signal,
-      onLine: (line) => ctx.log('build', line),
+      onLine: (line) => ctx.log('system', line),
     }).catch((err: unknown) => {
       throwIfAborted(ctx.signal);
       throw new JobFailure(

@@ -135,8 +135,11 @@ export function rollbackOrigin(store: Store, deploymentId: string): DeploymentRe
     );
   }
   const job = data.jobs.find((j) => j.id === origin.jobId);
+  // Only a report made after the deployment finished can say its image is gone.
   const kept = job ? data.keptImages[job.serverId] : undefined;
-  if (kept && !kept.includes(origin.imageId)) {
+  const reportIsNewer =
+    kept && origin.finishedAt !== undefined && kept.reportedAt > origin.finishedAt;
+  if (kept && reportIsNewer && !kept.imageIds.includes(origin.imageId)) {
     throw new BerthError(
       'IMAGE_GONE',
       `The image of deployment #${origin.number} was pruned from its server; set the service's source to that commit or image and redeploy instead`,

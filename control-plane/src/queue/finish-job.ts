@@ -60,14 +60,12 @@ export function finishJob(data: Data, jobId: string, end: JobEnd, nowMs: number)
   const finishedAt = isoTime(nowMs);
   job.status = end.status;
   job.finishedAt = finishedAt;
-  job.startedAt ??= finishedAt;
   if (end.error) job.error = end.error;
 
   const deployment = findDeployment(data, job.deploymentId);
   if (deployment) {
     deployment.status = end.status;
     deployment.finishedAt = finishedAt;
-    deployment.startedAt ??= job.startedAt;
     if (end.error) deployment.error = end.error;
     const result = end.result ?? {};
     if (result.imageId) deployment.imageId = result.imageId;

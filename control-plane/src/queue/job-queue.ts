@@ -192,7 +192,12 @@ export class JobQueue {
 
   async #onStateReport(serverId: string, message: Message<'state.report'>): Promise<void> {
     const changedServices = await this.deps.store.db.mutate((data) => {
-      if (message.imageIds) data.keptImages[serverId] = message.imageIds;
+      if (message.imageIds) {
+        data.keptImages[serverId] = {
+          imageIds: message.imageIds,
+          reportedAt: isoTime(this.deps.now()),
+        };
+      }
       const busy = new Set(data.jobs.filter((j) => j.status === 'running').map((j) => j.serviceId));
       const changed: string[] = [];
       for (const container of message.containers) {

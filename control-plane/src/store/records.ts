@@ -69,8 +69,10 @@ export const dataSchema = z.object({
   services: z.array(serviceRecordSchema).default([]),
   deployments: z.array(deploymentRecordSchema).default([]),
   jobs: z.array(jobRecordSchema).default([]),
-  /** Per server: the deployment image ids its agent last reported as kept (for rollbacks). */
-  keptImages: z.record(z.string(), z.array(z.string())).default({}),
+  /** Per server: the deployment image ids its agent last reported as kept (for rollbacks), and when. */
+  keptImages: z
+    .record(z.string(), z.object({ imageIds: z.array(z.string()), reportedAt: isoTime }))
+    .default({}),
 });
 export type Data = z.infer<typeof dataSchema>;
 
