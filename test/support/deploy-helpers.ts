@@ -35,12 +35,16 @@ export interface Stage {
   pulledImages: string[];
 }
 
-export async function startStage(name: string): Promise<Stage> {
+export async function startStage(
+  name: string,
+  options: { agentEnv?: Record<string, string> } = {},
+): Promise<Stage> {
   const cp = await startControlPlane();
   const agent = await startAgent({
     controlPlaneUrl: cp.url,
     joinToken: await createJoinToken(cp),
     name,
+    ...(options.agentEnv ? { env: options.agentEnv } : {}),
   });
   const { agentId } = await waitForAgentConnected(agent);
   if (!agentId) throw new Error('the connected agent reports no agentId');
