@@ -86,6 +86,7 @@ describe('JobRunner', () => {
       status: 'running',
       result: {},
       lastSeq: 0,
+      stoppedContainers: [],
       confirmed: false,
       updatedAt: new Date().toISOString(),
     });
@@ -100,5 +101,44 @@ describe('JobRunner', () => {
     });
     again.runner.handleAssign(imageSpec('j3', 1));
     expect(again.engine.pulls).toHaveLength(0);
+  });
+
+  it('after a crash mid-switch, removes the half-started release and restarts the previous one', async () => {
+    const first = setup();
+    first.runner.handleAssign(imageSpec('j1', 1));
+    await first.waitFinished(1);
+    const [old] = first.engine.running();
+    // the crash: the old release was stopped for the handover, the new one created
+    await first.journal.put({
+      jobId: 'j2',
+      serviceId: 'svc1',
+      kind: 'deploy',
+      status: 'running',
+      result: {},
+      lastSeq: 0,
+      stoppedContainers: [old!.id],
+      deploymentId: 'dep2',
+      deploymentNumber: 2,
+      confirmed: false,
+      updatedAt: new Date().toISOString(),
+    });
+    await first.engine.stopContainer(old!.id);
+    await first.engine.createContainer({
+      name: 'half',
+      image: old!.imageId,
+      env: {},
+      labels: { 'berth.service': 'svc1', 'berth.deployment': 'dep2' },
+      ports: [],
+    });
+
+    const again = setup(first.stateDir);
+    again.engine.containers = first.engine.containers;
+    again.engine.images = first.engine.images;
+    await again.runner.recover();
+    expect(again.engine.running().map((c) => c.id)).toEqual([old!.id]);
+    expect(
+      [...again.engine.containers.values()].some((c) => c.labels['berth.deployment'] === 'dep2'),
+    ).toBe(false);
+    expect(again.runner.heldJobs()).toContainEqual({ jobId: 'j2', status: 'failed' });
   });
 });

@@ -4,7 +4,8 @@ import type { Logger } from '../log.js';
 import type { LogSpool } from '../logs/log-spool.js';
 import { systemSleep, type Sleep } from '../time.js';
 import { runDeployJob, runRestartJob, runStopJob } from './deploy-job.js';
-import type { Engine } from './engine.js';
+import { STOP_TIMEOUT_SECONDS } from './release.js';
+import { LABELS, type Engine } from './engine.js';
 import {
   JobAborted,
   JobFailure,
@@ -24,6 +25,23 @@ export interface JobRunnerDeps {
   logger: Logger;
   now?: () => number;
   sleep?: Sleep;
+}
+
+async function restorePrevious(
+  engine: Engine,
+  entry: JournalEntry,
+  note: (text: string) => void,
+): Promise<void> {
+  if (entry.stoppedContainers.length === 0) return;
+  const containers = await engine.listContainers({ [LABELS.service]: entry.serviceId });
+  for (const half of containers.filter((c) => c.labels[LABELS.deployment] === entry.deploymentId)) {
+    await engine.stopContainer(half.id, STOP_TIMEOUT_SECONDS);
+    await engine.removeContainer(half.id);
+  }
+  for (const previous of containers.filter((c) => entry.stoppedContainers.includes(c.id))) {
+    if (previous.state !== 'running') await engine.startContainer(previous.id);
+    note(`Restored deployment #${previous.labels[LABELS.number] ?? '?'}`);
+  }
 }
 
 class DeadlineExceeded extends Error {
@@ -48,15 +66,23 @@ export class JobRunner {
     mkdirSync(deps.workDir, { recursive: true, mode: 0o700 });
   }
 
-  /** Jobs the journal says were running when the agent stopped: they end failed. */
+  /**
+   * Jobs the journal says were running when the agent stopped end failed. A deploy
+   * may have been cut off mid-switch: its new container goes, and if nothing of
+   * the service runs, the previous release is started again.
+   */
   async recover(): Promise<void> {
     for (const entry of this.deps.journal.all()) {
       if (entry.status !== 'running') continue;
-      this.deps.spool.append(
-        entry.jobId,
-        'system',
-        'The agent restarted while this job was running; it did not finish',
-      );
+      const note = (text: string) => this.deps.spool.append(entry.jobId, 'system', text);
+      note('The agent restarted while this job was running; it did not finish');
+      if (entry.kind === 'deploy') {
+        await restorePrevious(this.deps.engine, entry, note).catch((err: unknown) =>
+          note(
+            `Could not check the previous release: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        );
+      }
       this.deps.spool.finish(entry.jobId);
       await this.deps.journal.update(entry.jobId, {
         status: 'failed',
@@ -103,6 +129,7 @@ export class JobRunner {
       status: 'running',
       result: {},
       lastSeq: 0,
+      stoppedContainers: [],
       confirmed: false,
       updatedAt: new Date(this.now()).toISOString(),
       ...(spec.deployment
@@ -162,6 +189,8 @@ export class JobRunner {
       log: (stream, text) => spool.append(spec.jobId, stream, text),
       setPhase: (phase) =>
         this.deps.send({ type: 'job.status', jobId: spec.jobId, deploymentStatus: phase }),
+      recordStopped: (containerIds) =>
+        this.deps.journal.update(spec.jobId, { stoppedContainers: containerIds }),
       now: this.now,
       sleep: this.sleep,
     };

@@ -14,6 +14,8 @@ const entrySchema = z.object({
   lastSeq: z.number().int().nonnegative().default(0),
   deploymentId: z.string().optional(),
   deploymentNumber: z.number().int().optional(),
+  /** Containers of the previous release this job stopped to hand over ports; restored if it dies. */
+  stoppedContainers: z.array(z.string()).default([]),
   /** The control plane confirmed it stored the outcome. */
   confirmed: z.boolean().default(false),
   updatedAt: z.string(),

@@ -36,6 +36,7 @@ function context(engine: FakeEngine, jobSpec: JobSpec) {
     workDir: mkdtempSync(join(tmpdir(), 'berth-jobs-')),
     log: (stream, text) => lines.push({ stream, text }),
     setPhase: (phase) => phases.push(phase),
+    recordStopped: () => Promise.resolve(),
     now: Date.now,
     sleep: () => Promise.resolve(),
   };

@@ -75,6 +75,7 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
   let stoppedAt = ctx.now();
   if (handover) {
     ctx.log('system', `Stopping the current release to hand over its ports`);
+    await ctx.recordStopped(serving.map((c) => c.id));
     stoppedAt = ctx.now();
     for (const old of serving) await engine.stopContainer(old.id, STOP_TIMEOUT_SECONDS);
   }

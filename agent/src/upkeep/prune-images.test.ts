@@ -27,6 +27,7 @@ describe('pruneImages', () => {
         status: n === 8 ? 'failed' : 'succeeded',
         result: { imageId: id },
         lastSeq: 1,
+        stoppedContainers: [],
         deploymentNumber: n,
         confirmed: true,
         updatedAt: new Date().toISOString(),
