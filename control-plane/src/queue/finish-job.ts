@@ -51,12 +51,24 @@ function applyToService(service: ServiceRecord, job: JobRecord, end: JobEnd): vo
 
 /**
  * Ends a job and its deployment, and moves the service on. Returns false when the
- * job had already ended (a repeated `job.finished`), changing nothing.
+ * job had already ended (a repeated `job.finished`), changing nothing. A job
+ * failed as "agent lost" is the exception: when the agent comes back and reports
+ * how the job really ended, its report wins, so a release that runs never shows
+ * as failed.
  */
-export function finishJob(data: Data, jobId: string, end: JobEnd, nowMs: number): boolean {
+export function finishJob(
+  data: Data,
+  jobId: string,
+  end: JobEnd & { lost?: boolean },
+  nowMs: number,
+): boolean {
   const job = data.jobs.find((j) => j.id === jobId);
-  if (!job || job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled')
-    return false;
+  if (!job) return false;
+  const final = job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
+  if (final && !job.lost) return false;
+  if (end.lost) job.lost = true;
+  else delete job.lost;
+  if (final) delete job.error;
   const finishedAt = isoTime(nowMs);
   job.status = end.status;
   job.finishedAt = finishedAt;
@@ -66,6 +78,7 @@ export function finishJob(data: Data, jobId: string, end: JobEnd, nowMs: number)
   if (deployment) {
     deployment.status = end.status;
     deployment.finishedAt = finishedAt;
+    if (final) delete deployment.error;
     if (end.error) deployment.error = end.error;
     const result = end.result ?? {};
     if (result.imageId) deployment.imageId = result.imageId;

@@ -237,7 +237,7 @@ export class JobQueue {
         const error = lost
           ? 'agent lost: its server stopped answering before the job finished'
           : `the job passed its deadline (${job.deadlineAt}) and was stopped`;
-        if (finishJob(data, job.id, { status: 'failed', error }, current))
+        if (finishJob(data, job.id, { status: 'failed', error, lost }, current))
           ended.push(structuredClone(job));
       }
     });

@@ -53,6 +53,8 @@ export const jobRecordSchema = jobSchema.extend({
   releaseDeploymentId: z.string().optional(),
   deadlineAt: isoTime,
   cancelRequestedAt: isoTime.optional(),
+  /** Failed because its agent went silent; the agent's own report may still correct it. */
+  lost: z.boolean().optional(),
   /** The service's status when the job started, to fall back to when it fails. */
   serviceStatusBefore: serviceSchema.shape.status.optional(),
 });
