@@ -240,4 +240,48 @@ describe('JobQueue', () => {
     const acks = t.sent.flatMap((s) => (s.message.type === 'log.ack' ? [s.message.seq] : []));
     expect(acks).toEqual([2, 3]);
   });
+
+  it('tells the service status from state reports, and unknown while its server is offline', async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const job = await t.queue.deploy(a.id, 'use-existing');
+    await t.settle();
+    await t.queue.handleMessage('srv1', {
+      type: 'job.finished',
+      jobId: job.job.id,
+      status: 'succeeded',
+      result: {},
+      lastSeq: 0,
+    });
+    const depId = job.deployment!.id;
+    const report = (state: 'running' | 'exited', exitCode?: number) =>
+      t.queue.handleMessage('srv1', {
+        type: 'state.report',
+        full: false,
+        containers: [
+          {
+            serviceId: a.id,
+            deploymentId: depId,
+            containerId: 'c1',
+            state,
+            ...(exitCode === undefined ? {} : { exitCode }),
+          },
+        ],
+      });
+    await report('exited', 1);
+    expect(t.store.services.get(a.id)?.status).toBe('failed');
+    await report('exited', 143);
+    expect(t.store.services.get(a.id)?.status).toBe('stopped');
+    await report('running');
+    expect(t.store.services.get(a.id)?.status).toBe('running');
+    await t.queue.handleMessage('srv1', { type: 'state.report', full: true, containers: [] });
+    expect(t.store.services.get(a.id)?.status).toBe('stopped');
+
+    t.connected.clear();
+    await t.store.db.mutate((data) => {
+      data.servers[0]!.status = 'offline';
+    });
+    await t.queue.expire(30_000);
+    expect(t.store.services.get(a.id)?.status).toBe('unknown');
+  });
 });

@@ -1,8 +1,8 @@
-import type { AgentMessage, CacheMode, HeldJob } from '@berth/protocol';
+import type { AgentMessage, CacheMode, HeldJob, ServiceStatus } from '@berth/protocol';
 import { isoTime } from '../clock.js';
 import { BerthError, notFound } from '../errors.js';
 import type { LogFiles } from '../store/log-files.js';
-import type { DeploymentRecord, JobRecord } from '../store/records.js';
+import type { DeploymentRecord, JobRecord, ServiceRecord } from '../store/records.js';
 import {
   queueDeployment,
   queueRestart,
@@ -14,7 +14,7 @@ import {
 import { dispatchQueued, type DispatchDeps } from './dispatcher.js';
 import { finishJob, statusFromContainer, type JobEnd } from './finish-job.js';
 import type { QueueEvents } from './queue-events.js';
-import { findDeployment, findJob, isFinal } from './records-access.js';
+import { findDeployment, findJob, isFinal, servicesOn } from './records-access.js';
 
 export interface JobQueueDeps extends DispatchDeps, ActionDeps {
   logs: LogFiles;
@@ -200,18 +200,24 @@ export class JobQueue {
       }
       const busy = new Set(data.jobs.filter((j) => j.status === 'running').map((j) => j.serviceId));
       const changed: string[] = [];
+      const setStatus = (service: ServiceRecord, status: ServiceStatus) => {
+        if (service.status === status) return;
+        service.status = status;
+        changed.push(service.id);
+      };
       for (const container of message.containers) {
         const service = data.services.find((s) => s.id === container.serviceId);
-        if (
-          !service ||
-          busy.has(service.id) ||
-          service.currentDeploymentId !== container.deploymentId
-        )
-          continue;
-        const status = statusFromContainer(container);
-        if (service.status !== status) {
-          service.status = status;
-          changed.push(service.id);
+        if (!service || busy.has(service.id)) continue;
+        if (service.currentDeploymentId === container.deploymentId) {
+          setStatus(service, statusFromContainer(container));
+        }
+      }
+      if (message.full) {
+        // A current release with no container left on its server is not running.
+        const listed = new Set(message.containers.map((c) => c.deploymentId));
+        for (const service of servicesOn(data, serverId)) {
+          if (busy.has(service.id) || !service.currentDeploymentId) continue;
+          if (!listed.has(service.currentDeploymentId)) setStatus(service, 'stopped');
         }
       }
       return changed;
@@ -241,6 +247,7 @@ export class JobQueue {
           ended.push(structuredClone(job));
       }
     });
+    await this.#markUnreachableServices();
     for (const job of ended) {
       this.deps.log.warn(`job ${job.id} failed: ${job.error ?? ''}`);
       this.deps.sessions.send(job.serverId, { type: 'job.cancel', jobId: job.id });
@@ -248,6 +255,27 @@ export class JobQueue {
       this.deps.events.emit('service', job.serviceId);
     }
     if (ended.length > 0) this.kick();
+  }
+
+  /** Services on an offline server show `unknown` until their agent reports again. */
+  async #markUnreachableServices(): Promise<void> {
+    const { store, sessions } = this.deps;
+    const offline = store.db.data.servers.filter(
+      (s) => s.status === 'offline' && !sessions.isConnected(s.id),
+    );
+    const stale = offline.flatMap((server) =>
+      servicesOn(store.db.data, server.id).filter((s) =>
+        ['running', 'stopped', 'failed'].includes(s.status),
+      ),
+    );
+    if (stale.length === 0) return;
+    await store.db.mutate((data) => {
+      for (const { id } of stale) {
+        const service = data.services.find((s) => s.id === id);
+        if (service) service.status = 'unknown';
+      }
+    });
+    for (const { id } of stale) this.deps.events.emit('service', id);
   }
 
   /** Starts whatever may start now; calls coalesce while a dispatch runs. */

@@ -31,3 +31,11 @@ export function deploymentsOf(data: Data, serviceId: string): DeploymentRecord[]
 export function hasSucceeded(data: Data, serviceId: string): boolean {
   return data.deployments.some((d) => d.serviceId === serviceId && d.status === 'succeeded');
 }
+
+/** The services whose environment runs on this server. */
+export function servicesOn(data: Data, serverId: string): Data['services'] {
+  const environments = new Set(
+    data.environments.filter((e) => e.serverId === serverId).map((e) => e.id),
+  );
+  return data.services.filter((s) => environments.has(s.environmentId));
+}
