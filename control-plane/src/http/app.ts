@@ -11,6 +11,7 @@ import { joinTokenRoutes } from './join-tokens.js';
 import { projectRoutes } from './projects.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
+import { DashboardSessions, sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -37,9 +38,11 @@ export function createApp(deps: AppDeps): Hono {
         ),
     }),
   );
-  app.use('/api/*', requireAdminToken(deps.adminToken));
+  const sessions = new DashboardSessions(deps.now);
+  app.use('/api/*', requireAdminToken(deps.adminToken, sessions));
 
   app.route('/', systemRoutes(deps));
+  app.route('/', sessionRoutes({ adminToken: deps.adminToken, sessions }));
   app.route('/', enrollmentRoutes(deps));
   for (const routes of [
     joinTokenRoutes,
