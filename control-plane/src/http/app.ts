@@ -6,6 +6,7 @@ import type { AppDeps } from './deps.js';
 import { deploymentRoutes } from './deployments.js';
 import { enrollmentRoutes } from './enrollment.js';
 import { environmentRoutes } from './environments.js';
+import { eventRoutes } from './events.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
 import { joinTokenRoutes } from './join-tokens.js';
 import { projectRoutes } from './projects.js';
@@ -53,6 +54,9 @@ export function createApp(deps: AppDeps): Hono {
   ]) {
     app.route('/api/v1', routes(deps));
   }
-  if (deps.deployments) app.route('/api/v1', deploymentRoutes(deps.deployments));
+  if (deps.deployments) {
+    app.route('/api/v1', deploymentRoutes(deps.deployments));
+    app.route('/api/v1', eventRoutes(deps.deployments));
+  }
   return app;
 }

@@ -1,0 +1,122 @@
+import { Hono } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { z } from 'zod';
+import { notFound } from '../errors.js';
+import { rollbackOrigin } from '../queue/actions.js';
+import type { QueueEvents } from '../queue/queue-events.js';
+import { deploymentsOf } from '../queue/records-access.js';
+import type { DeploymentRecord, JobRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { describeBodyIssues, invalidFields } from './body.js';
+import { deploymentView, jobView, serviceView } from './views.js';
+
+/** A comment line every so often keeps proxies from closing a quiet stream, in milliseconds. */
+const KEEPALIVE_MS = 15_000;
+/** How many deployments the snapshot holds; older ones come from the history endpoint. */
+const SNAPSHOT_LIMIT = 20;
+
+export interface EventDeps {
+  store: Store;
+  events: QueueEvents;
+}
+
+const querySchema = z.object({ serviceId: z.string().min(1).optional() });
+
+/**
+ * `GET /events?serviceId=`: a `text/event-stream` of what changes, so views update
+ * without polling. With `serviceId` it starts with one `snapshot` event (the
+ * service and its newest deployments), then sends `deployment`, `job` and
+ * `service` events for that service only; without it, those events for all.
+ * Each deployment carries `rollbackAvailable`: it succeeded and its image is still kept.
+ */
+export function eventRoutes(deps: EventDeps): Hono {
+  const app = new Hono();
+  const { store, events } = deps;
+
+  const withRollback = (deployment: DeploymentRecord) => ({
+    ...deploymentView(deployment),
+    rollbackAvailable: canRollBack(store, deployment),
+  });
+
+  app.get('/events', (c) => {
+    const parsed = querySchema.safeParse(c.req.query());
+    if (!parsed.success) throw invalidFields(describeBodyIssues(parsed.error));
+    const { serviceId } = parsed.data;
+    if (serviceId && !store.services.get(serviceId)) throw notFound('service', serviceId);
+    const wanted = (id: string) => serviceId === undefined || id === serviceId;
+
+    return streamSSE(c, async (sse) => {
+      // Writes are chained so events leave in the order they happened.
+      let chain = Promise.resolve();
+      const send = (event: string, data: unknown) => {
+        chain = chain.then(() => write(sse, event, data)).catch(() => undefined);
+      };
+      // A job can change its service too (a deploy starting sets it deploying); send it when it did.
+      const lastSent = new Map<string, string>();
+      const onService = (id: string) => {
+        const service = store.services.get(id);
+        if (!service || !wanted(id)) return;
+        const view = serviceView(service);
+        const json = JSON.stringify(view);
+        if (lastSent.get(id) === json) return;
+        lastSent.set(id, json);
+        send('service', view);
+      };
+      const onJob = (job: JobRecord, deployment: DeploymentRecord | undefined) => {
+        if (!wanted(job.serviceId)) return;
+        if (deployment) send('deployment', withRollback(deployment));
+        send('job', jobView(job));
+        onService(job.serviceId);
+      };
+      events.on('job', onJob);
+      events.on('service', onService);
+      try {
+        const service = serviceId ? store.services.get(serviceId) : undefined;
+        if (service) {
+          lastSent.set(service.id, JSON.stringify(serviceView(service)));
+          const list = deploymentsOf(store.db.data, service.id);
+          send('snapshot', {
+            service: serviceView(service),
+            deployments: list.slice(0, SNAPSHOT_LIMIT).map(withRollback),
+            hasMore: list.length > SNAPSHOT_LIMIT,
+          });
+        } else {
+          send('ready', {});
+        }
+        await new Promise<void>((resolve) => {
+          sse.onAbort(resolve);
+          const keepalive = setInterval(() => {
+            chain = chain
+              .then(async () => {
+                if (!sse.aborted && !sse.closed) await sse.write(': keepalive\n\n');
+              })
+              .catch(() => undefined);
+          }, KEEPALIVE_MS);
+          keepalive.unref();
+          sse.onAbort(() => clearInterval(keepalive));
+        });
+      } finally {
+        events.off('job', onJob);
+        events.off('service', onService);
+      }
+    });
+  });
+
+  return app;
+}
+
+async function write(sse: SSEStreamingApi, event: string, data: unknown): Promise<void> {
+  if (sse.aborted || sse.closed) return;
+  await sse.writeSSE({ event, data: JSON.stringify(data) });
+}
+
+/** Whether a rollback to this deployment would be accepted now. */
+function canRollBack(store: Store, deployment: DeploymentRecord): boolean {
+  if (deployment.status !== 'succeeded') return false;
+  try {
+    rollbackOrigin(store, deployment.id);
+    return true;
+  } catch {
+    return false;
+  }
+}
