@@ -12,6 +12,24 @@ if (name !== 'agent' && name !== 'control-plane') {
 }
 const pkg = join(root, name);
 await rm(join(pkg, 'dist'), { recursive: true, force: true });
+
+// The control plane carries the dashboard's browser script as a string constant.
+const define = {};
+if (name === 'control-plane') {
+  const client = await build({
+    entryPoints: [join(pkg, 'src/dashboard/client/main.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  define.__BERTH_DASHBOARD_JS__ = JSON.stringify(client.outputFiles[0].text);
+}
+
 await build({
   entryPoints: [join(pkg, 'src/main.ts')],
   outfile: join(pkg, 'dist/main.js'),
@@ -22,6 +40,7 @@ await build({
   sourcemap: true,
   minify: false,
   legalComments: 'none',
+  define,
   // Optional native helpers of ws and ssh2; both work without them.
   external: ['bufferutil', 'utf-8-validate', 'cpu-features', '*.node'],
   banner: {

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { dashboardRoutes } from '../dashboard/routes.js';
 import { BerthError } from '../errors.js';
 import { requireAdminToken } from './auth.js';
 import type { AppDeps } from './deps.js';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/', systemRoutes(deps));
   app.route('/', sessionRoutes({ adminToken: deps.adminToken, sessions }));
+  app.route('/', dashboardRoutes());
   app.route('/', enrollmentRoutes(deps));
   for (const routes of [
     joinTokenRoutes,

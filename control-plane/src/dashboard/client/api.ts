@@ -1,0 +1,98 @@
+/// <reference lib="dom" />
+import type { ErrorBody } from '@berth/protocol';
+
+/** An HTTP API failure, with the contract's error code and the fields it names. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken = '';
+let onSignedOut: () => void = () => undefined;
+
+/** Called when the session is gone (a 401), so the app can show the sign-in form. */
+export function whenSignedOut(handler: () => void): void {
+  onSignedOut = handler;
+}
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+async function request(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function errorFrom(res: Response): Promise<ApiError> {
+  let parsed: Partial<ErrorBody> | undefined;
+  try {
+    parsed = (await res.json()) as Partial<ErrorBody>;
+  } catch {
+    parsed = undefined;
+  }
+  const error = parsed?.error;
+  return new ApiError(
+    res.status,
+    error?.code ?? 'HTTP_ERROR',
+    error?.message ?? `The control plane answered HTTP ${res.status}`,
+    error?.fields ?? [],
+  );
+}
+
+/** Calls the API with the session cookie; a change also sends the CSRF token. */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await request(method, path, body);
+  } catch {
+    throw new ApiError(
+      0,
+      'NETWORK',
+      'The control plane cannot be reached; check that it is running',
+    );
+  }
+  if (res.status === 401) {
+    onSignedOut();
+    throw await errorFrom(res);
+  }
+  if (!res.ok) throw await errorFrom(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** Asks whether the browser is signed in; remembers the CSRF token when it is. */
+export async function loadSession(): Promise<boolean> {
+  const res = await fetch('/session', { credentials: 'same-origin' });
+  if (!res.ok) throw new ApiError(res.status, 'HTTP_ERROR', `GET /session answered ${res.status}`);
+  const body = (await res.json()) as { signedIn: boolean; csrfToken?: string };
+  if (!body.signedIn || !body.csrfToken) return false;
+  setCsrfToken(body.csrfToken);
+  return true;
+}
+
+export async function signIn(token: string): Promise<void> {
+  const res = await request('POST', '/session', { token });
+  if (!res.ok) throw await errorFrom(res);
+  const body = (await res.json()) as { csrfToken: string };
+  setCsrfToken(body.csrfToken);
+}
+
+export async function signOut(): Promise<void> {
+  await request('DELETE', '/session');
+  setCsrfToken('');
+}

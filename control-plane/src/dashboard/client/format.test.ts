@@ -1,0 +1,58 @@
+import type { Deployment } from '@berth/protocol';
+import { describe, expect, it } from 'vitest';
+import { deploymentDuration, duration, relativeTime, revisionOf } from './format.js';
+
+const base: Deployment = {
+  id: 'dep_1',
+  serviceId: 'svc_1',
+  number: 1,
+  status: 'succeeded',
+  cache: 'use-existing',
+  trigger: 'deploy',
+  source: {
+    type: 'git',
+    repository: 'https://example.com/a.git',
+    ref: 'main',
+    dockerfile: 'Dockerfile',
+    context: '.',
+  },
+  createdAt: '2025-01-01T00:00:00.000Z',
+};
+
+describe('format', () => {
+  it('shows durations briefly', () => {
+    expect(duration(840)).toBe('0.8 s');
+    expect(duration(42_000)).toBe('42 s');
+    expect(duration(185_000)).toBe('3 min 05 s');
+    expect(duration(3_720_000)).toBe('1 h 02 min');
+  });
+
+  it('measures a running deployment up to now and a finished one to its end', () => {
+    const started = { ...base, startedAt: '2025-01-01T00:00:00.000Z' };
+    expect(deploymentDuration(base)).toBeNull();
+    expect(deploymentDuration(started, Date.parse('2025-01-01T00:00:05Z'))).toBe(5_000);
+    expect(deploymentDuration({ ...started, finishedAt: '2025-01-01T00:00:02.500Z' })).toBe(2_500);
+  });
+
+  it('says how long ago', () => {
+    const now = Date.parse('2025-01-01T01:00:00Z');
+    expect(relativeTime('2025-01-01T00:59:58Z', now)).toBe('just now');
+    expect(relativeTime('2025-01-01T00:59:30Z', now)).toBe('30 s ago');
+    expect(relativeTime('2025-01-01T00:15:00Z', now)).toBe('45 min ago');
+    expect(relativeTime(null, now)).toBe('never');
+  });
+
+  it('shortens a commit to 7 characters and a digest to 12, keeping the full value', () => {
+    const sha = 'a'.repeat(40);
+    const git = { ...base, source: { ...base.source, commit: sha } } as Deployment;
+    expect(revisionOf(git)).toEqual({ full: sha, short: 'aaaaaaa', resolved: true });
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const image = { ...base, source: { type: 'image', image: 'nginx:1.27', digest } } as Deployment;
+    expect(revisionOf(image)).toEqual({
+      full: digest,
+      short: `sha256:${'b'.repeat(12)}`,
+      resolved: true,
+    });
+    expect(revisionOf(base)).toEqual({ full: 'main', short: 'main', resolved: false });
+  });
+});

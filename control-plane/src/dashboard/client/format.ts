@@ -1,0 +1,82 @@
+import type { Deployment, Source } from '@berth/protocol';
+
+/** "12 s ago", "5 min ago", "3 h ago", then the date. */
+export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return 'never';
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return iso;
+  const seconds = Math.round((now - at) / 1000);
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return absoluteTime(iso);
+}
+
+export function absoluteTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/** "0.8 s", "42 s", "3 min 05 s", "1 h 02 min". */
+export function duration(ms: number): string {
+  if (ms < 0) ms = 0;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** How long a deployment ran (or has been running), or null before it started. */
+export function deploymentDuration(deployment: Deployment, now = Date.now()): number | null {
+  if (!deployment.startedAt) return null;
+  const start = Date.parse(deployment.startedAt);
+  const end = deployment.finishedAt ? Date.parse(deployment.finishedAt) : now;
+  return end - start;
+}
+
+/** What a deployment ran, in full and shortened: the commit SHA or the image digest. */
+export function revisionOf(deployment: Deployment): {
+  full: string;
+  short: string;
+  resolved: boolean;
+} {
+  const source = deployment.source;
+  if (source.type === 'git') {
+    if (source.commit)
+      return { full: source.commit, short: source.commit.slice(0, 7), resolved: true };
+    return { full: source.ref, short: source.ref, resolved: false };
+  }
+  if (source.digest) {
+    const hex = source.digest.replace(/^sha256:/, '');
+    return { full: source.digest, short: `sha256:${hex.slice(0, 12)}`, resolved: true };
+  }
+  return { full: source.image, short: source.image, resolved: false };
+}
+
+export function sourceSummary(source: Source): string {
+  return source.type === 'git' ? `${source.repository} @ ${source.ref}` : source.image;
+}
+
+export const CACHE_LABELS: Record<Deployment['cache'], string> = {
+  'use-existing': 'Existing cache',
+  none: 'Without cache',
+};
+
+export const TRIGGER_LABELS: Record<Deployment['trigger'], string> = {
+  deploy: 'Deploy',
+  redeploy: 'Redeploy',
+  rollback: 'Rollback',
+};

@@ -1,0 +1,222 @@
+/// <reference lib="dom" />
+import type { LogLine, Service } from '@berth/protocol';
+import { h, newId, replace } from '../dom.js';
+import {
+  CACHE_LABELS,
+  TRIGGER_LABELS,
+  absoluteTime,
+  deploymentDuration,
+  duration,
+  relativeTime,
+  revisionOf,
+} from '../format.js';
+import { openLiveStream, type LiveStream } from '../live.js';
+import { createLogView, type LogView } from '../log-view.js';
+import { isFinished, type DeploymentItem } from '../service-model.js';
+import { badge, busy, button, copyButton, setBadge } from '../ui.js';
+import type { PageContext } from './page.js';
+
+export interface RowActions {
+  toggleLogs(row: RowView): void;
+  cancel(deployment: DeploymentItem): Promise<void>;
+  rollback(deployment: DeploymentItem): Promise<void>;
+}
+
+export interface RowView {
+  element: HTMLTableRowElement;
+  /** The open log panel's row, right below this one. */
+  logRow: HTMLTableRowElement | null;
+  update(deployment: DeploymentItem, service: Service): void;
+  /** Refreshes the times of a running deployment. */
+  tick(): void;
+  /** Opens or closes the log panel; true when it is now open. */
+  toggleLogs(ctx: PageContext): boolean;
+  closeLogs(): void;
+}
+
+const COLUMNS = 8;
+
+/** One history row. Cells are updated in place, so focus and an open log survive updates. */
+export function deploymentRow(initial: DeploymentItem, actions: RowActions): RowView {
+  let deployment = initial;
+  const status = badge(initial.status);
+  const error = h('p', { class: 'row-error' });
+  const trigger = h('td', { data: { label: 'Trigger' } });
+  const cache = h('td', { data: { label: 'Cache' } });
+  const revision = h('td', { class: 'revision', data: { label: 'Commit / digest' } });
+  const started = h('td', { data: { label: 'Started' } });
+  const took = h('td', { class: 'numeric', data: { label: 'Duration' } });
+  const logPanelId = newId('deployment-log');
+
+  const logs = button('View Logs', { kind: 'ghost', icon: 'logs', class: 'btn-small view-logs' });
+  logs.setAttribute('aria-expanded', 'false');
+  logs.setAttribute('aria-controls', logPanelId);
+  const cancel = button('Cancel', { kind: 'ghost', icon: 'x', class: 'btn-small' });
+  const rollback = button('Rollback', { kind: 'ghost', icon: 'rollback', class: 'btn-small' });
+  logs.addEventListener('click', () => actions.toggleLogs(view));
+  cancel.addEventListener('click', () => void busy(cancel, () => actions.cancel(deployment)));
+  rollback.addEventListener('click', () => void busy(rollback, () => actions.rollback(deployment)));
+
+  const element = h(
+    'tr',
+    { class: 'deployment-row', data: { deploymentId: initial.id } },
+    h('td', { class: 'number', data: { label: '#' } }, `#${initial.number}`),
+    h('td', { data: { label: 'Status' } }, status, error),
+    trigger,
+    cache,
+    revision,
+    started,
+    took,
+    h(
+      'td',
+      { class: 'row-actions-cell' },
+      h('div', { class: 'row-buttons' }, logs, cancel, rollback),
+    ),
+  );
+
+  let logRow: HTMLTableRowElement | null = null;
+  let logView: LogView | null = null;
+  let stream: LiveStream | null = null;
+
+  const times = () => {
+    const since = deployment.startedAt ?? deployment.createdAt;
+    replace(
+      started,
+      h('time', { attrs: { datetime: since, title: absoluteTime(since) } }, relativeTime(since)),
+    );
+    const ms = deploymentDuration(deployment);
+    took.textContent = ms === null ? '—' : duration(ms);
+  };
+
+  let shownRevision = '';
+  const view: RowView = {
+    element,
+    get logRow() {
+      return logRow;
+    },
+    update(next, service) {
+      deployment = next;
+      element.dataset.status = next.status;
+      if (status.dataset.status !== next.status) setBadge(status, next.status);
+      error.textContent = next.error ?? '';
+      error.title = next.error ?? '';
+      error.hidden = !next.error;
+      trigger.textContent = TRIGGER_LABELS[next.trigger];
+      replace(
+        cache,
+        h(
+          'span',
+          { data: { cache: next.cache }, attrs: { title: `cache: ${next.cache}` } },
+          CACHE_LABELS[next.cache],
+        ),
+      );
+      const rev = revisionOf(next);
+      if (shownRevision !== `${rev.full}|${rev.resolved}`) {
+        shownRevision = `${rev.full}|${rev.resolved}`;
+        replace(
+          revision,
+          rev.resolved
+            ? h(
+                'span',
+                { class: 'revision-value' },
+                h('code', { attrs: { title: rev.full } }, rev.short),
+                copyButton(rev.full, next.source.type === 'git' ? 'commit SHA' : 'image digest'),
+              )
+            : h(
+                'span',
+                { class: 'muted mono', attrs: { title: 'Resolved when the build starts' } },
+                rev.short,
+              ),
+        );
+      }
+      times();
+      cancel.hidden = isFinished(next);
+      rollback.hidden = !(
+        next.status === 'succeeded' &&
+        next.id !== service.currentDeploymentId &&
+        next.rollbackAvailable !== false
+      );
+      rollback.title = `Deploy the exact image of #${next.number} again`;
+      if (logView && isFinished(next) && !stream)
+        logView.setStatus(`Finished: ${next.status}`, 'done');
+    },
+    tick() {
+      if (!isFinished(deployment)) times();
+      else if (started.textContent?.endsWith('ago')) times();
+    },
+    toggleLogs(ctx) {
+      if (logRow) {
+        view.closeLogs();
+        return false;
+      }
+      logView = createLogView({ label: `Log of deployment #${deployment.number}` });
+      const closeButton = button('Close', {
+        kind: 'ghost',
+        class: 'btn-small',
+        onClick: () => view.closeLogs(),
+      });
+      logView.setControls(closeButton);
+      logRow = h(
+        'tr',
+        { class: 'log-row' },
+        h(
+          'td',
+          { attrs: { colspan: COLUMNS, id: logPanelId } },
+          h(
+            'div',
+            { class: 'log-panel' },
+            h('h3', { class: 'log-title' }, `Deployment #${deployment.number} log`),
+            logView.element,
+          ),
+        ),
+      );
+      element.after(logRow);
+      element.classList.add('row-open');
+      logs.setAttribute('aria-expanded', 'true');
+      logs.querySelector('.btn-label')!.textContent = 'Hide Logs';
+      stream = followLog(deployment.id, logView, ctx, () => {
+        stream = null;
+      });
+      return true;
+    },
+    closeLogs() {
+      stream?.close();
+      stream = null;
+      logRow?.remove();
+      logRow = null;
+      logView = null;
+      element.classList.remove('row-open');
+      logs.setAttribute('aria-expanded', 'false');
+      logs.querySelector('.btn-label')!.textContent = 'View Logs';
+    },
+  };
+  return view;
+}
+
+/** Streams a deployment's log into the view, resuming after the last line on reconnect. */
+function followLog(
+  deploymentId: string,
+  view: LogView,
+  ctx: PageContext,
+  onEnd: () => void,
+): LiveStream {
+  return openLiveStream({
+    url: () =>
+      `/api/v1/deployments/${encodeURIComponent(deploymentId)}/logs?follow=1&after=${view.lastSeq}`,
+    signal: ctx.signal,
+    onSignedOut: ctx.onSignedOut,
+    onState: (state) => {
+      if (state === 'open') view.setStatus('Live', 'live');
+      if (state === 'retrying') view.setStatus('Reconnecting…', 'error');
+    },
+    on: {
+      line: (data) => view.push([data as LogLine]),
+      end: (data, stream) => {
+        const { status } = data as { status?: string };
+        stream.close();
+        view.setStatus(`Finished: ${status ?? 'done'}`, 'done');
+        onEnd();
+      },
+    },
+  });
+}

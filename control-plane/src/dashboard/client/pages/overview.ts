@@ -1,0 +1,69 @@
+/// <reference lib="dom" />
+import type { Service } from '@berth/protocol';
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { href } from '../router.js';
+import type { ServiceModel } from '../service-model.js';
+import { toast } from '../toast.js';
+import { busy, button, errorBox, pageHeader } from '../ui.js';
+import type { TabView } from './service.js';
+import { serviceFields } from './service-fields.js';
+
+/**
+ * The Overview tab: edit the source, ports, env and health check, then Save
+ * (PATCH). Changes run with the next Deploy or Redeploy.
+ */
+export function overviewTab(model: ServiceModel): TabView {
+  const service = model.service!;
+  const settings = serviceFields(service);
+  const errors = errorBox();
+  const save = button('Save', { kind: 'primary', submit: true });
+  const form = h(
+    'form',
+    { class: 'stack', attrs: { 'aria-label': 'Service settings' } },
+    settings.element,
+    errors.element,
+    h(
+      'div',
+      { class: 'form-actions' },
+      h(
+        'p',
+        { class: 'hint' },
+        'Saved settings take effect with the next deployment. ',
+        h('a', { attrs: { href: href.service(service.id, 'deployments') } }, 'Go to Deployments'),
+      ),
+      save,
+    ),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    errors.clear();
+    void busy(save, async () => {
+      try {
+        const updated = await api<Service>(
+          'PATCH',
+          `/api/v1/services/${encodeURIComponent(service.id)}`,
+          settings.read(),
+        );
+        model.applyService(updated);
+        toast('Saved', { detail: 'Redeploy to run the new settings.' });
+      } catch (err) {
+        errors.show(err);
+        errors.element.scrollIntoView({ block: 'nearest' });
+      }
+    });
+  });
+  const element = h(
+    'section',
+    { class: 'overview-tab' },
+    pageHeader({
+      level: 'h2',
+      title: 'Overview',
+      description:
+        'Source, ports, environment and health check. To roll back, point the source at a trusted ref, tag, commit or image digest, save, then Redeploy.',
+    }),
+    h('dl', { class: 'facts' }, h('dt', {}, 'Service ID'), h('dd', { class: 'mono' }, service.id)),
+    form,
+  );
+  return { element, dispose: () => undefined };
+}

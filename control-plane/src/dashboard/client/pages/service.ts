@@ -1,0 +1,151 @@
+/// <reference lib="dom" />
+import type { Job, Service } from '@berth/protocol';
+import { h, replace } from '../dom.js';
+import { sourceSummary } from '../format.js';
+import { openLiveStream } from '../live.js';
+import { href, type Route, type ServiceTab } from '../router.js';
+import { ServiceModel, type DeploymentItem } from '../service-model.js';
+import { badge, breadcrumb, setBadge } from '../ui.js';
+import { containerLogsTab } from './container-logs.js';
+import { deploymentsTab } from './deployments.js';
+import { loadEnvironmentContext } from './environment.js';
+import { overviewTab } from './overview.js';
+import { loadingView, setTitle, type Page, type PageContext } from './page.js';
+
+const TAB_LABELS: Record<ServiceTab, string> = {
+  deployments: 'Deployments',
+  overview: 'Overview',
+  logs: 'Logs',
+};
+
+export interface TabView {
+  element: HTMLElement;
+  dispose(): void;
+}
+
+/**
+ * A service with its tabs. One change stream feeds every tab, so switching tabs
+ * neither reloads the page nor opens another stream.
+ */
+export function servicePage(route: Route, ctx: PageContext): Page {
+  const serviceId = route.id;
+  const model = new ServiceModel();
+  const crumbs = h('div', {}, breadcrumb([{ label: 'Projects', href: href.projects() }]));
+  const title = h('h1', { class: 'page-title' }, '…');
+  const status = badge('unknown', '…');
+  const source = h('p', { class: 'page-description mono' });
+  const tabLinks = new Map<ServiceTab, HTMLAnchorElement>();
+  const tabList = h('div', { class: 'tabs', attrs: { role: 'tablist', 'aria-label': 'Service' } });
+  for (const tab of Object.keys(TAB_LABELS) as ServiceTab[]) {
+    const link = h(
+      'a',
+      {
+        class: 'tab',
+        attrs: { href: href.service(serviceId, tab), role: 'tab', id: `tab-${tab}` },
+      },
+      TAB_LABELS[tab],
+    );
+    tabLinks.set(tab, link);
+    tabList.appendChild(link);
+  }
+  const panel = h('div', { class: 'tab-panel', attrs: { role: 'tabpanel' } }, loadingView());
+  const element = h(
+    'div',
+    { class: 'page' },
+    crumbs,
+    h(
+      'div',
+      { class: 'service-header' },
+      h('div', { class: 'service-title' }, title, status),
+      source,
+    ),
+    tabList,
+    panel,
+  );
+
+  let tab: ServiceTab = route.tab;
+  let view: TabView | null = null;
+  const showTab = (next: ServiceTab) => {
+    tab = next;
+    for (const [name, link] of tabLinks) {
+      const selected = name === next;
+      link.setAttribute('aria-selected', String(selected));
+      link.classList.toggle('tab-selected', selected);
+    }
+    panel.setAttribute('aria-labelledby', `tab-${next}`);
+    if (!model.ready) return;
+    view?.dispose();
+    view = tabView(next, model, ctx);
+    replace(panel, view.element);
+  };
+
+  const renderHeader = (service: Service) => {
+    title.textContent = service.name;
+    setBadge(status, service.status);
+    source.textContent = sourceSummary(service.source);
+  };
+
+  let breadcrumbLoaded = false;
+  model.subscribe((change) => {
+    if (!model.service) return;
+    if (change.type === 'snapshot' || change.type === 'service') renderHeader(model.service);
+    if (change.type === 'snapshot' && !view) showTab(tab);
+    if (!breadcrumbLoaded) {
+      breadcrumbLoaded = true;
+      void loadBreadcrumb(crumbs, model.service);
+    }
+  });
+
+  openLiveStream({
+    url: () => `/api/v1/events?serviceId=${encodeURIComponent(serviceId)}`,
+    signal: ctx.signal,
+    onSignedOut: ctx.onSignedOut,
+    on: {
+      snapshot: (data) =>
+        model.applySnapshot(
+          data as { service: Service; deployments: DeploymentItem[]; hasMore: boolean },
+        ),
+      service: (data) => model.applyService(data as Service),
+      deployment: (data) => model.applyDeployment(data as DeploymentItem),
+      job: (data) => model.applyJob(data as Job),
+    },
+  });
+  ctx.signal.addEventListener('abort', () => view?.dispose());
+  showTab(tab);
+  return {
+    element,
+    update(next) {
+      if (next.tab !== tab) showTab(next.tab);
+    },
+  };
+}
+
+function tabView(tab: ServiceTab, model: ServiceModel, ctx: PageContext): TabView {
+  switch (tab) {
+    case 'deployments':
+      return deploymentsTab(model, ctx);
+    case 'overview':
+      return overviewTab(model);
+    case 'logs':
+      return containerLogsTab(model, ctx);
+  }
+}
+
+async function loadBreadcrumb(target: HTMLElement, service: Service): Promise<void> {
+  setTitle(service.name);
+  try {
+    const { environment, project } = await loadEnvironmentContext(service.environmentId);
+    setTitle(service.name, environment.name, project.name);
+    replace(
+      target,
+      breadcrumb([
+        { label: 'Projects', href: href.projects() },
+        { label: project.name, href: href.project(project.id) },
+        { label: environment.name, href: href.environment(environment.id) },
+        { label: service.name },
+      ]),
+    );
+  } catch {
+    // The breadcrumb is a convenience; the page works without it.
+  }
+}

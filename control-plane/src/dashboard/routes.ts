@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { dashboardScript } from './client-script.js';
+import { FAVICON_SVG, SHELL_HTML } from './shell.js';
+import { DASHBOARD_CSS } from './styles.js';
+
+/**
+ * Same-origin only: no inline script, no external anything. Even if a bug let
+ * markup through, the browser would refuse to run it.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface Asset {
+  body: string;
+  type: string;
+  etag: string;
+}
+
+function asset(body: string, type: string): Asset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { body, type, etag };
+}
+
+function send(c: Context, item: Asset): Response {
+  c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('X-Frame-Options', 'DENY');
+  c.header('Referrer-Policy', 'no-referrer');
+  // Revalidate every time: one round trip, and a new release is seen at once.
+  c.header('Cache-Control', 'no-cache');
+  c.header('ETag', item.etag);
+  if (c.req.header('if-none-match') === item.etag) return c.body(null, 304);
+  c.header('Content-Type', item.type);
+  return c.body(item.body);
+}
+
+/** The dashboard: one HTML shell, one script, one stylesheet and an icon, all shipped in the package. */
+export function dashboardRoutes(): Hono {
+  const app = new Hono();
+  const shell = asset(SHELL_HTML, 'text/html; charset=utf-8');
+  const css = asset(DASHBOARD_CSS, 'text/css; charset=utf-8');
+  const favicon = asset(FAVICON_SVG, 'image/svg+xml');
+  let script: Promise<Asset> | undefined;
+
+  app.get('/', (c) => send(c, shell));
+  app.get('/assets/app.css', (c) => send(c, css));
+  app.get('/assets/favicon.svg', (c) => send(c, favicon));
+  app.get('/assets/app.js', async (c) => {
+    script ??= dashboardScript().then(
+      (body) => asset(body, 'text/javascript; charset=utf-8'),
+      (err: unknown) => {
+        // Try again on the next request rather than serve the failure forever.
+        script = undefined;
+        throw err;
+      },
+    );
+    return send(c, await script);
+  });
+  return app;
+}
