@@ -14,6 +14,17 @@ export function registerGauges(
       value: servers.filter((server) => server.status === status).length,
     }));
   });
+  registry.gauge('berth_jobs', 'Jobs, by kind and status.', () => {
+    const counts = new Map<string, number>();
+    for (const job of sources.store.db.data.jobs) {
+      const key = `${job.kind} ${job.status}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts].map(([key, value]) => {
+      const [kind = '', status = ''] = key.split(' ');
+      return { labels: { kind, status }, value };
+    });
+  });
   registry.gauge('berth_agent_sessions', 'Authenticated agent WebSocket sessions.', () =>
     sources.hub.sessionCount(),
   );
