@@ -604,6 +604,11 @@ export const DASHBOARD_CSS = css`
     border-bottom-color: transparent;
     background: var(--surface-2);
   }
+  .status-cell {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-start;
+  }
   .row-error {
     margin: 4px 0 0;
     font-size: 12px;
@@ -1149,8 +1154,11 @@ export const DASHBOARD_CSS = css`
       background: transparent;
       text-align: left;
     }
+    .status-cell {
+      align-items: flex-end;
+    }
     .row-error {
-      max-width: 200px;
+      max-width: 220px;
     }
   }
 `;

@@ -49,6 +49,7 @@ export function createLogView(options: { label: string; empty?: string }): LogVi
         click: () => {
           follow = true;
           jump.hidden = true;
+          element.dataset.following = 'true';
           body.scrollTop = body.scrollHeight;
         },
       },

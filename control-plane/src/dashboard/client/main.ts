@@ -47,7 +47,7 @@ function layout(): { main: HTMLElement; nav: Map<string, HTMLAnchorElement> } {
     'button',
     {
       class: 'btn btn-ghost btn-small',
-      attrs: { type: 'button' },
+      attrs: { type: 'button', 'aria-label': 'Sign out' },
       on: {
         click: () => {
           void signOut().finally(showSignIn);

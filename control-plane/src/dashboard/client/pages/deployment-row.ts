@@ -61,7 +61,7 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
     'tr',
     { class: 'deployment-row', data: { deploymentId: initial.id } },
     h('td', { class: 'number', data: { label: '#' } }, `#${initial.number}`),
-    h('td', { data: { label: 'Status' } }, status, error),
+    h('td', { data: { label: 'Status' } }, h('div', { class: 'status-cell' }, status, error)),
     trigger,
     cache,
     revision,

@@ -216,7 +216,6 @@ function envRows(initial: Record<string, string>) {
     const secret = input({
       type: 'password',
       value,
-      'aria-label': `Value of ${name || 'the variable'}`,
       placeholder: 'value',
       autocomplete: 'off',
       spellcheck: 'false',
@@ -226,18 +225,22 @@ function envRows(initial: Record<string, string>) {
       class: 'icon-button',
       attrs: { type: 'button', 'aria-pressed': 'false', 'aria-label': 'Show value' },
     });
+    const label = () => {
+      const what = key.value || 'the variable';
+      const visible = secret.type === 'text';
+      secret.setAttribute('aria-label', `Value of ${what}`);
+      reveal.setAttribute('aria-label', `${visible ? 'Hide' : 'Show'} value of ${what}`);
+      reveal.title = visible ? 'Hide value' : 'Show value';
+    };
     const show = (visible: boolean) => {
       secret.type = visible ? 'text' : 'password';
       reveal.setAttribute('aria-pressed', String(visible));
-      reveal.setAttribute('aria-label', visible ? 'Hide value' : 'Show value');
-      reveal.title = visible ? 'Hide value' : 'Show value';
       replace(reveal, icon(visible ? 'eyeOff' : 'eye'));
+      label();
     };
     show(false);
     reveal.addEventListener('click', () => show(secret.type === 'password'));
-    key.addEventListener('input', () =>
-      secret.setAttribute('aria-label', `Value of ${key.value || 'the variable'}`),
-    );
+    key.addEventListener('input', label);
     const row = h('div', { class: 'row row-env' }, key, secret, reveal);
     const read = (): [string, string] | null =>
       key.value.trim() === '' && secret.value === '' ? null : [key.value.trim(), secret.value];

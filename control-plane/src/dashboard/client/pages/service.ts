@@ -3,7 +3,7 @@ import type { Job, Service } from '@berth/protocol';
 import { h, replace } from '../dom.js';
 import { sourceSummary } from '../format.js';
 import { openLiveStream } from '../live.js';
-import { href, type Route, type ServiceTab } from '../router.js';
+import { href, navigate, type Route, type ServiceTab } from '../router.js';
 import { ServiceModel, type DeploymentItem } from '../service-model.js';
 import { badge, breadcrumb, setBadge } from '../ui.js';
 import { containerLogsTab } from './container-logs.js';
@@ -48,6 +48,25 @@ export function servicePage(route: Route, ctx: PageContext): Page {
     tabLinks.set(tab, link);
     tabList.appendChild(link);
   }
+  // Arrow keys move between tabs, as in any tab list; Tab goes on into the panel.
+  tabList.addEventListener('keydown', (event) => {
+    const tabs = [...tabLinks.keys()];
+    const index = tabs.indexOf(tab);
+    const target =
+      event.key === 'ArrowRight'
+        ? tabs[(index + 1) % tabs.length]
+        : event.key === 'ArrowLeft'
+          ? tabs[(index + tabs.length - 1) % tabs.length]
+          : event.key === 'Home'
+            ? tabs[0]
+            : event.key === 'End'
+              ? tabs[tabs.length - 1]
+              : undefined;
+    if (!target) return;
+    event.preventDefault();
+    navigate(href.service(serviceId, target));
+    tabLinks.get(target)?.focus();
+  });
   const panel = h('div', { class: 'tab-panel', attrs: { role: 'tabpanel' } }, loadingView());
   const element = h(
     'div',
@@ -70,6 +89,7 @@ export function servicePage(route: Route, ctx: PageContext): Page {
     for (const [name, link] of tabLinks) {
       const selected = name === next;
       link.setAttribute('aria-selected', String(selected));
+      link.tabIndex = selected ? 0 : -1;
       link.classList.toggle('tab-selected', selected);
     }
     panel.setAttribute('aria-labelledby', `tab-${next}`);
