@@ -2,7 +2,7 @@
 # Runs Berth's whole test suite on this host: typecheck, lint, unit tests and the
 # end-to-end tests against real processes, a real Docker engine and a registry.
 # It installs what it needs: pnpm, the workspace dependencies, the Docker engine,
-# a busybox base image and a registry on 127.0.0.1:5000.
+# a busybox base image, a registry on 127.0.0.1:5000 and Chromium.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,6 +27,18 @@ elif ! docker_answers; then
     die "no Docker engine answers and this is not root, so none can be started; CI needs one"
   fi
   warn "no Docker engine answers: end-to-end tests that need Docker will be SKIPPED"
+fi
+
+# The dashboard's browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM=/usr/bin/chromium
+if [[ ! -x "$CHROMIUM" && "$(id -u)" == "0" ]]; then
+  apt_install chromium fonts-dejavu-core
+fi
+if [[ ! -x "$CHROMIUM" ]]; then
+  if [[ "${CI:-}" == "true" ]]; then
+    die "$CHROMIUM is missing and cannot be installed (apt-get install -y chromium); CI needs it for the dashboard tests"
+  fi
+  warn "$CHROMIUM is missing: the dashboard browser tests will be SKIPPED"
 fi
 
 say "Building"
