@@ -23,7 +23,7 @@ const hasChromium = chromiumOrSkip();
 const DEPLOY_MS = 90_000;
 
 /** An app whose build prints the marker and whose container writes to stdout and stderr. */
-function appFiles(marker: string, extra: string[] = []): Record<string, string> {
+function appFiles(marker: string, version: string, extra: string[] = []): Record<string, string> {
   const dockerfile = [
     `FROM ${BASE_IMAGE}`,
     markerInstruction(marker),
@@ -31,7 +31,7 @@ function appFiles(marker: string, extra: string[] = []): Record<string, string> 
     'COPY www /www',
     `CMD ["sh", "-c", "echo ${marker}-out-$((6*7)); echo ${marker}-err-$((6*7)) >&2; exec httpd -f -p 8080 -h /www"]`,
   ];
-  return { Dockerfile: `${dockerfile.join('\n')}\n`, 'www/index.html': `${marker}\n` };
+  return { Dockerfile: `${dockerfile.join('\n')}\n`, 'www/index.html': `${version}\n` };
 }
 
 /** Drops toasts, so the next one looked for is new. */
@@ -50,6 +50,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
   let page: Page;
   let service: Service;
   let firstCommit: string;
+  let secondCommit: string;
   /** alert() calls and page errors: none may happen. */
   const alerts: string[] = [];
   const pageErrors: string[] = [];
@@ -60,7 +61,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
     [gitServer, browser] = await Promise.all([GitServer.start(), launchChromium()]);
     stage = await startStage('dashboard');
     repo = await gitServer.createRepo(`app-${run}`);
-    firstCommit = await repo.commit(appFiles(marker), 'v1');
+    firstCommit = await repo.commit(appFiles(marker, 'v1'), 'v1');
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -234,6 +235,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
   });
 
   it('Redeploy with Without cache queues a row that records cache "none"', async () => {
+    secondCommit = await repo.commit(appFiles(marker, 'v2'), 'v2');
     await page.getByRole('button', { name: 'Redeploy', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Redeployment' });
     await dialog.getByLabel('Without cache').check();
@@ -257,6 +259,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
       trigger: 'redeploy',
       status: 'succeeded',
     });
+    expect(await row.locator('.revision code').innerText()).toBe(secondCommit.slice(0, 7));
   });
 
   it('Restart queues a job and says "Added to queue"', async () => {
@@ -290,12 +293,14 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
     const byNumber = new Map(list.map((d) => [d.number, d]));
     expect(byNumber.get(3)).toMatchObject({ trigger: 'rollback', status: 'succeeded' });
     expect(byNumber.get(3)!.imageId).toBe(byNumber.get(1)!.imageId);
+    expect(byNumber.get(3)!.imageId).not.toBe(byNumber.get(2)!.imageId);
+    expect(await row.locator('.revision code').innerText()).toBe(firstCommit.slice(0, 7));
     await page.locator('.service-title [data-status="running"]').waitFor();
     await capture(page, 'deployments-tab');
   });
 
   it('Cancel stops a running build, and its row ends cancelled', async () => {
-    await repo.commit(appFiles(marker, ['RUN sleep 60']), 'slow');
+    await repo.commit(appFiles(marker, 'v3', ['RUN sleep 60']), 'slow');
     await page.getByRole('button', { name: 'Redeploy', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Redeployment' });
     await dialog.getByRole('button', { name: 'Redeploy' }).click();
