@@ -106,5 +106,4 @@ export const LABELS = {
   deployment: 'berth.deployment',
   number: 'berth.deployment-number',
   buildKey: 'berth.build-key',
-  commit: 'berth.commit',
 } as const;

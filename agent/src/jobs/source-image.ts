@@ -119,9 +119,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       labels: {
         [LABELS.service]: spec.service.id,
         [LABELS.deployment]: deployment.id,
-        [LABELS.number]: tag,
         [LABELS.buildKey]: key,
-        [LABELS.commit]: commit,
       },
       noCache,
       signal: ctx.signal,
