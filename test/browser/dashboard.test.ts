@@ -394,6 +394,11 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
     await dialog.waitFor({ state: 'detached' });
   });
 
+  it('says so when a service does not exist, instead of loading forever', async () => {
+    await page.goto(`${stage.cp.url}/#/services/svc_missing/deployments`);
+    await page.getByText('Service not found').first().waitFor();
+  });
+
   it('is legible at phone width', async () => {
     await page.goto(`${stage.cp.url}/#/services/${service.id}/deployments`);
     await page.setViewportSize({ width: 390, height: 844 });

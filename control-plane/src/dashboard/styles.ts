@@ -869,10 +869,19 @@ export const DASHBOARD_CSS = css`
     align-items: center;
   }
   .row-port {
-    grid-template-columns: 1fr 1fr 1.4fr auto;
+    grid-template-columns: 1fr 1fr 1.4fr 28px;
   }
   .row-env {
-    grid-template-columns: 1fr 1.6fr auto auto;
+    grid-template-columns: 1fr 1.6fr 28px 28px;
+  }
+  .row-head {
+    font-size: 12px;
+    font-weight: 600;
+    color: var(--muted);
+    margin-bottom: -6px;
+  }
+  .row-head:has(+ .rows:empty) {
+    display: none;
   }
   .row-actions {
     display: flex;
@@ -1087,7 +1096,10 @@ export const DASHBOARD_CSS = css`
       grid-template-columns: 1fr;
     }
     .row-port {
-      grid-template-columns: 1fr 1fr auto;
+      grid-template-columns: 1fr 1fr 28px;
+    }
+    .row-head.row-port {
+      display: none;
     }
     .row-port .input:nth-child(3) {
       grid-column: 1 / 3;

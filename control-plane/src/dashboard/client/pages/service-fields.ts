@@ -154,7 +154,7 @@ function portRows(initial: PortMapping[]) {
       max: 65535,
       value: port?.container ?? '',
       'aria-label': 'Container port',
-      placeholder: 'container',
+      placeholder: '8080',
     });
     const host = input({
       type: 'number',
@@ -162,7 +162,7 @@ function portRows(initial: PortMapping[]) {
       max: 65535,
       value: port?.host ?? '',
       'aria-label': 'Host port',
-      placeholder: 'host',
+      placeholder: '80',
     });
     const hostIp = input({
       value: port?.hostIp && port.hostIp !== '0.0.0.0' ? port.hostIp : '',
@@ -192,6 +192,7 @@ function portRows(initial: PortMapping[]) {
     element: fieldset(
       'Ports',
       'Publish a container port on the server: container port, host port and, optionally, the host IP.',
+      columnHeads('row-port', 'Container port', 'Host port', 'Host IP (optional)'),
       rows,
       button('Add port', { icon: 'plus', kind: 'ghost', onClick: () => addRow() }),
     ),
@@ -270,6 +271,7 @@ function envRows(initial: Record<string, string>) {
     element: fieldset(
       'Environment variables',
       'Values stay hidden until you reveal them.',
+      columnHeads('row-env', 'Name', 'Value'),
       rows,
       h(
         'div',
@@ -343,6 +345,15 @@ function healthFields(initial: Healthcheck | undefined) {
       return { type: 'running', seconds: numberValue(seconds) };
     },
   };
+}
+
+/** Column names above editable rows; the inputs carry their own labels for assistive tech. */
+function columnHeads(kind: string, ...names: string[]): HTMLElement {
+  return h(
+    'div',
+    { class: `row ${kind} row-head`, attrs: { 'aria-hidden': 'true' } },
+    ...names.map((name) => h('span', {}, name)),
+  );
 }
 
 function removeButton(label: string, onClick: () => void): HTMLButtonElement {

@@ -5,7 +5,8 @@ import { sourceSummary } from '../format.js';
 import { openLiveStream } from '../live.js';
 import { href, navigate, type Route, type ServiceTab } from '../router.js';
 import { ServiceModel, type DeploymentItem } from '../service-model.js';
-import { badge, breadcrumb, setBadge } from '../ui.js';
+import { api, ApiError } from '../api.js';
+import { badge, breadcrumb, emptyState, setBadge } from '../ui.js';
 import { containerLogsTab } from './container-logs.js';
 import { deploymentsTab } from './deployments.js';
 import { loadEnvironmentContext } from './environment.js';
@@ -116,10 +117,22 @@ export function servicePage(route: Route, ctx: PageContext): Page {
     }
   });
 
-  openLiveStream({
+  const stream = openLiveStream({
     url: () => `/api/v1/events?serviceId=${encodeURIComponent(serviceId)}`,
     signal: ctx.signal,
     onSignedOut: ctx.onSignedOut,
+    onState: (state) => {
+      // A stream that never opened may be refused for good: say why instead of retrying.
+      if (state !== 'retrying' || model.ready) return;
+      api<Service>('GET', `/api/v1/services/${encodeURIComponent(serviceId)}`).catch(
+        (err: unknown) => {
+          if (!(err instanceof ApiError) || err.status !== 404) return;
+          stream.close();
+          replace(panel, emptyState('Service not found', err.message));
+          title.textContent = 'Service not found';
+        },
+      );
+    },
     on: {
       snapshot: (data) =>
         model.applySnapshot(
