@@ -1,13 +1,12 @@
 /// <reference lib="dom" />
 import type { ActionResponse, CacheMode, Deployment, Job, Service } from '@berth/protocol';
 import { api, ApiError } from '../api.js';
-import { openDialog } from '../dialog.js';
-import { h, newId } from '../dom.js';
+import { h } from '../dom.js';
 import { CACHE_LABELS } from '../format.js';
-import { href, navigate } from '../router.js';
 import type { ServiceModel } from '../service-model.js';
 import { toast } from '../toast.js';
 import { busy, button, emptyState, pageHeader, toastError } from '../ui.js';
+import { openRedeployDialog, openUnexposeDialog } from './deployment-dialogs.js';
 import { deploymentRow, type RowActions, type RowView } from './deployment-row.js';
 import type { PageContext } from './page.js';
 import type { TabView } from './service.js';
@@ -262,79 +261,4 @@ function reportJob(job: Job, watched: Set<string>): void {
     watched.delete(job.id);
     toast(`${JOB_LABELS[job.kind]} ${job.status}`, { kind: 'error', detail: job.error ?? '' });
   }
-}
-
-function openRedeployDialog(confirm: (cache: CacheMode) => Promise<void>): void {
-  const group = newId('cache');
-  const option = (value: CacheMode, title: string, detail: string, checked: boolean) => {
-    const id = `${group}-${value}`;
-    return h(
-      'label',
-      { class: 'option', attrs: { for: id } },
-      h('input', { attrs: { type: 'radio', name: group, value, id, checked } }),
-      h(
-        'span',
-        { class: 'option-text' },
-        h('span', { class: 'option-title' }, title),
-        h('span', { class: 'option-detail' }, detail),
-      ),
-    );
-  };
-  const options = h(
-    'div',
-    { class: 'options', attrs: { role: 'radiogroup', 'aria-label': 'Cache' } },
-    option('none', 'Without cache', 'Rebuild every layer, or pull a fresh image.', false),
-    option(
-      'use-existing',
-      'Use existing cache',
-      'Reuse the existing image and layers. Faster.',
-      true,
-    ),
-  );
-  const selected = (): CacheMode =>
-    options.querySelector<HTMLInputElement>('input:checked')?.value === 'none'
-      ? 'none'
-      : 'use-existing';
-  openDialog({
-    title: 'Redeployment',
-    description: 'Deploy the service again, as it is configured now.',
-    body: options,
-    initialFocus: () => options.querySelector<HTMLInputElement>('input:checked'),
-    actions: (close) => {
-      const go = button('Redeploy', { kind: 'primary', icon: 'rocket' });
-      go.addEventListener('click', () => {
-        void busy(go, async () => {
-          try {
-            await confirm(selected());
-            close();
-          } catch (err) {
-            toastError(err, 'Could not redeploy');
-          }
-        });
-      });
-      return [button('Cancel', { kind: 'ghost', onClick: close }), go];
-    },
-  });
-}
-
-function openUnexposeDialog(service: Service, reason: string): void {
-  openDialog({
-    title: 'Unexpose the database first',
-    description: reason,
-    body: h(
-      'p',
-      {},
-      `${service.name} is reachable from outside its server. Remove its public exposure, then stop it.`,
-    ),
-    actions: (close) => [
-      button('Cancel', { kind: 'ghost', onClick: close }),
-      button('Open settings', {
-        kind: 'primary',
-        onClick: () => {
-          close();
-          navigate(href.service(service.id, 'overview'));
-        },
-      }),
-    ],
-  });
 }
