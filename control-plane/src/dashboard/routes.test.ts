@@ -49,6 +49,15 @@ describe('dashboard assets', () => {
     }
   });
 
+  it('gzips the script and stylesheet for browsers that accept it, and nothing else', async () => {
+    const { call } = await createTestApp();
+    const headers = { 'accept-encoding': 'gzip' };
+    const script = await call('GET', '/assets/app.js', { token: null, headers });
+    expect(script.headers.get('content-encoding')).toBe('gzip');
+    const api = await call('GET', '/api/v1/projects', { headers });
+    expect(api.headers.get('content-encoding')).toBeNull();
+  });
+
   it('fetches nothing from elsewhere: no external fonts, imports or URLs in CSS', async () => {
     const { call } = await createTestApp();
     const css = (await call('GET', '/assets/app.css', { token: null })).text;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import { dashboardScript } from './client-script.js';
 import { FAVICON_SVG, SHELL_HTML } from './shell.js';
 import { DASHBOARD_CSS } from './styles.js';
@@ -27,7 +28,8 @@ interface Asset {
 }
 
 function asset(body: string, type: string): Asset {
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  // Weak: the same asset goes out gzipped or not, byte-different but equivalent.
+  const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   return { body, type, etag };
 }
 
@@ -52,10 +54,12 @@ export function dashboardRoutes(): Hono {
   const favicon = asset(FAVICON_SVG, 'image/svg+xml');
   let script: Promise<Asset> | undefined;
 
+  // Per route: a '*' middleware here would reach every route of the parent app.
+  const gzip = compress();
   app.get('/', (c) => send(c, shell));
-  app.get('/assets/app.css', (c) => send(c, css));
+  app.get('/assets/app.css', gzip, (c) => send(c, css));
   app.get('/assets/favicon.svg', (c) => send(c, favicon));
-  app.get('/assets/app.js', async (c) => {
+  app.get('/assets/app.js', gzip, async (c) => {
     script ??= dashboardScript().then(
       (body) => asset(body, 'text/javascript; charset=utf-8'),
       (err: unknown) => {
