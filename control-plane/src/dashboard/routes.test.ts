@@ -86,6 +86,22 @@ describe('dashboard script', () => {
     }
   });
 
+  it('imports only its own modules and protocol types: nothing of Node or the server', () => {
+    let checked = 0;
+    for (const { path, text } of clientSources()) {
+      if (path.endsWith('.test.ts')) continue;
+      for (const [, statement, from] of text.matchAll(/^(import[^;]*?)from '([^']+)';/gms)) {
+        checked += 1;
+        const allowed =
+          from!.startsWith('./') ||
+          (from!.startsWith('../') && !from!.startsWith('../../')) ||
+          (from === '@berth/protocol' && statement!.startsWith('import type'));
+        expect(allowed, `${path}: ${statement!.trim()} from '${from}'`).toBe(true);
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+  });
+
   it('loads only from its own origin', async () => {
     const { call } = await createTestApp();
     const script = (await call('GET', '/assets/app.js', { token: null })).text;
