@@ -27,7 +27,7 @@ export interface RowView {
   /** The open log panel's row, right below this one. */
   logRow: HTMLTableRowElement | null;
   update(deployment: DeploymentItem, service: Service): void;
-  /** Refreshes the times of a running deployment. */
+  /** Refreshes its times: how long ago it started, and a running duration. */
   tick(): void;
   /** Opens or closes the log panel; true when it is now open. */
   toggleLogs(ctx: PageContext): boolean;
@@ -42,7 +42,8 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
   const status = badge(initial.status);
   const error = h('p', { class: 'row-error' });
   const trigger = h('td', { data: { label: 'Trigger' } });
-  const cache = h('td', { data: { label: 'Cache' } });
+  const cacheLabel = h('span');
+  const cache = h('td', { data: { label: 'Cache' } }, cacheLabel);
   const revision = h('td', { class: 'revision', data: { label: 'Commit / digest' } });
   const started = h('td', { data: { label: 'Started' } });
   const took = h('td', { class: 'numeric', data: { label: 'Duration' } });
@@ -78,14 +79,21 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
   let logView: LogView | null = null;
   let stream: LiveStream | null = null;
 
+  const startedTime = h('time');
+  started.appendChild(startedTime);
+  /** Writes only what changed, so a tick every second touches little. */
+  const setText = (node: HTMLElement, value: string) => {
+    if (node.textContent !== value) node.textContent = value;
+  };
   const times = () => {
     const since = deployment.startedAt ?? deployment.createdAt;
-    replace(
-      started,
-      h('time', { attrs: { datetime: since, title: absoluteTime(since) } }, relativeTime(since)),
-    );
+    if (startedTime.dateTime !== since) {
+      startedTime.dateTime = since;
+      startedTime.title = absoluteTime(since);
+    }
+    setText(startedTime, relativeTime(since));
     const ms = deploymentDuration(deployment);
-    took.textContent = ms === null ? '—' : duration(ms);
+    setText(took, ms === null ? '—' : duration(ms));
   };
 
   let shownRevision = '';
@@ -102,14 +110,11 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
       error.title = next.error ?? '';
       error.hidden = !next.error;
       trigger.textContent = TRIGGER_LABELS[next.trigger];
-      replace(
-        cache,
-        h(
-          'span',
-          { data: { cache: next.cache }, attrs: { title: `cache: ${next.cache}` } },
-          CACHE_LABELS[next.cache],
-        ),
-      );
+      if (cacheLabel.dataset.cache !== next.cache) {
+        cacheLabel.dataset.cache = next.cache;
+        cacheLabel.title = `cache: ${next.cache}`;
+        cacheLabel.textContent = CACHE_LABELS[next.cache];
+      }
       const rev = revisionOf(next);
       if (shownRevision !== `${rev.full}|${rev.resolved}`) {
         shownRevision = `${rev.full}|${rev.resolved}`;
@@ -124,7 +129,10 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
               )
             : h(
                 'span',
-                { class: 'muted mono', attrs: { title: 'Resolved when the build starts' } },
+                {
+                  class: 'muted mono',
+                  attrs: { title: 'The exact commit or digest is recorded as it is resolved' },
+                },
                 rev.short,
               ),
         );
@@ -141,8 +149,7 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
         logView.setStatus(`Finished: ${next.status}`, 'done');
     },
     tick() {
-      if (!isFinished(deployment)) times();
-      else if (started.textContent?.endsWith('ago')) times();
+      times();
     },
     toggleLogs(ctx) {
       if (logRow) {

@@ -86,9 +86,16 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
   const watchedJobs = new Set<string>();
   let openLog: RowView | null = null;
 
+  /** Jobs the stream said had ended, in case that came before the action's own answer. */
+  const endedJobs = new Map<string, Job>();
+
   const queued = (answer: ActionResponse, detail: string) => {
     toast(answer.message, { detail });
-    if (answer.job.kind !== 'deploy') watchedJobs.add(answer.job.id);
+    if (answer.job.kind !== 'deploy') {
+      watchedJobs.add(answer.job.id);
+      const ended = endedJobs.get(answer.job.id);
+      if (ended) reportJob(ended, watchedJobs);
+    }
     if (answer.deployment) model.applyDeployment(answer.deployment);
   };
 
@@ -232,6 +239,11 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
 
   const unsubscribe = model.subscribe((change) => {
     if (change.type === 'job') {
+      if (isJobOver(change.job)) {
+        endedJobs.set(change.job.id, change.job);
+        // Only the last few matter: an answer arrives within moments of its job.
+        if (endedJobs.size > 20) endedJobs.delete(endedJobs.keys().next().value!);
+      }
       reportJob(change.job, watchedJobs);
       return;
     }
@@ -252,6 +264,11 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
   };
 }
 
+function isJobOver(job: Job): boolean {
+  return job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
+}
+
+/** Says how a restart or stop asked for on this page ended, once. */
 function reportJob(job: Job, watched: Set<string>): void {
   if (!watched.has(job.id)) return;
   if (job.status === 'succeeded') {
