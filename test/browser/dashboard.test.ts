@@ -251,7 +251,18 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
     await row.waitFor();
     expect(await row.locator('[data-cache]').getAttribute('data-cache')).toBe('none');
     expect(await row.innerText()).toContain('Without cache');
+    // Opened while it runs, the log streams live and ends with the outcome.
+    await row.getByRole('button', { name: 'View Logs' }).click();
+    const log = page.getByRole('log', { name: 'Log of deployment #2' });
+    await page.locator('.log-status[data-kind="live"]').waitFor();
     await row.and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: DEPLOY_MS });
+    await page.getByText('Finished: succeeded').waitFor();
+    expect(await log.locator('.log-line', { hasText: markerOutput(marker) }).count()).toBe(1);
+    const numbers = await log
+      .locator('.log-line')
+      .evaluateAll((lines) => lines.map((line) => Number(line.getAttribute('data-seq'))));
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    await row.getByRole('button', { name: 'Hide Logs' }).click();
     const [latest] = await listDeployments(stage, service.id);
     expect(latest).toMatchObject({
       number: 2,
