@@ -17,6 +17,7 @@ describe('loadConfig', () => {
         restartGraceMs: 30000,
         maxParallelJobs: 2,
         deployTimeoutMs: 1_800_000,
+        agentReleaseDir: expect.stringMatching(/\/agent\/dist\/release$/),
       },
     });
   });
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
         BERTH_HEARTBEAT_INTERVAL_MS: '1000',
         BERTH_LIVENESS_TIMEOUT_MS: '3000',
         BERTH_RESTART_GRACE_MS: '0',
+        BERTH_AGENT_RELEASE_DIR: 'release',
       },
       '/srv',
     );
@@ -42,6 +44,7 @@ describe('loadConfig', () => {
       heartbeatIntervalMs: 1000,
       livenessTimeoutMs: 3000,
       restartGraceMs: 0,
+      agentReleaseDir: '/srv/release',
     });
   });
 

@@ -1,5 +1,11 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+// Beside the bundle (control-plane/dist/main.js) or this file in tests: <checkout>/agent/dist/release.
+const DEFAULT_AGENT_RELEASE_DIR = fileURLToPath(
+  new URL('../../agent/dist/release', import.meta.url),
+);
 
 export interface Config {
   port: number;
@@ -16,6 +22,8 @@ export interface Config {
   maxParallelJobs: number;
   /** How long a deploy job (fetch, build, release) may run, in milliseconds. */
   deployTimeoutMs: number;
+  /** Absolute path of the built agent release that worker servers download (install.sh, bundle). */
+  agentReleaseDir: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
@@ -60,6 +68,7 @@ const envSchema = z
         .default('0.0.0.0'),
     ),
     BERTH_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().default('./data')),
+    BERTH_AGENT_RELEASE_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
     BERTH_ADMIN_TOKEN: z.preprocess(
       unsetIfEmpty,
       z
@@ -153,6 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       restartGraceMs: value.BERTH_RESTART_GRACE_MS,
       maxParallelJobs: value.BERTH_MAX_PARALLEL_JOBS,
       deployTimeoutMs: value.BERTH_DEPLOY_TIMEOUT_MS,
+      agentReleaseDir: value.BERTH_AGENT_RELEASE_DIR
+        ? resolve(cwd, value.BERTH_AGENT_RELEASE_DIR)
+        : DEFAULT_AGENT_RELEASE_DIR,
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { agentReleaseFromDir } from './agent-release.js';
+import { currentNodeRuntimeSource, nodeRuntimeOf } from './node-runtime.js';
 import { systemNow, systemSleep, type Now, type Sleep } from './clock.js';
 import type { Config } from './config.js';
 import { describeError } from './errors.js';
@@ -81,12 +83,15 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     else return queue.handleMessage(serverId, message);
   });
   hub.onSessionClose((serverId) => containerLogs.closeServer(serverId));
+  const nodeRuntime = nodeRuntimeOf(currentNodeRuntimeSource());
   const app = createApp({
     store,
     sessions: hub,
     metrics,
     adminToken: options.adminToken,
     publicUrl: config.publicUrl,
+    agentRelease: agentReleaseFromDir(config.agentReleaseDir),
+    nodeRuntime,
     now,
     log,
     deployments: { store, queue, logs, events, containerLogs },
@@ -128,6 +133,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       await closeHttpServer(server);
       await loops;
       await store.flush();
+      await nodeRuntime?.close();
     },
   };
 }

@@ -58,11 +58,4 @@ describe('errors and system routes', () => {
     expect(metrics.text).toContain('berth_http_requests_total{method="GET",status="401"} 1');
     expect(metrics.text).not.toContain(TEST_ADMIN_TOKEN);
   });
-
-  it('answers 501 JSON for /install.sh until the installer is served', async () => {
-    const { call } = await createTestApp();
-    const res = await call('GET', '/install.sh', { token: null });
-    expect(res.status).toBe(501);
-    expect(res.json.error.message).toContain('install.sh');
-  });
 });

@@ -1,7 +1,9 @@
+import type { AgentRelease } from '../agent-release.js';
 import type { Now } from '../clock.js';
 import type { DeploymentDeps } from './deployments.js';
 import type { AgentSessions } from '../hub/hub.js';
 import type { Logger } from '../log.js';
+import type { NodeRuntime } from '../node-runtime.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 
@@ -13,6 +15,10 @@ export interface AppDeps {
   adminToken: string;
   /** Configured public URL, or undefined to derive it from each request. */
   publicUrl: string | undefined;
+  /** The installer and agent bundle served to worker servers. */
+  agentRelease: AgentRelease;
+  /** This control plane's Node.js, offered to workers that have none; null when it cannot be. */
+  nodeRuntime: NodeRuntime | null;
   now: Now;
   log: Logger;
   /** The job queue, logs and live events; without them the deployment routes are not served. */

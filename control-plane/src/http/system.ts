@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { BerthError } from '../errors.js';
 import type { AppDeps } from './deps.js';
+import { installRoutes } from './install.js';
 
-/** Unauthenticated endpoints: health, metrics, and the installer. */
+/** Unauthenticated endpoints: health, metrics, the installer and the agent bundle. */
 export function systemRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
@@ -14,15 +14,14 @@ export function systemRoutes(deps: AppDeps): Hono {
     }),
   );
 
-  app.get('/install.sh', () => {
-    throw new BerthError(
-      'INTERNAL',
-      'install.sh is not served by this version of the control plane yet',
-      {
-        status: 501,
-      },
-    );
-  });
+  app.route(
+    '/',
+    installRoutes({
+      release: deps.agentRelease,
+      nodeRuntime: deps.nodeRuntime,
+      publicUrl: deps.publicUrl,
+    }),
+  );
 
   return app;
 }

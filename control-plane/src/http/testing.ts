@@ -1,4 +1,6 @@
 // Builds the Hono app on a memory store with a fake clock and a recording stand-in for the hub.
+import type { AgentRelease } from '../agent-release.js';
+import type { NodeRuntime } from '../node-runtime.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { openMemoryStore } from '../store/store.js';
@@ -14,7 +16,22 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function createTestApp(options: { publicUrl?: string; log?: Logger } = {}) {
+/** A release with nothing built, as in a fresh checkout before `pnpm build`. */
+export const NO_AGENT_RELEASE: AgentRelease = {
+  dir: '/nonexistent/agent/dist/release',
+  manifest: async () => null,
+  installScript: async () => null,
+  bundle: async () => null,
+};
+
+export async function createTestApp(
+  options: {
+    publicUrl?: string;
+    log?: Logger;
+    agentRelease?: AgentRelease;
+    nodeRuntime?: NodeRuntime;
+  } = {},
+) {
   const clock = fakeClock();
   const store = await openMemoryStore({ now: clock.now });
   const metrics = createMetrics();
@@ -30,6 +47,8 @@ export async function createTestApp(options: { publicUrl?: string; log?: Logger 
     metrics,
     adminToken: TEST_ADMIN_TOKEN,
     publicUrl: options.publicUrl,
+    agentRelease: options.agentRelease ?? NO_AGENT_RELEASE,
+    nodeRuntime: options.nodeRuntime ?? null,
     now: clock.now,
     log: options.log ?? silentLogger,
   });
