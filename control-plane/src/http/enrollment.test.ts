@@ -41,6 +41,7 @@ describe('POST /agent/v1/enroll', () => {
         lastSeenAt: null,
         agentVersion: '0.1.0',
         docker: null,
+        outdated: false,
       },
     ]);
   });

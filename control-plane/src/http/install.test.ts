@@ -95,6 +95,26 @@ describe('GET /agent/v1/bundle', () => {
   });
 });
 
+describe('servers and the served agent version', () => {
+  it('flags servers whose agent is older than the bundle', async () => {
+    const { release } = releaseDir({ version: '0.2.0' });
+    const { call, addServer } = await createTestApp({ agentRelease: release });
+    await addServer('srv_old'); // reports 0.1.0
+    const res = await call('GET', '/api/v1/servers/srv_old');
+    expect(res.json).toMatchObject({ agentVersion: '0.1.0', outdated: true });
+  });
+
+  it('does not flag an agent as new as the bundle, or any agent when none is built', async () => {
+    const { release } = releaseDir({ version: '0.1.0' });
+    const built = await createTestApp({ agentRelease: release });
+    await built.addServer('srv_a');
+    expect((await built.call('GET', '/api/v1/servers')).json[0].outdated).toBe(false);
+    const none = await createTestApp();
+    await none.addServer('srv_b');
+    expect((await none.call('GET', '/api/v1/servers')).json[0].outdated).toBe(false);
+  });
+});
+
 describe('shellQuote', () => {
   it('keeps every character literal', () => {
     expect(shellQuote(`a'b$c\`d"e`)).toBe(`'a'\\''b$c\`d"e'`);

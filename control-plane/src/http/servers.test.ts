@@ -8,7 +8,7 @@ describe('servers', () => {
     const one = await call('GET', '/api/v1/servers/srv_a');
     expect(one.status).toBe(200);
     expect(Object.keys(one.json).sort()).toEqual(
-      ['agentVersion', 'docker', 'id', 'lastSeenAt', 'name', 'status'].sort(),
+      ['agentVersion', 'docker', 'id', 'lastSeenAt', 'name', 'outdated', 'status'].sort(),
     );
     expect((await call('GET', '/api/v1/servers')).json).toHaveLength(1);
     const missing = await call('GET', '/api/v1/servers/srv_missing');

@@ -7,12 +7,17 @@ import { serverView } from './views.js';
 export function serverRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
-  app.get('/servers', (c) => c.json(deps.store.servers.list().map(serverView)));
+  const latestAgentVersion = async () => (await deps.agentRelease.manifest())?.version ?? null;
 
-  app.get('/servers/:id', (c) => {
+  app.get('/servers', async (c) => {
+    const latest = await latestAgentVersion();
+    return c.json(deps.store.servers.list().map((server) => serverView(server, latest)));
+  });
+
+  app.get('/servers/:id', async (c) => {
     const server = deps.store.servers.get(c.req.param('id'));
     if (!server) throw notFound('server', c.req.param('id'));
-    return c.json(serverView(server));
+    return c.json(serverView(server, await latestAgentVersion()));
   });
 
   app.delete('/servers/:id', async (c) => {

@@ -1,4 +1,5 @@
 import type { Deployment, Environment, Job, Project, Server, Service } from '@berth/protocol';
+import { isOlderVersion } from '../agent-release.js';
 import type {
   DeploymentRecord,
   EnvironmentRecord,
@@ -10,7 +11,14 @@ import type {
 
 // Records become API shapes here, so internal fields (public keys, createdAt) never leak.
 
-export function serverView(record: ServerRecord): Server {
+/**
+ * A Server as the contract has it, plus `outdated`: its agent is older than the
+ * bundle this control plane serves (null when no bundle is built).
+ */
+export function serverView(
+  record: ServerRecord,
+  latestAgentVersion: string | null,
+): Server & { outdated: boolean } {
   return {
     id: record.id,
     name: record.name,
@@ -18,6 +26,7 @@ export function serverView(record: ServerRecord): Server {
     lastSeenAt: record.lastSeenAt,
     agentVersion: record.agentVersion,
     docker: record.docker,
+    outdated: isOlderVersion(record.agentVersion, latestAgentVersion),
   };
 }
 
