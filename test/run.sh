@@ -41,6 +41,11 @@ if [[ ! -x "$CHROMIUM" ]]; then
   warn "$CHROMIUM is missing: the dashboard browser tests will be SKIPPED"
 fi
 
+# The installer tests build a Debian "worker" image with debootstrap (then cached in Docker).
+if [[ "$(id -u)" == "0" ]] && ! command -v debootstrap >/dev/null; then
+  apt_install debootstrap
+fi
+
 say "Building"
 pnpm --silent build
 say "Typecheck"
