@@ -707,6 +707,8 @@ unit_text() {
 Description=Berth agent: runs this server's deployments for the Berth control plane
 Wants=network-online.target
 After=network-online.target docker.service
+StartLimitIntervalSec=10min
+StartLimitBurst=20
 
 [Service]
 Type=simple

@@ -1,13 +1,13 @@
 import { loadConfig } from './config.js';
 import { createDockerEngine } from './docker/docker-engine.js';
 import { createDockerRuntime } from './docker/docker-runtime.js';
-import { startJobSystem } from './jobs/job-system.js';
+import { startJobSystem, type JobSystem } from './jobs/job-system.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
 import { runAgent } from './run-agent.js';
 
-// A stuck shutdown must not keep a stopped service alive.
-const FORCE_EXIT_MS = 10_000;
+// Once jobs are cancelled, a stuck shutdown must not keep the process alive.
+const FORCE_EXIT_MS = 30_000;
 
 const logger = createLogger();
 const config = loadConfig(process.env);
@@ -18,16 +18,33 @@ if (!config.ok) {
 }
 
 const shutdown = new AbortController();
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    logger.info(`${signal} received; shutting down`);
-    shutdown.abort();
-    setTimeout(() => process.exit(0), FORCE_EXIT_MS).unref();
-  });
+let jobs: JobSystem | undefined;
+let stopping = false;
+
+/**
+ * The first SIGTERM lets running deployments finish (the connection stays up so
+ * their logs and outcomes arrive); a second one cancels them, which restores
+ * each service's previous release, and stops at once.
+ */
+function onStopSignal(signal: NodeJS.Signals): void {
+  const running = jobs?.runner.runningCount ?? 0;
+  if (!stopping && running > 0) {
+    stopping = true;
+    logger.info(
+      `${signal} received; waiting for ${running} running job(s) to finish (send it again to cancel them)`,
+    );
+    void jobs?.runner.drain().then(() => shutdown.abort());
+    return;
+  }
+  logger.info(`${signal} received; shutting down`);
+  shutdown.abort();
+  setTimeout(() => process.exit(0), FORCE_EXIT_MS).unref();
 }
+process.on('SIGTERM', onStopSignal);
+process.on('SIGINT', onStopSignal);
 
 try {
-  const jobs = await startJobSystem({
+  jobs = await startJobSystem({
     config: config.config,
     engine: createDockerEngine(),
     logger,
@@ -38,9 +55,9 @@ try {
     logger,
     docker: createDockerRuntime(),
     signal: shutdown.signal,
-    onConnection: (connection) => jobs.attach(connection),
-    runningJobs: () => jobs.runner.runningCount,
-    heldJobs: () => jobs.runner.heldJobs(),
+    onConnection: (connection) => jobs?.attach(connection),
+    runningJobs: () => jobs?.runner.runningCount ?? 0,
+    heldJobs: () => jobs?.runner.heldJobs() ?? [],
   });
   await jobs.stop();
   logger.info('stopped');

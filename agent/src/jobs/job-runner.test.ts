@@ -141,4 +141,21 @@ describe('JobRunner', () => {
     ).toBe(false);
     expect(again.runner.heldJobs()).toContainEqual({ jobId: 'j2', status: 'failed' });
   });
+
+  it('draining lets running jobs finish and takes no new ones', async () => {
+    const { runner, waitFinished, engine } = setup();
+    runner.handleAssign(imageSpec('j1', 1, 1));
+    await new Promise((r) => setTimeout(r, 20));
+    const drained = runner.drain();
+    runner.handleAssign({
+      ...imageSpec('j2', 2),
+      service: { ...imageSpec('j2', 2).service, id: 'svc2' },
+    });
+    await drained;
+    const finished = await waitFinished(1);
+    expect(finished.map((m) => m.type === 'job.finished' && m.jobId)).toEqual(['j1']);
+    expect(finished[0]).toMatchObject({ status: 'succeeded' });
+    expect(runner.heldJobs().map((j) => j.jobId)).toEqual(['j1']);
+    expect(engine.running()).toHaveLength(1);
+  });
 });

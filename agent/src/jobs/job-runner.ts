@@ -59,6 +59,7 @@ export class JobRunner {
   private readonly serviceChains = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private readonly sleep: Sleep;
+  #draining = false;
 
   constructor(private readonly deps: JobRunnerDeps) {
     this.now = deps.now ?? Date.now;
@@ -112,7 +113,21 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Takes no new jobs and resolves once the running ones have finished. A job
+   * assigned meanwhile is not recorded, so after the restart the control plane
+   * sees it was never received and queues it again.
+   */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    while (this.serviceChains.size > 0) await Promise.allSettled([...this.serviceChains.values()]);
+  }
+
   handleAssign(spec: JobSpec): void {
+    if (this.#draining && !this.deps.journal.get(spec.jobId)) {
+      this.deps.logger.info(`job ${spec.jobId}: not started, the agent is stopping`);
+      return;
+    }
     const known = this.deps.journal.get(spec.jobId);
     if (known) {
       // Delivered again: never run twice, just tell what happened.
