@@ -13,6 +13,8 @@ export interface JobContext {
   log(stream: LogStream, text: string): void;
   /** Tells the control plane the deployment moved on to building or deploying. */
   setPhase(phase: 'building' | 'deploying'): void;
+  /** Tells the control plane what was resolved so far (the commit after checkout). */
+  report(result: JobResult): void;
   /** Notes, durably, which running containers the job is about to stop, so a crash can undo it. */
   recordStopped(containerIds: string[]): Promise<void>;
   now(): number;

@@ -204,6 +204,7 @@ export class JobRunner {
       log: (stream, text) => spool.append(spec.jobId, stream, text),
       setPhase: (phase) =>
         this.deps.send({ type: 'job.status', jobId: spec.jobId, deploymentStatus: phase }),
+      report: (result) => this.deps.send({ type: 'job.status', jobId: spec.jobId, result }),
       recordStopped: (containerIds) =>
         this.deps.journal.update(spec.jobId, { stoppedContainers: containerIds }),
       now: this.now,

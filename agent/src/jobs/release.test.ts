@@ -37,6 +37,7 @@ function context(engine: FakeEngine, jobSpec: JobSpec) {
     log: (stream, text) => lines.push({ stream, text }),
     setPhase: (phase) => phases.push(phase),
     recordStopped: () => Promise.resolve(),
+    report: () => undefined,
     now: Date.now,
     sleep: () => Promise.resolve(),
   };

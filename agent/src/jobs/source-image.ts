@@ -77,6 +77,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       );
     });
     ctx.log('system', `Checked out commit ${commit}`);
+    ctx.report({ commit });
 
     const key = buildKey(commit, source);
     const tag = String(deployment.number);

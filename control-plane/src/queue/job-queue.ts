@@ -148,12 +148,16 @@ export class JobQueue {
     this.#changed(message.jobId);
   }
 
+  /** A running deployment moved on, or resolved its commit or digest early. */
   async #onStatus(message: Message<'job.status'>): Promise<void> {
-    if (!message.deploymentStatus) return;
     await this.deps.store.db.mutate((data) => {
       const job = findJob(data, message.jobId);
       const deployment = findDeployment(data, job?.deploymentId);
-      if (job?.status === 'running' && deployment) deployment.status = message.deploymentStatus!;
+      if (job?.status !== 'running' || !deployment) return;
+      if (message.deploymentStatus) deployment.status = message.deploymentStatus;
+      const { commit, digest } = message.result ?? {};
+      if (deployment.source.type === 'git' && commit) deployment.source.commit = commit;
+      if (deployment.source.type === 'image' && digest) deployment.source.digest = digest;
     });
     this.#changed(message.jobId);
   }
@@ -290,7 +294,10 @@ export class JobQueue {
         do {
           this.#again = false;
           const started = await dispatchQueued(this.deps);
-          for (const job of started) this.#changed(job.id);
+          for (const job of started) {
+            this.#changed(job.id);
+            if (job.kind === 'deploy') this.deps.events.emit('service', job.serviceId);
+          }
         } while (this.#again);
       })
       .catch((err: unknown) =>
