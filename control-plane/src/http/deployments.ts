@@ -40,8 +40,8 @@ function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
 
 const historyQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  /** A deployment number: list the ones before it. */
-  before: z.coerce.number().int().min(1).optional(),
+  /** A deployment number or id: list the ones older than it. */
+  before: z.string().min(1).max(128).optional(),
 });
 
 const flag = z
@@ -58,6 +58,26 @@ const serviceLogQuerySchema = z.object({
   tail: z.coerce.number().int().min(0).max(10_000).default(100),
   follow: flag,
 });
+
+/** The cursor as a deployment number: given as a number, or as the id of one of the service's deployments. */
+function beforeNumber(
+  store: Store,
+  serviceId: string,
+  before: string | undefined,
+): number | undefined {
+  if (before === undefined) return undefined;
+  if (/^\d+$/.test(before)) return Number(before);
+  const deployment = findDeployment(store.db.data, before);
+  if (!deployment || deployment.serviceId !== serviceId) {
+    throw invalidFields([
+      {
+        path: 'before',
+        message: 'must be a deployment number or the id of one of this service’s deployments',
+      },
+    ]);
+  }
+  return deployment.number;
+}
 
 export function deploymentRoutes(deps: DeploymentDeps): Hono {
   const app = new Hono();
@@ -111,8 +131,9 @@ export function deploymentRoutes(deps: DeploymentDeps): Hono {
   app.get('/services/:id/deployments', (c) => {
     serviceOr404(c.req.param('id'));
     const query = parseQuery(c, historyQuerySchema);
+    const before = beforeNumber(store, c.req.param('id'), query.before);
     const list = deploymentsOf(store.db.data, c.req.param('id'))
-      .filter((d) => query.before === undefined || d.number < query.before)
+      .filter((d) => before === undefined || d.number < before)
       .slice(0, query.limit);
     return c.json(list.map(deploymentView));
   });

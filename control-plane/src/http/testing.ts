@@ -3,7 +3,15 @@ import type { AgentRelease } from '../agent-release.js';
 import type { NodeRuntime } from '../node-runtime.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { openMemoryStore } from '../store/store.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContainerLogRelay } from '../hub/container-log-relay.js';
+import { JobQueue } from '../queue/job-queue.js';
+import { QueueEvents } from '../queue/queue-events.js';
+import { LogFiles } from '../store/log-files.js';
+import { openMemoryStore, type Store } from '../store/store.js';
+import type { DeploymentDeps } from './deployments.js';
 import { fakeClock } from '../testing/fake-clock.js';
 import { createApp } from './app.js';
 
@@ -30,11 +38,14 @@ export async function createTestApp(
     log?: Logger;
     agentRelease?: AgentRelease;
     nodeRuntime?: NodeRuntime;
+    /** Serves the deployment routes, with a queue whose servers are never connected. */
+    withQueue?: boolean;
   } = {},
 ) {
   const clock = fakeClock();
   const store = await openMemoryStore({ now: clock.now });
   const metrics = createMetrics();
+  const deployments = options.withQueue ? await testDeploymentDeps(store, clock.now) : undefined;
   const disconnects: { serverId: string; closeCode: number; reason: string }[] = [];
   const app = createApp({
     store,
@@ -51,6 +62,7 @@ export async function createTestApp(
     nodeRuntime: options.nodeRuntime ?? null,
     now: clock.now,
     log: options.log ?? silentLogger,
+    ...(deployments ? { deployments } : {}),
   });
 
   async function call(method: string, path: string, opts: CallOptions = {}) {
@@ -94,4 +106,23 @@ export async function createTestApp(
   }
 
   return { app, store, clock, metrics, disconnects, call, addServer };
+}
+
+async function testDeploymentDeps(store: Store, now: () => number): Promise<DeploymentDeps> {
+  const sessions = { isConnected: () => false, send: () => false };
+  const logs = new LogFiles(await mkdtemp(join(tmpdir(), 'berth-http-logs-')));
+  await logs.init();
+  const events = new QueueEvents();
+  const queue = new JobQueue({
+    store,
+    sessions,
+    now,
+    log: silentLogger,
+    logs,
+    events,
+    maxParallelPerServer: 2,
+    deployDeadlineMs: 30 * 60_000,
+    controlDeadlineMs: 5 * 60_000,
+  });
+  return { store, queue, logs, events, containerLogs: new ContainerLogRelay(sessions) };
 }
