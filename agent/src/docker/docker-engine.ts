@@ -194,6 +194,10 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
         labels: info.Config.Labels ?? {},
         ipAddress: ip,
         restartCount: info.RestartCount ?? 0,
+        // The engine reports the zero time for a container that never stopped.
+        finishedAt: info.State.FinishedAt?.startsWith('0001-')
+          ? null
+          : (info.State.FinishedAt ?? null),
       };
     },
 

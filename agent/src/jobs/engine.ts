@@ -28,6 +28,8 @@ export interface ContainerDetails extends ContainerSummary {
   /** The container's address on its bridge network, for health checks. */
   ipAddress: string | null;
   restartCount: number;
+  /** When the container last stopped (ISO time), or null if it never did. */
+  finishedAt: string | null;
 }
 
 export interface PortBinding {

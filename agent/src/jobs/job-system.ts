@@ -1,3 +1,4 @@
+import { uptime } from 'node:os';
 import { join } from 'node:path';
 import type { AgentMessageInput } from '@berth/protocol';
 import type { AgentConfig } from '../config.js';
@@ -11,6 +12,7 @@ import { ContainerLogs } from './container-logs.js';
 import type { Engine } from './engine.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
+import { restoreAfterReboot } from './restore-after-reboot.js';
 
 export interface JobSystem {
   runner: JobRunner;
@@ -41,6 +43,16 @@ export async function startJobSystem(options: {
     logger,
   });
   await runner.recover();
+  await restoreAfterReboot({
+    engine,
+    journal,
+    logger,
+    bootedAtMs: Date.now() - uptime() * 1000,
+  }).catch((err: unknown) =>
+    logger.warn(
+      `could not check services after a reboot: ${err instanceof Error ? err.message : String(err)}`,
+    ),
+  );
   const containerLogs = new ContainerLogs({ engine, send });
   const reportState = () => void sendFullStateReport({ engine, send }).catch(() => undefined);
 

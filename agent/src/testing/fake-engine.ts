@@ -117,6 +117,7 @@ export class FakeEngine implements Engine {
       labels: spec.labels,
       ipAddress: null,
       restartCount: 0,
+      finishedAt: null,
       spec,
     });
     return Promise.resolve(id);
@@ -141,6 +142,7 @@ export class FakeEngine implements Engine {
     if (c && c.state === 'running') {
       c.state = 'exited';
       c.exitCode = 143;
+      c.finishedAt = new Date().toISOString();
     }
     return Promise.resolve();
   }

@@ -1,0 +1,76 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../log.js';
+import { FakeEngine } from '../testing/fake-engine.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { restoreAfterReboot } from './restore-after-reboot.js';
+
+function entry(
+  jobId: string,
+  serviceId: string,
+  kind: JournalEntry['kind'],
+  at: number,
+  deploymentId?: string,
+): JournalEntry {
+  return {
+    jobId,
+    serviceId,
+    kind,
+    status: 'succeeded',
+    result: {},
+    lastSeq: 1,
+    stoppedContainers: [],
+    confirmed: true,
+    updatedAt: new Date(at).toISOString(),
+    ...(deploymentId ? { deploymentId } : {}),
+  };
+}
+
+describe('restoreAfterReboot', () => {
+  it('starts services meant to run whose container stopped before the boot, and only those', async () => {
+    const engine = new FakeEngine();
+    const journal = new Journal(mkdtempSync(join(tmpdir(), 'berth-reboot-')));
+    const image = engine.newImageId();
+    engine.images.set(image, { id: image, tags: [], repoDigests: [], labels: {} });
+    const container = async (serviceId: string, deploymentId: string, finishedAt: number) => {
+      const id = await engine.createContainer({
+        name: `${serviceId}-${deploymentId}`,
+        image,
+        env: {},
+        labels: { 'berth.service': serviceId, 'berth.deployment': deploymentId },
+        ports: [],
+      });
+      const c = engine.containers.get(id)!;
+      c.state = 'exited';
+      c.exitCode = 143;
+      c.finishedAt = new Date(finishedAt).toISOString();
+      return id;
+    };
+    const boot = Date.parse('2026-01-02T00:00:00Z');
+    const before = boot - 60_000;
+    const after = boot + 60_000;
+    // a: deployed, stopped by the reboot -> started again
+    await journal.put(entry('j1', 'a', 'deploy', before - 1000, 'dep-a'));
+    const a = await container('a', 'dep-a', before);
+    // b: deployed, then stopped by a user -> stays stopped
+    await journal.put(entry('j2', 'b', 'deploy', before - 2000, 'dep-b'));
+    await journal.put(entry('j3', 'b', 'stop', before - 1000));
+    const b = await container('b', 'dep-b', before);
+    // c: crashed after the boot -> stays failed
+    await journal.put(entry('j4', 'c', 'deploy', before - 1000, 'dep-c'));
+    const c = await container('c', 'dep-c', after);
+
+    const restored = await restoreAfterReboot({
+      engine,
+      journal,
+      logger: createLogger(() => undefined),
+      bootedAtMs: boot,
+    });
+    expect(restored).toEqual(['a']);
+    expect(engine.containers.get(a)?.state).toBe('running');
+    expect(engine.containers.get(b)?.state).toBe('exited');
+    expect(engine.containers.get(c)?.state).toBe('exited');
+  });
+});
