@@ -2,6 +2,7 @@
 // tarball, its sha256, a manifest, and the installer the control plane serves.
 // Output: agent/dist/release/{berth-agent.tar.gz, berth-agent.tar.gz.sha256, manifest.json, install.sh}
 import { build } from 'esbuild';
+import { NODE_BUNDLE_OPTIONS } from './node-bundle-options.mjs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -24,27 +25,10 @@ if (!version) {
 const stage = await mkdtemp(join(tmpdir(), 'berth-agent-release-'));
 try {
   await build({
+    ...NODE_BUNDLE_OPTIONS,
     entryPoints: [join(root, 'agent/src/main.ts')],
     outfile: join(stage, 'main.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
     minify: true,
-    legalComments: 'none',
-    // The same externals as the development bundle: optional native helpers of ws and ssh2.
-    external: ['bufferutil', 'utf-8-validate', 'cpu-features', '*.node'],
-    banner: {
-      js: [
-        "import { createRequire as __berthCreateRequire } from 'node:module';",
-        "import { fileURLToPath as __berthFileURLToPath } from 'node:url';",
-        "import { dirname as __berthDirname } from 'node:path';",
-        'const require = __berthCreateRequire(import.meta.url);',
-        'const __filename = __berthFileURLToPath(import.meta.url);',
-        'const __dirname = __berthDirname(__filename);',
-      ].join('\n'),
-    },
-    logLevel: 'warning',
   });
   // Makes main.js an ES module wherever it is unpacked, without a .mjs name.
   const manifestForNode = { name: 'berth-agent', version, private: true, type: 'module' };

@@ -1,5 +1,6 @@
 // Bundles one package's src/main.ts into dist/main.js with esbuild.
 import { build } from 'esbuild';
+import { NODE_BUNDLE_OPTIONS } from './node-bundle-options.mjs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,28 +32,11 @@ if (name === 'control-plane') {
 }
 
 await build({
+  ...NODE_BUNDLE_OPTIONS,
   entryPoints: [join(pkg, 'src/main.ts')],
   outfile: join(pkg, 'dist/main.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
   sourcemap: true,
   minify: false,
-  legalComments: 'none',
   define,
-  // Optional native helpers of ws and ssh2; both work without them.
-  external: ['bufferutil', 'utf-8-validate', 'cpu-features', '*.node'],
-  banner: {
-    js: [
-      "import { createRequire as __berthCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __berthFileURLToPath } from 'node:url';",
-      "import { dirname as __berthDirname } from 'node:path';",
-      'const require = __berthCreateRequire(import.meta.url);',
-      'const __filename = __berthFileURLToPath(import.meta.url);',
-      'const __dirname = __berthDirname(__filename);',
-    ].join('\n'),
-  },
-  logLevel: 'warning',
 });
 console.log(`built ${name}/dist/main.js`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.js';
+import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-cp-server.js';
 
 // Runs the real entry point as its own process, the way systemd would.
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');

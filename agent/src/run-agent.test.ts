@@ -9,7 +9,7 @@ import { saveIdentity } from './connection/identity.js';
 import { loadOrCreateKey, prepareStateDir } from './connection/identity.js';
 import { runAgent } from './run-agent.js';
 import { createFakeDockerRuntime } from './testing/fake-docker-runtime.js';
-import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.js';
+import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-cp-server.js';
 import { createMemoryLogger } from './testing/memory-logger.js';
 
 let cp: FakeControlPlane;

@@ -11,7 +11,7 @@ import {
   startFakeControlPlane,
   type FakeControlPlane,
   type FakeControlPlaneOptions,
-} from '../testing/fake-control-plane.js';
+} from '../testing/fake-cp-server.js';
 import { createMemoryLogger, type MemoryLogger } from '../testing/memory-logger.js';
 import { createTestIdentity } from '../testing/test-identity.js';
 import { systemNow, systemSleep } from '../time.js';

@@ -6,7 +6,7 @@ import { challengeSigningPayload } from '@berth/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../config.js';
 import { AgentError, isRetryable } from '../errors.js';
-import { FakeControlPlane, startFakeControlPlane } from '../testing/fake-control-plane.js';
+import { FakeControlPlane, startFakeControlPlane } from '../testing/fake-cp-server.js';
 import { createMemoryLogger } from '../testing/memory-logger.js';
 import { enrollAgent } from './enroll-agent.js';
 import {
