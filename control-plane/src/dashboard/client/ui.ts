@@ -216,6 +216,33 @@ export function errorBox(): {
   };
 }
 
+/**
+ * Wires a form: on submit the button shows it is busy, the error box is cleared,
+ * and what `run` throws is shown there (then `onError`, e.g. to refocus a field).
+ */
+export function onSubmit(
+  form: HTMLFormElement,
+  options: {
+    submit: HTMLButtonElement;
+    errors: ReturnType<typeof errorBox>;
+    run: () => Promise<void>;
+    onError?: () => void;
+  },
+): void {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    options.errors.clear();
+    void busy(options.submit, async () => {
+      try {
+        await options.run();
+      } catch (err) {
+        options.errors.show(err);
+        options.onError?.();
+      }
+    });
+  });
+}
+
 /** Shows an API failure as a toast. */
 export function toastError(err: unknown, title = 'That did not work'): void {
   const message = err instanceof Error ? err.message : String(err);

@@ -3,7 +3,7 @@ import type { Service } from '@berth/protocol';
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { href, navigate } from '../router.js';
-import { breadcrumb, busy, button, errorBox, field, input, pageHeader } from '../ui.js';
+import { breadcrumb, onSubmit, button, errorBox, field, input, pageHeader } from '../ui.js';
 import { loadEnvironmentContext } from './environment.js';
 import { loadInto, setTitle, type Page, type PageContext } from './page.js';
 import { serviceFields } from './service-fields.js';
@@ -36,22 +36,20 @@ export function newServicePage(environmentId: string, ctx: PageContext): Page {
           submit,
         ),
       );
-      form.addEventListener('submit', (event) => {
-        event.preventDefault();
-        errors.clear();
-        void busy(submit, async () => {
-          try {
-            const service = await api<Service>(
-              'POST',
-              `/api/v1/environments/${encodeURIComponent(environment.id)}/services`,
-              { name: name.value, ...settings.read() },
-            );
-            navigate(href.service(service.id));
-          } catch (err) {
-            errors.show(err);
-            errors.element.scrollIntoView({ block: 'nearest' });
-          }
-        });
+      onSubmit(form, {
+        submit: submit,
+        errors,
+        run: async () => {
+          const service = await api<Service>(
+            'POST',
+            `/api/v1/environments/${encodeURIComponent(environment.id)}/services`,
+            { name: name.value, ...settings.read() },
+          );
+          navigate(href.service(service.id));
+        },
+        onError: () => {
+          errors.element.scrollIntoView({ block: 'nearest' });
+        },
       });
       return h(
         'div',

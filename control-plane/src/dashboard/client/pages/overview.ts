@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { href } from '../router.js';
 import type { ServiceModel } from '../service-model.js';
 import { toast } from '../toast.js';
-import { busy, button, errorBox, pageHeader } from '../ui.js';
+import { onSubmit, button, errorBox, pageHeader } from '../ui.js';
 import type { TabView } from './service.js';
 import { serviceFields } from './service-fields.js';
 
@@ -35,23 +35,21 @@ export function overviewTab(model: ServiceModel): TabView {
       save,
     ),
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    errors.clear();
-    void busy(save, async () => {
-      try {
-        const updated = await api<Service>(
-          'PATCH',
-          `/api/v1/services/${encodeURIComponent(service.id)}`,
-          settings.read(),
-        );
-        model.applyService(updated);
-        toast('Saved', { detail: 'Redeploy to run the new settings.' });
-      } catch (err) {
-        errors.show(err);
-        errors.element.scrollIntoView({ block: 'nearest' });
-      }
-    });
+  onSubmit(form, {
+    submit: save,
+    errors,
+    run: async () => {
+      const updated = await api<Service>(
+        'PATCH',
+        `/api/v1/services/${encodeURIComponent(service.id)}`,
+        settings.read(),
+      );
+      model.applyService(updated);
+      toast('Saved', { detail: 'Redeploy to run the new settings.' });
+    },
+    onError: () => {
+      errors.element.scrollIntoView({ block: 'nearest' });
+    },
   });
   const element = h(
     'section',

@@ -7,7 +7,7 @@ import { href, navigate } from '../router.js';
 import {
   badge,
   breadcrumb,
-  busy,
+  onSubmit,
   button,
   card,
   emptyState,
@@ -105,21 +105,17 @@ function newEnvironmentForm(project: Project, servers: Server[]): HTMLElement {
     field('Server', server),
     submit,
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    errors.clear();
-    void busy(submit, async () => {
-      try {
-        const environment = await api<Environment>(
-          'POST',
-          `/api/v1/projects/${encodeURIComponent(project.id)}/environments`,
-          { name: name.value, serverId: server.value },
-        );
-        navigate(href.environment(environment.id));
-      } catch (err) {
-        errors.show(err);
-      }
-    });
+  onSubmit(form, {
+    submit: submit,
+    errors,
+    run: async () => {
+      const environment = await api<Environment>(
+        'POST',
+        `/api/v1/projects/${encodeURIComponent(project.id)}/environments`,
+        { name: name.value, serverId: server.value },
+      );
+      navigate(href.environment(environment.id));
+    },
   });
   return card(h('h2', { class: 'card-title' }, 'New environment'), errors.element, form);
 }

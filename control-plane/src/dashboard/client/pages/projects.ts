@@ -4,7 +4,7 @@ import { api } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { href, navigate } from '../router.js';
-import { button, busy, card, emptyState, errorBox, field, input, pageHeader } from '../ui.js';
+import { button, onSubmit, card, emptyState, errorBox, field, input, pageHeader } from '../ui.js';
 import { loadInto, setTitle, type Page, type PageContext } from './page.js';
 
 export function projectsPage(ctx: PageContext): Page {
@@ -61,17 +61,13 @@ function newProjectForm(): HTMLElement {
     field('Project name', name),
     submit,
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    errors.clear();
-    void busy(submit, async () => {
-      try {
-        const project = await api<Project>('POST', '/api/v1/projects', { name: name.value });
-        navigate(href.project(project.id));
-      } catch (err) {
-        errors.show(err);
-      }
-    });
+  onSubmit(form, {
+    submit: submit,
+    errors,
+    run: async () => {
+      const project = await api<Project>('POST', '/api/v1/projects', { name: name.value });
+      navigate(href.project(project.id));
+    },
   });
   return card(h('h2', { class: 'card-title' }, 'New project'), errors.element, form);
 }

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { signIn } from '../api.js';
 import { h } from '../dom.js';
-import { busy, button, errorBox, field, input } from '../ui.js';
+import { onSubmit, button, errorBox, field, input } from '../ui.js';
 import { setTitle } from './page.js';
 
 /** The sign-in form: the admin token starts a browser session. */
@@ -27,18 +27,16 @@ export function signInView(onSignedIn: () => void): HTMLElement {
     errors.element,
     submit,
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    errors.clear();
-    void busy(submit, async () => {
-      try {
-        await signIn(token.value.trim());
-        onSignedIn();
-      } catch (err) {
-        errors.show(err);
-        token.select();
-      }
-    });
+  onSubmit(form, {
+    submit: submit,
+    errors,
+    run: async () => {
+      await signIn(token.value.trim());
+      onSignedIn();
+    },
+    onError: () => {
+      token.select();
+    },
   });
   const view = h(
     'main',
