@@ -12,7 +12,10 @@ import { ContainerLogs } from './container-logs.js';
 import type { Engine } from './engine.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
-import { restoreAfterReboot } from './restore-after-reboot.js';
+import { restoreInterruptedServices } from './restore-services.js';
+
+/** How long before its event stream broke the engine may have been stopping containers, in milliseconds. */
+const ENGINE_STOP_WINDOW_MS = 30_000;
 
 export interface JobSystem {
   runner: JobRunner;
@@ -43,16 +46,16 @@ export async function startJobSystem(options: {
     logger,
   });
   await runner.recover();
-  await restoreAfterReboot({
-    engine,
-    journal,
-    logger,
-    bootedAtMs: Date.now() - uptime() * 1000,
-  }).catch((err: unknown) =>
-    logger.warn(
-      `could not check services after a reboot: ${err instanceof Error ? err.message : String(err)}`,
-    ),
-  );
+  const restore = (stoppedBetween: [number, number], cause: string) =>
+    restoreInterruptedServices({ engine, journal, logger, stoppedBetween, cause }).catch(
+      (err: unknown) => {
+        logger.warn(
+          `could not check services after ${cause}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return [];
+      },
+    );
+  await restore([0, Date.now() - uptime() * 1000], 'a reboot');
   const containerLogs = new ContainerLogs({ engine, send });
   const reportState = () => void sendFullStateReport({ engine, send }).catch(() => undefined);
 
@@ -64,6 +67,15 @@ export async function startJobSystem(options: {
     send,
     logger,
     sleep: systemSleep,
+    now: Date.now,
+    // The engine stopped every container when it went down; start those meant to run.
+    onEngineBack: async (lostAtMs) =>
+      (
+        await restore(
+          [lostAtMs - ENGINE_STOP_WINDOW_MS, Date.now()],
+          'a restart of the Docker engine',
+        )
+      ).length,
   });
   const stopUpkeep = startUpkeep({
     engine,

@@ -10,6 +10,13 @@ export interface StateLoopDeps {
   send(message: AgentMessageInput): boolean;
   logger: Logger;
   sleep: Sleep;
+  now?: () => number;
+  /**
+   * Called when the engine answers again after its event stream broke (the
+   * engine restarted), with the time it broke; returns how many containers it
+   * started, so the state is reported again.
+   */
+  onEngineBack?: (lostAtMs: number) => Promise<number>;
 }
 
 function toReport(container: ContainerSummary & { exitCode?: number }): ContainerState | null {
@@ -49,11 +56,20 @@ export async function sendFullStateReport(
  * control plane's service status tells the truth (crashed, stopped by hand…).
  */
 export async function runStateLoop(deps: StateLoopDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
   let attempt = 0;
   let failing = false;
+  let lostAt: number | null = null;
   while (!deps.signal.aborted) {
     try {
       await sendFullStateReport(deps);
+      if (failing) deps.logger.info('Docker answers again; watching its events');
+      failing = false;
+      if (lostAt !== null && deps.onEngineBack) {
+        const started = await deps.onEngineBack(lostAt);
+        if (started > 0) await sendFullStateReport(deps);
+      }
+      lostAt = null;
       await deps.engine.watchEvents(deps.signal, (event) => {
         void deps.engine
           .inspectContainer(event.containerId)
@@ -72,9 +88,9 @@ export async function runStateLoop(deps: StateLoopDeps): Promise<void> {
           .catch(() => undefined);
       });
       attempt = 0;
-      if (failing) deps.logger.info('watching Docker events again');
-      failing = false;
+      if (!deps.signal.aborted) lostAt ??= now();
     } catch (err) {
+      lostAt ??= now();
       if (!failing)
         deps.logger.warn(
           `cannot watch Docker events: ${err instanceof Error ? err.message : String(err)}`,

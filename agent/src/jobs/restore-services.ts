@@ -4,16 +4,20 @@ import type { Journal, JournalEntry } from './journal.js';
 
 /**
  * Containers run without a Docker restart policy, so that a crash shows as
- * failed. A reboot stops them all, though, so when the agent starts it starts
- * again each service's current release that was meant to run and that stopped
- * before this boot. One that crashed or was stopped after boot stays as it is.
+ * failed. A reboot or a restart of the Docker engine stops them all, though.
+ * This starts again each service's current release that was meant to run (its
+ * last successful job was a deploy or restart, not a stop) and whose container
+ * stopped inside the given window. One that crashed or was stopped at another
+ * time stays as it is.
  */
-export async function restoreAfterReboot(options: {
+export async function restoreInterruptedServices(options: {
   engine: Engine;
   journal: Journal;
   logger: Logger;
-  /** When the host booted, in epoch milliseconds. */
-  bootedAtMs: number;
+  /** Containers that stopped in [fromMs, toMs) (epoch milliseconds) were stopped by the interruption. */
+  stoppedBetween: [fromMs: number, toMs: number];
+  /** For the log: "a reboot", "a restart of the Docker engine". */
+  cause: string;
 }): Promise<string[]> {
   const { engine, logger } = options;
   const desired = new Map<string, JournalEntry>();
@@ -30,7 +34,9 @@ export async function restoreAfterReboot(options: {
     const current = containers.find((c) => c.labels[LABELS.deployment] === last.deploymentId);
     if (!current || current.state === 'running') continue;
     const details = await engine.inspectContainer(current.id);
-    if (!details?.finishedAt || Date.parse(details.finishedAt) >= options.bootedAtMs) continue;
+    const stoppedAt = details?.finishedAt ? Date.parse(details.finishedAt) : NaN;
+    const [fromMs, toMs] = options.stoppedBetween;
+    if (!(stoppedAt >= fromMs && stoppedAt < toMs)) continue;
     try {
       await engine.startContainer(current.id);
       restored.push(serviceId);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../log.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { Journal, type JournalEntry } from './journal.js';
-import { restoreAfterReboot } from './restore-after-reboot.js';
+import { restoreInterruptedServices } from './restore-services.js';
 
 function entry(
   jobId: string,
@@ -28,7 +28,7 @@ function entry(
   };
 }
 
-describe('restoreAfterReboot', () => {
+describe('restoreInterruptedServices', () => {
   it('starts services meant to run whose container stopped before the boot, and only those', async () => {
     const engine = new FakeEngine();
     const journal = new Journal(mkdtempSync(join(tmpdir(), 'berth-reboot-')));
@@ -62,11 +62,12 @@ describe('restoreAfterReboot', () => {
     await journal.put(entry('j4', 'c', 'deploy', before - 1000, 'dep-c'));
     const c = await container('c', 'dep-c', after);
 
-    const restored = await restoreAfterReboot({
+    const restored = await restoreInterruptedServices({
       engine,
       journal,
       logger: createLogger(() => undefined),
-      bootedAtMs: boot,
+      stoppedBetween: [0, boot],
+      cause: 'a reboot',
     });
     expect(restored).toEqual(['a']);
     expect(engine.containers.get(a)?.state).toBe('running');

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentMessageInput } from '@berth/protocol';
+import { createLogger } from '../log.js';
+import { FakeEngine } from '../testing/fake-engine.js';
+import { runStateLoop } from './state-loop.js';
+
+describe('runStateLoop', () => {
+  it('reports the state, and after the engine comes back calls onEngineBack with when it was lost', async () => {
+    const engine = new FakeEngine();
+    let streams = 0;
+    // The first event stream breaks at once (the engine went down); the second lasts.
+    engine.watchEvents = (signal) => {
+      streams += 1;
+      if (streams === 1) return Promise.resolve();
+      return new Promise((resolve) =>
+        signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+    };
+    const sent: AgentMessageInput[] = [];
+    const backs: number[] = [];
+    const controller = new AbortController();
+    let clock = 1_000;
+    const done = runStateLoop({
+      signal: controller.signal,
+      engine,
+      send: (m) => (sent.push(m), true),
+      logger: createLogger(() => undefined),
+      sleep: () => Promise.resolve(),
+      now: () => (clock += 1),
+      onEngineBack: (lostAt) => {
+        backs.push(lostAt);
+        return Promise.resolve(1);
+      },
+    });
+    for (let i = 0; i < 50 && streams < 2; i += 1) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    await done;
+    expect(backs).toHaveLength(1);
+    expect(backs[0]).toBeGreaterThan(1_000);
+    // a full report at start, one when back, and one more after services were started again
+    expect(sent.filter((m) => m.type === 'state.report' && m.full)).toHaveLength(3);
+  });
+});
