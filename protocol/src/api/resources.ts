@@ -117,6 +117,8 @@ export const serverSchema = z.object({
   lastSeenAt: isoTime.nullable(),
   agentVersion: z.string().nullable(),
   docker: dockerInfoSchema,
+  /** The agent is older than the bundle this control plane serves; re-run the install line to upgrade. */
+  outdated: z.boolean().optional(),
 });
 export type Server = z.infer<typeof serverSchema>;
 

@@ -98,7 +98,24 @@ function serversTable(servers: Server[]): HTMLElement {
                   )
                 : 'never',
             ),
-            h('td', { class: 'mono', data: { label: 'Agent' } }, server.agentVersion ?? '—'),
+            h(
+              'td',
+              { class: 'mono', data: { label: 'Agent' } },
+              server.agentVersion ?? '—',
+              server.outdated
+                ? h(
+                    'span',
+                    {
+                      class: 'warn',
+                      attrs: {
+                        title:
+                          'Older than this control plane’s agent; run the install line again to upgrade',
+                      },
+                    },
+                    ' (update available)',
+                  )
+                : null,
+            ),
             h(
               'td',
               { class: 'mono', data: { label: 'Docker' } },
