@@ -4,6 +4,7 @@ import type { AgentSessions } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { Data, JobRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { requeueJob } from './finish-job.js';
 import { findDeployment } from './records-access.js';
 
 export interface DispatchDeps {
@@ -103,10 +104,7 @@ export async function dispatchQueued(deps: DispatchDeps): Promise<JobRecord[]> {
       // The socket closed in between: the job waits for the server again.
       await deps.store.db.mutate((live) => {
         const record = live.jobs.find((j) => j.id === job.id);
-        if (record?.status === 'running') {
-          record.status = 'queued';
-          delete record.startedAt;
-        }
+        if (record?.status === 'running') requeueJob(live, record);
       });
     } else {
       deps.log.info(

@@ -94,6 +94,23 @@ export function finishJob(
   return true;
 }
 
+/**
+ * Puts a started job back in the queue, as if it had never started: the agent
+ * never received it, so nothing ran. Its deployment and service go back too.
+ */
+export function requeueJob(data: Data, job: JobRecord): void {
+  job.status = 'queued';
+  delete job.startedAt;
+  const deployment = findDeployment(data, job.deploymentId);
+  if (deployment) {
+    deployment.status = 'queued';
+    delete deployment.startedAt;
+  }
+  const service = data.services.find((s) => s.id === job.serviceId);
+  if (service && job.serviceStatusBefore !== undefined) service.status = job.serviceStatusBefore;
+  delete job.serviceStatusBefore;
+}
+
 /** The status a container state means for its service. */
 export function statusFromContainer(state: ContainerState): ServiceStatus {
   switch (state.state) {

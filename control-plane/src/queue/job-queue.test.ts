@@ -153,7 +153,14 @@ describe('JobQueue', () => {
     const job = await t.queue.deploy(a.id, 'use-existing');
     await t.settle();
     expect(jobStatus(t.store, job.job.id)).toBe('running');
-    // the agent reconnects without the job: it never got it
+    expect(t.store.services.get(a.id)?.status).toBe('deploying');
+    // the agent reconnects without the job: it never got it; while offline it waits as if never started
+    t.connected.clear();
+    await t.queue.handleSessionOpen('srv1', []);
+    expect(jobStatus(t.store, job.job.id)).toBe('queued');
+    expect(t.store.db.data.deployments[0]?.startedAt).toBeUndefined();
+    expect(t.store.services.get(a.id)?.status).toBe('never-deployed');
+    t.connected.add('srv1');
     await t.queue.handleSessionOpen('srv1', []);
     await t.settle();
     expect(t.assigned()).toEqual([job.job.id, job.job.id]);

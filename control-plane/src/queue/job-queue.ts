@@ -12,7 +12,7 @@ import {
   type QueuedAction,
 } from './actions.js';
 import { dispatchQueued, type DispatchDeps } from './dispatcher.js';
-import { finishJob, statusFromContainer, type JobEnd } from './finish-job.js';
+import { finishJob, requeueJob, statusFromContainer, type JobEnd } from './finish-job.js';
 import type { QueueEvents } from './queue-events.js';
 import { findDeployment, findJob, isFinal, servicesOn } from './records-access.js';
 
@@ -103,8 +103,7 @@ export class JobQueue {
     await this.deps.store.db.mutate((data) => {
       for (const job of data.jobs) {
         if (job.serverId !== serverId || job.status !== 'running' || known.has(job.id)) continue;
-        job.status = 'queued';
-        delete job.startedAt;
+        requeueJob(data, job);
         requeued.push(job.id);
       }
     });
