@@ -22,6 +22,8 @@ export interface Config {
   maxParallelJobs: number;
   /** How long a deploy job (fetch, build, release) may run, in milliseconds. */
   deployTimeoutMs: number;
+  /** How long a queued job waits for its offline server before it fails, in milliseconds. */
+  queueTimeoutMs: number;
   /** Absolute path of the built agent release that worker servers download (install.sh, bundle). */
   agentReleaseDir: string;
 }
@@ -126,6 +128,12 @@ const envSchema = z
       fallback: 30 * 60_000,
       hint: 'e.g. BERTH_DEPLOY_TIMEOUT_MS=1800000 (30 minutes)',
     }),
+    BERTH_QUEUE_TIMEOUT_MS: integerVar({
+      min: 1_000,
+      max: 30 * 24 * 3_600_000,
+      fallback: 3_600_000,
+      hint: 'e.g. BERTH_QUEUE_TIMEOUT_MS=3600000 (1 hour)',
+    }),
   })
   .superRefine((env, ctx) => {
     if (env.BERTH_LIVENESS_TIMEOUT_MS <= env.BERTH_HEARTBEAT_INTERVAL_MS) {
@@ -162,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       restartGraceMs: value.BERTH_RESTART_GRACE_MS,
       maxParallelJobs: value.BERTH_MAX_PARALLEL_JOBS,
       deployTimeoutMs: value.BERTH_DEPLOY_TIMEOUT_MS,
+      queueTimeoutMs: value.BERTH_QUEUE_TIMEOUT_MS,
       agentReleaseDir: value.BERTH_AGENT_RELEASE_DIR
         ? resolve(cwd, value.BERTH_AGENT_RELEASE_DIR)
         : DEFAULT_AGENT_RELEASE_DIR,

@@ -74,6 +74,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     events,
     maxParallelPerServer: config.maxParallelJobs,
     deployDeadlineMs: config.deployTimeoutMs,
+    queueTimeoutMs: config.queueTimeoutMs,
     controlDeadlineMs: CONTROL_JOB_DEADLINE_MS,
   });
   const containerLogs = new ContainerLogRelay(hub);

@@ -34,6 +34,7 @@ async function setup(options: { maxParallel?: number } = {}) {
     maxParallelPerServer: options.maxParallel ?? 2,
     deployDeadlineMs: 30 * 60_000,
     controlDeadlineMs: 5 * 60_000,
+    queueTimeoutMs: 60 * 60_000,
   });
   await store.db.mutate((data) => {
     data.servers.push({
@@ -290,5 +291,26 @@ describe('JobQueue', () => {
     });
     await t.queue.expire(30_000);
     expect(t.store.services.get(a.id)?.status).toBe('unknown');
+  });
+
+  it('fails a queued job whose server stays offline past the queue timeout', async () => {
+    const t = await setup();
+    t.connected.clear();
+    await t.store.db.mutate((data) => {
+      data.servers[0]!.status = 'offline';
+    });
+    const a = await t.service('a');
+    const queued = await t.queue.deploy(a.id, 'use-existing');
+    t.clock.advance(30 * 60_000);
+    await t.queue.expire(30_000);
+    expect(jobStatus(t.store, queued.job.id)).toBe('queued');
+    t.clock.advance(31 * 60_000);
+    await t.queue.expire(30_000);
+    expect(t.store.db.data.jobs[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/never started.*offline/),
+    });
+    expect(t.store.db.data.deployments[0]).toMatchObject({ status: 'failed' });
+    expect(t.store.db.data.deployments[0]?.startedAt).toBeUndefined();
   });
 });

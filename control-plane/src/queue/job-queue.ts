@@ -19,6 +19,8 @@ import { findDeployment, findJob, isFinal, servicesOn } from './records-access.j
 export interface JobQueueDeps extends DispatchDeps, ActionDeps {
   logs: LogFiles;
   events: QueueEvents;
+  /** How long a queued job may wait for its offline server before it fails, in milliseconds. */
+  queueTimeoutMs: number;
 }
 
 type Message<T extends AgentMessage['type']> = Extract<AgentMessage, { type: T }>;
@@ -230,26 +232,30 @@ export class JobQueue {
 
   // ----- time (lease loop) -----
 
-  /** Ends running jobs whose agent went silent past its liveness window or that passed their deadline. */
+  /**
+   * Ends running jobs whose agent went silent past its liveness window or that
+   * passed their deadline, and queued jobs that waited longer than the queue
+   * timeout for a server that stayed offline. Writes only when one ends.
+   */
   async expire(graceMs: number): Promise<void> {
-    const { store, sessions, now } = this.deps;
-    const ended: JobRecord[] = [];
+    const { store, now } = this.deps;
     const current = now();
-    await store.db.mutate((data) => {
-      for (const job of data.jobs) {
-        if (job.status !== 'running') continue;
-        const server = data.servers.find((s) => s.id === job.serverId);
-        const lost =
-          !sessions.isConnected(job.serverId) && (!server || server.status === 'offline');
-        const overdue = current > Date.parse(job.deadlineAt) + graceMs;
-        if (!lost && !overdue) continue;
-        const error = lost
-          ? 'agent lost: its server stopped answering before the job finished'
-          : `the job passed its deadline (${job.deadlineAt}) and was stopped`;
-        if (finishJob(data, job.id, { status: 'failed', error, lost }, current))
-          ended.push(structuredClone(job));
-      }
-    });
+    const reasons = new Map<string, { error: string; lost: boolean }>();
+    for (const job of store.db.data.jobs) {
+      const reason = this.#expiry(job, current, graceMs);
+      if (reason) reasons.set(job.id, reason);
+    }
+    const ended: JobRecord[] = [];
+    if (reasons.size > 0) {
+      await store.db.mutate((data) => {
+        for (const [jobId, { error, lost }] of reasons) {
+          if (finishJob(data, jobId, { status: 'failed', error, lost }, current)) {
+            const job = findJob(data, jobId);
+            if (job) ended.push(structuredClone(job));
+          }
+        }
+      });
+    }
     await this.#markUnreachableServices();
     for (const job of ended) {
       this.deps.log.warn(`job ${job.id} failed: ${job.error ?? ''}`);
@@ -258,6 +264,34 @@ export class JobQueue {
       this.deps.events.emit('service', job.serviceId);
     }
     if (ended.length > 0) this.kick();
+  }
+
+  #expiry(job: JobRecord, nowMs: number, graceMs: number): { error: string; lost: boolean } | null {
+    if (job.status !== 'running' && job.status !== 'queued') return null;
+    const server = this.deps.store.db.data.servers.find((s) => s.id === job.serverId);
+    const offline =
+      !this.deps.sessions.isConnected(job.serverId) && (!server || server.status === 'offline');
+    if (job.status === 'queued') {
+      const waitedMs = nowMs - Date.parse(job.createdAt);
+      if (!offline || waitedMs <= this.deps.queueTimeoutMs) return null;
+      const minutes = Math.round(waitedMs / 60_000);
+      return {
+        error: `never started: its server ${server?.name ?? job.serverId} stayed offline for the ${minutes} minute(s) it waited`,
+        lost: false,
+      };
+    }
+    if (offline)
+      return {
+        error: 'agent lost: its server stopped answering before the job finished',
+        lost: true,
+      };
+    if (nowMs > Date.parse(job.deadlineAt) + graceMs) {
+      return {
+        error: `the job passed its deadline (${job.deadlineAt}) and was stopped`,
+        lost: false,
+      };
+    }
+    return null;
   }
 
   /** Services on an offline server show `unknown` until their agent reports again. */
