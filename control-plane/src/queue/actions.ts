@@ -4,7 +4,7 @@ import { newId } from '../crypto.js';
 import { BerthError, notFound } from '../errors.js';
 import type { DeploymentRecord, JobRecord, ServiceRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { deploymentsOf, findDeployment, hasSucceeded, isFinal } from './records-access.js';
+import { deploymentsOf, findDeployment, hasSucceeded } from './records-access.js';
 
 export interface ActionDeps {
   store: Store;
@@ -148,5 +148,3 @@ export function rollbackOrigin(store: Store, deploymentId: string): DeploymentRe
   }
   return origin;
 }
-
-export { isFinal };
