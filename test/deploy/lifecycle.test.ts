@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_PORT, appFiles } from '../support/app-fixture.js';
+import { appFiles } from '../support/app-fixture.js';
 import { containersOf, runningContainerOf, sameImageId } from '../support/berth-docker.js';
 import { expectNoAnswer, expectServes } from '../support/app-http.js';
 import {
-  QUICK_CHECK,
-  createService,
   deployAndWait,
   getService,
   listDeployments,
   ms,
   postAction,
-  startStage,
-  stopStage,
   waitForJob,
   waitForServiceStatus,
   type ActionResponse,
@@ -21,35 +17,26 @@ import {
   type Stage,
 } from '../support/deploy-helpers.js';
 import { dockerOrSkip } from '../support/docker.js';
-import { GitServer, type GitRepo } from '../support/git-server.js';
-import { freePort } from '../support/ports.js';
+import { startGitAppStage, type GitAppStage } from '../support/git-app-stage.js';
+import type { GitRepo } from '../support/git-server.js';
 
 const hasDocker = dockerOrSkip();
 
 describe.skipIf(!hasDocker)('restart and stop', () => {
   let stage: Stage;
-  let gitServer: GitServer;
   let repo: GitRepo;
   let service: Service;
   let port: number;
   let first: Deployment;
 
+  let app: GitAppStage | undefined;
+
   beforeAll(async () => {
-    gitServer = await GitServer.start();
-    stage = await startStage('lifecycle');
-    repo = await gitServer.createRepo('app');
-    await repo.commit(appFiles({ version: 'r1' }), 'r1');
-    port = await freePort();
-    service = await createService(stage, {
-      name: 'web',
-      source: { type: 'git', repository: repo.url, ref: 'main' },
-      ports: [{ container: APP_PORT, host: port }],
-      healthcheck: QUICK_CHECK,
-    });
+    app = await startGitAppStage('lifecycle', appFiles({ version: 'r1' }));
+    ({ stage, repo, service, port } = app);
   });
   afterAll(async () => {
-    await stopStage(stage);
-    await gitServer?.stop();
+    await app?.stop();
   });
 
   it('refuses Restart with 409 NO_DEPLOYMENT before the first deploy, then restarts the current release without rebuilding', async () => {

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_PORT, appFiles, markerOutput, uniqueId } from '../support/app-fixture.js';
+import { appFiles, markerOutput, uniqueId } from '../support/app-fixture.js';
 import { containersOf, runningCommands, runningContainerOf } from '../support/berth-docker.js';
 import { expectServes } from '../support/app-http.js';
 import {
-  QUICK_CHECK,
   cancel,
-  createService,
   deploy,
   deployAndWait,
   expectDeploymentStatus,
@@ -13,8 +11,6 @@ import {
   getJob,
   ms,
   postAction,
-  startStage,
-  stopStage,
   waitForFinished,
   waitForJob,
   type Deployment,
@@ -25,8 +21,8 @@ import {
 } from '../support/deploy-helpers.js';
 import { LogFollower, hasLine, readLog, textsOf } from '../support/deploy-logs.js';
 import { dockerOrSkip } from '../support/docker.js';
-import { GitServer, type GitRepo } from '../support/git-server.js';
-import { freePort } from '../support/ports.js';
+import { startGitAppStage, type GitAppStage } from '../support/git-app-stage.js';
+import type { GitRepo } from '../support/git-server.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const hasDocker = dockerOrSkip();
@@ -35,30 +31,24 @@ describe.skipIf(!hasDocker)('the queue and cancel', () => {
   const run = uniqueId();
   const marker = `queue-${run}`;
   let stage: Stage;
-  let gitServer: GitServer;
   let repo: GitRepo;
   let service: Service;
   let port: number;
   /** The deployment serving when a test ends. */
   let serving: Deployment;
 
+  let app: GitAppStage | undefined;
+
   beforeAll(async () => {
-    gitServer = await GitServer.start();
-    stage = await startStage('queue');
-    repo = await gitServer.createRepo('app');
     // a 2 s RUN step, so overlapping jobs could not go unnoticed
-    await repo.commit(appFiles({ version: 'q1', marker, buildSleepSeconds: 2 }), 'q1');
-    port = await freePort();
-    service = await createService(stage, {
-      name: 'web',
-      source: { type: 'git', repository: repo.url, ref: 'main' },
-      ports: [{ container: APP_PORT, host: port }],
-      healthcheck: QUICK_CHECK,
-    });
+    app = await startGitAppStage(
+      'queue',
+      appFiles({ version: 'q1', marker, buildSleepSeconds: 2 }),
+    );
+    ({ stage, repo, service, port } = app);
   });
   afterAll(async () => {
-    await stopStage(stage);
-    await gitServer?.stop();
+    await app?.stop();
   });
 
   it('three quick redeploys run in order, one at a time', async () => {

@@ -1,0 +1,51 @@
+import { APP_PORT } from './app-fixture.js';
+import {
+  QUICK_CHECK,
+  createService,
+  startStage,
+  stopStage,
+  type Service,
+  type Stage,
+} from './deploy-helpers.js';
+import { GitServer, type GitRepo } from './git-server.js';
+import { freePort } from './ports.js';
+
+/** A stage with one git service on a free host port, its repository holding a first commit. */
+export interface GitAppStage {
+  stage: Stage;
+  gitServer: GitServer;
+  repo: GitRepo;
+  service: Service;
+  /** The host port the app is published on. */
+  port: number;
+  /** For afterAll: stops the processes and the git daemon, and cleans up. */
+  stop(): Promise<void>;
+}
+
+export async function startGitAppStage(
+  name: string,
+  firstCommit: Record<string, string>,
+): Promise<GitAppStage> {
+  const gitServer = await GitServer.start();
+  const stage = await startStage(name);
+  const repo = await gitServer.createRepo('app');
+  await repo.commit(firstCommit, 'first');
+  const port = await freePort();
+  const service = await createService(stage, {
+    name: 'web',
+    source: { type: 'git', repository: repo.url, ref: 'main' },
+    ports: [{ container: APP_PORT, host: port }],
+    healthcheck: QUICK_CHECK,
+  });
+  return {
+    stage,
+    gitServer,
+    repo,
+    service,
+    port,
+    async stop() {
+      await stopStage(stage);
+      await gitServer.stop();
+    },
+  };
+}
