@@ -31,8 +31,12 @@ if (name === 'control-plane') {
   define.__BERTH_DASHBOARD_JS__ = JSON.stringify(client.outputFiles[0].text);
 }
 
+// LMDB loads a native addon next to its own files: the control plane imports it from node_modules.
+const external = [...NODE_BUNDLE_OPTIONS.external, ...(name === 'control-plane' ? ['lmdb'] : [])];
+
 await build({
   ...NODE_BUNDLE_OPTIONS,
+  external,
   entryPoints: [join(pkg, 'src/main.ts')],
   outfile: join(pkg, 'dist/main.js'),
   sourcemap: true,

@@ -18,9 +18,43 @@ describe('loadConfig', () => {
         maxParallelJobs: 2,
         deployTimeoutMs: 1_800_000,
         queueTimeoutMs: 3_600_000,
+        lostJobGraceMs: 300_000,
+        historyKeep: undefined,
+        logRetentionDays: 90,
+        retentionSchedule: '17 * * * *',
         agentReleaseDir: expect.stringMatching(/\/agent\/dist\/release$/),
       },
     });
+  });
+
+  it('reads the retention settings and refuses bad ones by name', () => {
+    const good = loadConfig(
+      {
+        BERTH_HISTORY_KEEP: '500',
+        BERTH_LOG_RETENTION_DAYS: '0',
+        BERTH_RETENTION_SCHEDULE: '*/5 * * * *',
+        BERTH_LOST_JOB_GRACE_MS: '60000',
+      },
+      '/srv',
+    );
+    expect(good).toMatchObject({
+      ok: true,
+      config: {
+        historyKeep: 500,
+        logRetentionDays: 0,
+        retentionSchedule: '*/5 * * * *',
+        lostJobGraceMs: 60_000,
+      },
+    });
+    const bad = loadConfig(
+      { BERTH_HISTORY_KEEP: '0', BERTH_RETENTION_SCHEDULE: 'daily', BERTH_LOST_JOB_GRACE_MS: '5' },
+      '/srv',
+    );
+    expect(bad.ok).toBe(false);
+    const message = bad.ok ? '' : bad.message;
+    expect(message).toMatch(/BERTH_HISTORY_KEEP: must be a whole number/);
+    expect(message).toMatch(/BERTH_RETENTION_SCHEDULE: must be a cron expression/);
+    expect(message).toMatch(/BERTH_LOST_JOB_GRACE_MS: must be at least 1000/);
   });
 
   it('reads every variable and trims the public URL', () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_RETENTION_SCHEDULE, isCronExpression } from './upkeep/schedule.js';
 
 // Beside the bundle (control-plane/dist/main.js) or this file in tests: <checkout>/agent/dist/release.
 const DEFAULT_AGENT_RELEASE_DIR = fileURLToPath(
@@ -24,6 +25,14 @@ export interface Config {
   deployTimeoutMs: number;
   /** How long a queued job waits for its offline server before it fails, in milliseconds. */
   queueTimeoutMs: number;
+  /** How long a running job may be out of contact with its agent before it fails, in milliseconds. */
+  lostJobGraceMs: number;
+  /** Finished deployments kept per service; undefined keeps them all. */
+  historyKeep: number | undefined;
+  /** Days a finished job's log is kept; 0 keeps logs forever. */
+  logRetentionDays: number;
+  /** When retention runs, as a cron expression. */
+  retentionSchedule: string;
   /** Absolute path of the built agent release that worker servers download (install.sh, bundle). */
   agentReleaseDir: string;
 }
@@ -134,6 +143,39 @@ const envSchema = z
       fallback: 3_600_000,
       hint: 'e.g. BERTH_QUEUE_TIMEOUT_MS=3600000 (1 hour)',
     }),
+    BERTH_LOST_JOB_GRACE_MS: integerVar({
+      min: 1_000,
+      max: 7 * 24 * 3_600_000,
+      fallback: 5 * 60_000,
+      hint: 'e.g. BERTH_LOST_JOB_GRACE_MS=300000 (5 minutes)',
+    }),
+    BERTH_HISTORY_KEEP: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .regex(
+          /^[1-9]\d{0,8}$/,
+          'must be a whole number of deployments to keep per service, e.g. BERTH_HISTORY_KEEP=500; leave it unset to keep all',
+        )
+        .transform(Number)
+        .optional(),
+    ),
+    BERTH_LOG_RETENTION_DAYS: integerVar({
+      min: 0,
+      max: 36_500,
+      fallback: 90,
+      hint: 'e.g. BERTH_LOG_RETENTION_DAYS=90; 0 keeps logs forever',
+    }),
+    BERTH_RETENTION_SCHEDULE: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .refine(
+          isCronExpression,
+          'must be a cron expression, e.g. BERTH_RETENTION_SCHEDULE="0 * * * *" (hourly)',
+        )
+        .default(DEFAULT_RETENTION_SCHEDULE),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.BERTH_LIVENESS_TIMEOUT_MS <= env.BERTH_HEARTBEAT_INTERVAL_MS) {
@@ -171,6 +213,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       maxParallelJobs: value.BERTH_MAX_PARALLEL_JOBS,
       deployTimeoutMs: value.BERTH_DEPLOY_TIMEOUT_MS,
       queueTimeoutMs: value.BERTH_QUEUE_TIMEOUT_MS,
+      lostJobGraceMs: value.BERTH_LOST_JOB_GRACE_MS,
+      historyKeep: value.BERTH_HISTORY_KEEP,
+      logRetentionDays: value.BERTH_LOG_RETENTION_DAYS,
+      retentionSchedule: value.BERTH_RETENTION_SCHEDULE,
       agentReleaseDir: value.BERTH_AGENT_RELEASE_DIR
         ? resolve(cwd, value.BERTH_AGENT_RELEASE_DIR)
         : DEFAULT_AGENT_RELEASE_DIR,

@@ -19,6 +19,8 @@ import { JobQueue } from './queue/job-queue.js';
 import { runLeaseLoop } from './queue/lease-loop.js';
 import { QueueEvents } from './queue/queue-events.js';
 import { LogFiles } from './store/log-files.js';
+import { applyRetention } from './upkeep/retention.js';
+import { schedule } from './upkeep/schedule.js';
 
 /** Restart and stop jobs end within this, in milliseconds. */
 const CONTROL_JOB_DEADLINE_MS = 5 * 60_000;
@@ -51,6 +53,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     now,
     onLazyWriteError: (err) =>
       log.error(`could not write ${config.dataDir}/db.json: ${describeError(err)}`),
+    onMigrated: (summary) => log.info(summary),
   });
   const metrics = createMetrics();
   const hub = new Hub({
@@ -76,6 +79,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     deployDeadlineMs: config.deployTimeoutMs,
     queueTimeoutMs: config.queueTimeoutMs,
     controlDeadlineMs: CONTROL_JOB_DEADLINE_MS,
+    lostJobGraceMs: config.lostJobGraceMs,
   });
   const containerLogs = new ContainerLogRelay(hub);
   hub.onSessionOpen((serverId, hello) => queue.handleSessionOpen(serverId, hello.jobs));
@@ -101,6 +105,20 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
   hub.attach(server);
   const port = await listen(server, config.port, config.host);
 
+  const stopRetention = schedule(
+    config.retentionSchedule,
+    async () => {
+      await applyRetention({
+        store,
+        logs,
+        now,
+        log,
+        historyKeep: config.historyKeep,
+        logRetentionDays: config.logRetentionDays,
+      });
+    },
+    (err) => log.error(`retention failed: ${describeError(err)}`),
+  );
   const controller = new AbortController();
   const loops = Promise.all([
     runLivenessLoop({
@@ -130,10 +148,11 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     hub,
     async close() {
       controller.abort();
+      stopRetention();
       await hub.close();
       await closeHttpServer(server);
       await loops;
-      await store.flush();
+      await store.close();
       await nodeRuntime?.close();
     },
   };

@@ -1,12 +1,11 @@
 import { createDeploymentBodySchema } from '@berth/protocol';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { BerthError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { ContainerLogRelay } from '../hub/container-log-relay.js';
 import type { QueuedAction } from '../queue/actions.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { QueueEvents } from '../queue/queue-events.js';
-import { deploymentsOf, findDeployment, findJob } from '../queue/records-access.js';
 import type { LogFiles } from '../store/log-files.js';
 import type { Store } from '../store/store.js';
 import { readBody, describeBodyIssues, invalidFields } from './body.js';
@@ -60,14 +59,14 @@ const serviceLogQuerySchema = z.object({
 });
 
 /** The cursor as a deployment number: given as a number, or as the id of one of the service's deployments. */
-function beforeNumber(
+async function beforeNumber(
   store: Store,
   serviceId: string,
   before: string | undefined,
-): number | undefined {
+): Promise<number | undefined> {
   if (before === undefined) return undefined;
   if (/^\d+$/.test(before)) return Number(before);
-  const deployment = findDeployment(store.db.data, before);
+  const deployment = await store.history.deployment(before);
   if (!deployment || deployment.serviceId !== serviceId) {
     throw invalidFields([
       {
@@ -84,12 +83,12 @@ export function deploymentRoutes(deps: DeploymentDeps): Hono {
   const { store, queue } = deps;
 
   const serviceOr404 = (id: string) => {
-    const service = store.services.get(id);
+    const service = store.services.config(id);
     if (!service) throw notFound('service', id);
     return service;
   };
-  const deploymentOr404 = (id: string) => {
-    const deployment = findDeployment(store.db.data, id);
+  const deploymentOr404 = async (id: string) => {
+    const deployment = await store.history.deployment(id);
     if (!deployment) throw notFound('deployment', id);
     return deployment;
   };
@@ -115,33 +114,33 @@ export function deploymentRoutes(deps: DeploymentDeps): Hono {
     accepted(c, await queue.rollback(c.req.param('id'))),
   );
 
-  app.post('/deployments/:id/cancel', async (c) => {
-    const deployment = await queue.cancelDeployment(c.req.param('id'));
-    const job = findJob(store.db.data, deployment.jobId);
-    if (!job) throw new BerthError('INTERNAL', `deployment ${deployment.id} has no job`);
-    return accepted(c, { job, deployment });
-  });
+  app.post('/deployments/:id/cancel', async (c) =>
+    accepted(c, await queue.cancelDeployment(c.req.param('id'))),
+  );
 
-  app.get('/jobs/:id', (c) => {
-    const job = findJob(store.db.data, c.req.param('id'));
+  app.get('/jobs/:id', async (c) => {
+    const job = await store.history.job(c.req.param('id'));
     if (!job) throw notFound('job', c.req.param('id'));
     return c.json(jobView(job));
   });
 
-  app.get('/services/:id/deployments', (c) => {
+  app.get('/services/:id/deployments', async (c) => {
     serviceOr404(c.req.param('id'));
     const query = parseQuery(c, historyQuerySchema);
-    const before = beforeNumber(store, c.req.param('id'), query.before);
-    const list = deploymentsOf(store.db.data, c.req.param('id'))
-      .filter((d) => before === undefined || d.number < before)
-      .slice(0, query.limit);
+    const before = await beforeNumber(store, c.req.param('id'), query.before);
+    const list = await store.history.deployments(c.req.param('id'), {
+      limit: query.limit,
+      ...(before === undefined ? {} : { beforeNumber: before }),
+    });
     return c.json(list.map(deploymentView));
   });
 
-  app.get('/deployments/:id', (c) => c.json(deploymentView(deploymentOr404(c.req.param('id')))));
+  app.get('/deployments/:id', async (c) =>
+    c.json(deploymentView(await deploymentOr404(c.req.param('id')))),
+  );
 
-  app.get('/deployments/:id/logs', (c) => {
-    const deployment = deploymentOr404(c.req.param('id'));
+  app.get('/deployments/:id/logs', async (c) => {
+    const deployment = await deploymentOr404(c.req.param('id'));
     const query = parseQuery(c, deploymentLogQuerySchema);
     return deploymentLogResponse(c, deps, { deployment, ...query });
   });

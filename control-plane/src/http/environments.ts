@@ -22,10 +22,10 @@ export function environmentRoutes(deps: AppDeps): Hono {
     return c.json(serviceView(await store.services.create(environment.id, body)), 201);
   });
 
-  app.get('/environments/:id/services', (c) => {
+  app.get('/environments/:id/services', async (c) => {
     const environment = store.environments.get(c.req.param('id'));
     if (!environment) throw notFound('environment', c.req.param('id'));
-    return c.json(store.services.listByEnvironment(environment.id).map(serviceView));
+    return c.json((await store.services.listByEnvironment(environment.id)).map(serviceView));
   });
 
   return app;

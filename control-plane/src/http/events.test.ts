@@ -113,10 +113,7 @@ describe('GET /events', () => {
     const { store, web, app } = await setup();
     const first = records(store, web.id, 1, 'succeeded');
     const second = records(store, web.id, 2, 'building');
-    await store.db.mutate((data) => {
-      data.jobs.push(first.job, second.job);
-      data.deployments.push(first.deployment, second.deployment);
-    });
+    for (const r of [first, second]) await store.history.enqueue(web.id, () => r);
     const res = await app.request(`/events?serviceId=${web.id}`);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const next = sseReader(res);
@@ -146,9 +143,8 @@ describe('GET /events', () => {
     events.emit('service', other.id);
     const mine = records(store, web.id, 1, 'building');
     await store.services.update(web.id, {});
-    await store.db.mutate((data) => {
-      const service = data.services.find((s) => s.id === web.id)!;
-      service.status = 'deploying';
+    await store.history.updateServices([web.id], (_id, state) => {
+      state.status = 'deploying';
     });
     events.emit('job', mine.job, mine.deployment);
 

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { rollbackOrigin } from '../queue/actions.js';
 import type { QueueEvents } from '../queue/queue-events.js';
-import { deploymentsOf } from '../queue/records-access.js';
 import type { DeploymentRecord, JobRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { describeBodyIssues, invalidFields } from './body.js';
@@ -33,52 +32,63 @@ export function eventRoutes(deps: EventDeps): Hono {
   const app = new Hono();
   const { store, events } = deps;
 
-  const withRollback = (deployment: DeploymentRecord) => ({
+  const withRollback = async (deployment: DeploymentRecord) => ({
     ...deploymentView(deployment),
-    rollbackAvailable: canRollBack(store, deployment),
+    rollbackAvailable: await canRollBack(store, deployment),
   });
 
   app.get('/events', (c) => {
     const parsed = querySchema.safeParse(c.req.query());
     if (!parsed.success) throw invalidFields(describeBodyIssues(parsed.error));
     const { serviceId } = parsed.data;
-    if (serviceId && !store.services.get(serviceId)) throw notFound('service', serviceId);
+    if (serviceId && !store.services.config(serviceId)) throw notFound('service', serviceId);
     const wanted = (id: string) => serviceId === undefined || id === serviceId;
 
     return streamSSE(c, async (sse) => {
       // Writes are chained so events leave in the order they happened.
       let chain = Promise.resolve();
-      const send = (event: string, data: unknown) => {
-        chain = chain.then(() => write(sse, event, data)).catch(() => undefined);
+      // Data that needs a store read is read in turn, so events still leave in order.
+      const send = (event: string, data: unknown | (() => Promise<unknown>)) => {
+        chain = chain
+          .then(async () => write(sse, event, typeof data === 'function' ? await data() : data))
+          .catch(() => undefined);
       };
       // A job can change its service too (a deploy starting sets it deploying); send it when it did.
       const lastSent = new Map<string, string>();
       const onService = (id: string) => {
-        const service = store.services.get(id);
-        if (!service || !wanted(id)) return;
-        const view = serviceView(service);
-        const json = JSON.stringify(view);
-        if (lastSent.get(id) === json) return;
-        lastSent.set(id, json);
-        send('service', view);
+        if (!wanted(id)) return;
+        chain = chain
+          .then(async () => {
+            const service = await store.services.get(id);
+            if (!service) return;
+            const view = serviceView(service);
+            const json = JSON.stringify(view);
+            if (lastSent.get(id) === json) return;
+            lastSent.set(id, json);
+            await write(sse, 'service', view);
+          })
+          .catch(() => undefined);
       };
       const onJob = (job: JobRecord, deployment: DeploymentRecord | undefined) => {
         if (!wanted(job.serviceId)) return;
-        if (deployment) send('deployment', withRollback(deployment));
+        if (deployment) send('deployment', () => withRollback(deployment));
         send('job', jobView(job));
         onService(job.serviceId);
       };
       events.on('job', onJob);
       events.on('service', onService);
       try {
-        const service = serviceId ? store.services.get(serviceId) : undefined;
+        const service = serviceId ? await store.services.get(serviceId) : undefined;
         if (service) {
           lastSent.set(service.id, JSON.stringify(serviceView(service)));
-          const list = deploymentsOf(store.db.data, service.id);
+          const list = await store.history.deployments(service.id, { limit: SNAPSHOT_LIMIT });
+          const oldest = list.at(-1);
           send('snapshot', {
             service: serviceView(service),
-            deployments: list.slice(0, SNAPSHOT_LIMIT).map(withRollback),
-            hasMore: list.length > SNAPSHOT_LIMIT,
+            deployments: await Promise.all(list.map(withRollback)),
+            hasMore:
+              oldest !== undefined &&
+              (await store.history.hasDeploymentsBefore(service.id, oldest.number)),
           });
         } else {
           send('ready', {});
@@ -111,10 +121,10 @@ async function write(sse: SSEStreamingApi, event: string, data: unknown): Promis
 }
 
 /** Whether a rollback to this deployment would be accepted now. */
-function canRollBack(store: Store, deployment: DeploymentRecord): boolean {
+async function canRollBack(store: Store, deployment: DeploymentRecord): Promise<boolean> {
   if (deployment.status !== 'succeeded') return false;
   try {
-    rollbackOrigin(store, deployment.id);
+    await rollbackOrigin(store, deployment.id);
     return true;
   } catch {
     return false;

@@ -2,8 +2,7 @@ import type { LogLine } from '@berth/protocol';
 import type { Context } from 'hono';
 import { stream, streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { BerthError } from '../errors.js';
-import { findJob, isFinal } from '../queue/records-access.js';
-import type { DeploymentRecord, JobRecord } from '../store/records.js';
+import { isFinalStatus, type DeploymentRecord, type JobRecord } from '../store/records.js';
 import type { DeploymentDeps } from './deployments.js';
 
 /** A comment line every so often keeps proxies from closing a quiet stream, in milliseconds. */
@@ -49,19 +48,25 @@ export function deploymentLogResponse(
       pending.push(line);
       nudge();
     });
-    const onJob = (job: JobRecord) => {
-      if (job.id === jobId && isFinal(job)) nudge();
+    // The end comes from the job's own change event, carrying the deployment's final status.
+    let ended: { status: string } | null = null;
+    const onJob = (job: JobRecord, deployment: DeploymentRecord | undefined) => {
+      if (job.id !== jobId || !isFinalStatus(job.status)) return;
+      ended = { status: deployment?.status ?? job.status };
+      nudge();
     };
     events.on('job', onJob);
     const closed = new Promise<void>((resolve) => sse.onAbort(resolve));
     void closed.then(nudge);
     try {
       await logs.read(jobId, lastSent, (line) => pending.push(line));
+      const atStart = await store.history.deployment(options.deployment.id);
+      if (!atStart || isFinalStatus(atStart.status)) {
+        ended = { status: atStart?.status ?? options.deployment.status };
+      }
       for (;;) {
-        const job = findJob(store.db.data, jobId);
-        const finished = !job || isFinal(job);
         // Once finished, wait for lines still being written, then send the rest.
-        if (finished) await logs.append(jobId, []);
+        if (ended) await logs.settled(jobId);
         // Lines from the file and from the subscription overlap; send each seq once, in order.
         pending.sort((a, b) => a.seq - b.seq);
         while (pending.length > 0) {
@@ -71,12 +76,8 @@ export function deploymentLogResponse(
           lastSent = line.seq;
         }
         if (sse.aborted || sse.closed) return;
-        if (finished) {
-          const deployment = store.db.data.deployments.find((d) => d.jobId === jobId);
-          await sse.writeSSE({
-            event: 'end',
-            data: JSON.stringify({ status: deployment?.status ?? job?.status }),
-          });
+        if (ended) {
+          await sse.writeSSE({ event: 'end', data: JSON.stringify(ended) });
           return;
         }
         await new Promise<void>((resolve) => {

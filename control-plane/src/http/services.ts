@@ -9,15 +9,15 @@ export function serviceRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   const { store } = deps;
 
-  app.get('/services/:id', (c) => {
-    const service = store.services.get(c.req.param('id'));
+  app.get('/services/:id', async (c) => {
+    const service = await store.services.get(c.req.param('id'));
     if (!service) throw notFound('service', c.req.param('id'));
     return c.json(serviceView(service));
   });
 
   app.patch('/services/:id', async (c) => {
     const id = c.req.param('id');
-    if (!store.services.get(id)) throw notFound('service', id);
+    if (!store.services.config(id)) throw notFound('service', id);
     const patch = await readBody(c, patchServiceBodySchema);
     const updated = await store.services.update(id, patch);
     if (!updated) throw notFound('service', id);

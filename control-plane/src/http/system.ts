@@ -8,8 +8,8 @@ export function systemRoutes(deps: AppDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  app.get('/metrics', (c) =>
-    c.text(deps.metrics.registry.render(), 200, {
+  app.get('/metrics', async (c) =>
+    c.text(await deps.metrics.registry.render(), 200, {
       'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
     }),
   );

@@ -58,6 +58,13 @@ export function serviceView(record: ServiceRecord): Service {
   };
 }
 
+/** `contact: "lost"` and since when, while a running job's agent is out of contact. */
+function contactView(record: { contactLostAt?: string | undefined }) {
+  return record.contactLostAt
+    ? { contact: 'lost' as const, contactLostAt: record.contactLostAt }
+    : {};
+}
+
 export function jobView(record: JobRecord): Job {
   return {
     id: record.id,
@@ -69,11 +76,12 @@ export function jobView(record: JobRecord): Job {
     createdAt: record.createdAt,
     ...(record.startedAt ? { startedAt: record.startedAt } : {}),
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+    ...contactView(record),
   };
 }
 
 /** A Deployment as the contract has it, plus how long the switch left the service unanswered. */
 export function deploymentView(record: DeploymentRecord): Deployment & { unavailableMs?: number } {
-  const { jobId: _jobId, ...view } = record;
-  return view;
+  const { jobId: _jobId, contact: _contact, contactLostAt: _since, ...view } = record;
+  return { ...view, ...contactView(record) };
 }

@@ -14,9 +14,10 @@ export function registerGauges(
       value: servers.filter((server) => server.status === status).length,
     }));
   });
-  registry.gauge('berth_jobs', 'Jobs, by kind and status.', () => {
+  // Only the live jobs: counting the whole history on every scrape would grow with it.
+  registry.gauge('berth_jobs', 'Queued and running jobs, by kind and status.', async () => {
     const counts = new Map<string, number>();
-    for (const job of sources.store.db.data.jobs) {
+    for (const job of await sources.store.history.activeJobs()) {
       const key = `${job.kind} ${job.status}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MetricsRegistry } from './registry.js';
 
 describe('MetricsRegistry', () => {
-  it('renders counters and gauges in Prometheus text format', () => {
+  it('renders counters and gauges in Prometheus text format', async () => {
     const registry = new MetricsRegistry();
     const rejected = registry.counter('frames_rejected_total', 'Frames refused.');
     rejected.inc({ code: 'MALFORMED_FRAME' });
@@ -11,7 +11,7 @@ describe('MetricsRegistry', () => {
     registry.gauge('sessions', 'Open sessions.', () => 3);
     registry.gauge('servers', 'Servers.', () => [{ labels: { status: 'on"line' }, value: 1 }]);
 
-    expect(registry.render()).toBe(
+    expect(await registry.render()).toBe(
       [
         '# HELP frames_rejected_total Frames refused.',
         '# TYPE frames_rejected_total counter',

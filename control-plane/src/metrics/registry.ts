@@ -9,7 +9,7 @@ interface Family {
   name: string;
   help: string;
   type: 'counter' | 'gauge';
-  samples: () => Sample[];
+  samples: () => Sample[] | Promise<Sample[]>;
 }
 
 export class Counter {
@@ -42,23 +42,27 @@ export class MetricsRegistry {
   }
 
   /** A gauge whose samples are read at scrape time. */
-  gauge(name: string, help: string, collect: () => Sample[] | number): void {
+  gauge(
+    name: string,
+    help: string,
+    collect: () => Sample[] | number | Promise<Sample[] | number>,
+  ): void {
     this.#families.push({
       name,
       help,
       type: 'gauge',
-      samples: () => {
-        const value = collect();
+      samples: async () => {
+        const value = await collect();
         return typeof value === 'number' ? [{ labels: {}, value }] : value;
       },
     });
   }
 
-  render(): string {
+  async render(): Promise<string> {
     const lines: string[] = [];
     for (const family of this.#families) {
       lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
-      for (const sample of family.samples()) {
+      for (const sample of await family.samples()) {
         lines.push(`${family.name}${formatLabels(sample.labels)} ${sample.value}`);
       }
     }

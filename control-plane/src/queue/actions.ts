@@ -1,30 +1,25 @@
 import type { CacheMode, JobKind } from '@berth/protocol';
-import { isoTime, type Now } from '../clock.js';
+import { isoTime } from '../clock.js';
 import { newId } from '../crypto.js';
 import { BerthError, notFound } from '../errors.js';
-import type { DeploymentRecord, JobRecord, ServiceRecord } from '../store/records.js';
+import type { NewJob } from '../store/history.js';
+import {
+  isFinalStatus,
+  type DeploymentRecord,
+  type JobRecord,
+  type ServiceConfigRecord,
+} from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { deploymentsOf, findDeployment, hasSucceeded } from './records-access.js';
+import { runTimeOf, type QueueDeps } from './context.js';
+import { finishJob } from './job-transitions.js';
 
-export interface ActionDeps {
-  store: Store;
-  now: Now;
-  /** How long a deploy job may run, in milliseconds. */
-  deployDeadlineMs: number;
-  /** How long a restart or stop may run, in milliseconds. */
-  controlDeadlineMs: number;
-}
-
-export interface QueuedAction {
-  job: JobRecord;
-  deployment?: DeploymentRecord;
-}
+export type QueuedAction = NewJob;
 
 function serviceOrThrow(
   store: Store,
   serviceId: string,
-): { service: ServiceRecord; serverId: string } {
-  const service = store.services.get(serviceId);
+): { service: ServiceConfigRecord; serverId: string } {
+  const service = store.services.config(serviceId);
   if (!service) throw notFound('service', serviceId);
   const environment = store.environments.get(service.environmentId);
   if (!environment) throw notFound('environment', service.environmentId);
@@ -32,13 +27,12 @@ function serviceOrThrow(
 }
 
 function newJob(
-  deps: ActionDeps,
+  deps: QueueDeps,
   kind: JobKind,
-  service: ServiceRecord,
+  service: ServiceConfigRecord,
   serverId: string,
 ): JobRecord {
   const now = deps.now();
-  const deadlineMs = kind === 'deploy' ? deps.deployDeadlineMs : deps.controlDeadlineMs;
   return {
     id: newId('job'),
     serviceId: service.id,
@@ -55,88 +49,78 @@ function newJob(
       healthcheck: service.healthcheck,
     },
     // The deadline counts from queueing; the dispatcher moves it when the job starts.
-    deadlineAt: isoTime(now + deadlineMs),
+    deadlineAt: isoTime(now + runTimeOf(deps, kind)),
   };
 }
 
 /** Queues a deployment: Deploy before the first success, Redeploy after, or a rollback. */
-export async function queueDeployment(
-  deps: ActionDeps,
+export function queueDeployment(
+  deps: QueueDeps,
   serviceId: string,
   options: { cache: CacheMode; rollbackOf?: DeploymentRecord },
 ): Promise<QueuedAction> {
   const { service, serverId } = serviceOrThrow(deps.store, serviceId);
   const job = newJob(deps, 'deploy', service, serverId);
-  return deps.store.db.mutate((data) => {
-    const number = (deploymentsOf(data, serviceId)[0]?.number ?? 0) + 1;
-    const origin = options.rollbackOf;
+  const origin = options.rollbackOf;
+  return deps.store.history.enqueue(serviceId, (state) => {
     const deployment: DeploymentRecord = {
       id: newId('dep'),
       serviceId,
-      number,
+      number: state.lastDeploymentNumber + 1,
       status: 'queued',
       cache: options.cache,
-      trigger: origin ? 'rollback' : hasSucceeded(data, serviceId) ? 'redeploy' : 'deploy',
+      trigger: origin ? 'rollback' : state.primaryAction === 'redeploy' ? 'redeploy' : 'deploy',
       source: origin ? origin.source : service.source,
       ...(origin?.imageId ? { imageId: origin.imageId } : {}),
       createdAt: job.createdAt,
       jobId: job.id,
     };
-    if (origin) job.service = { ...job.service, source: origin.source };
-    job.deploymentId = deployment.id;
-    data.jobs.push(job);
-    data.deployments.push(deployment);
-    return { job: structuredClone(job), deployment: structuredClone(deployment) };
+    const snapshot = origin ? { ...job.service, source: origin.source } : job.service;
+    return { job: { ...job, service: snapshot, deploymentId: deployment.id }, deployment };
   });
 }
 
 /** Queues a restart of the current release; refused before any successful deployment. */
-export async function queueRestart(deps: ActionDeps, serviceId: string): Promise<QueuedAction> {
+export function queueRestart(deps: QueueDeps, serviceId: string): Promise<QueuedAction> {
   const { service, serverId } = serviceOrThrow(deps.store, serviceId);
   const job = newJob(deps, 'restart', service, serverId);
-  return deps.store.db.mutate((data) => {
-    const current = findDeployment(data, service.currentDeploymentId ?? undefined);
-    if (!current || current.status !== 'succeeded') {
+  return deps.store.history.enqueue(serviceId, (state) => {
+    // The current deployment is always one that succeeded.
+    if (!state.currentDeploymentId) {
       throw new BerthError(
         'NO_DEPLOYMENT',
         'There is no successful deployment to restart yet; deploy the service first',
-        {
-          status: 409,
-        },
+        { status: 409 },
       );
     }
-    job.releaseDeploymentId = current.id;
-    data.jobs.push(job);
-    return { job: structuredClone(job) };
+    return { job: { ...job, releaseDeploymentId: state.currentDeploymentId } };
   });
 }
 
-export async function queueStop(deps: ActionDeps, serviceId: string): Promise<QueuedAction> {
+export function queueStop(deps: QueueDeps, serviceId: string): Promise<QueuedAction> {
   const { service, serverId } = serviceOrThrow(deps.store, serviceId);
-  const job = newJob(deps, 'stop', service, serverId);
-  return deps.store.db.mutate((data) => {
-    data.jobs.push(job);
-    return { job: structuredClone(job) };
-  });
+  return deps.store.history.enqueue(serviceId, () => ({
+    job: newJob(deps, 'stop', service, serverId),
+  }));
 }
 
 /** Checks that a deployment can be run again exactly; returns it. */
-export function rollbackOrigin(store: Store, deploymentId: string): DeploymentRecord {
-  const data = store.db.data;
-  const origin = findDeployment(data, deploymentId);
+export async function rollbackOrigin(
+  store: Store,
+  deploymentId: string,
+): Promise<DeploymentRecord> {
+  const origin = await store.history.deployment(deploymentId);
   if (!origin) throw notFound('deployment', deploymentId);
   if (origin.status !== 'succeeded' || !origin.imageId) {
     throw new BerthError(
       'NOT_SUCCEEDED',
       `Deployment #${origin.number} did not succeed, so there is no release to roll back to`,
-      {
-        status: 409,
-      },
+      { status: 409 },
     );
   }
-  const job = data.jobs.find((j) => j.id === origin.jobId);
+  const job = await store.history.job(origin.jobId);
   // Only a report made after the deployment finished can say its image is gone.
-  const kept = job ? data.keptImages[job.serverId] : undefined;
+  const kept = job ? await store.history.keptImages(job.serverId) : undefined;
   const reportIsNewer =
     kept && origin.finishedAt !== undefined && kept.reportedAt > origin.finishedAt;
   if (kept && reportIsNewer && !kept.imageIds.includes(origin.imageId)) {
@@ -147,4 +131,40 @@ export function rollbackOrigin(store: Store, deploymentId: string): DeploymentRe
     );
   }
   return origin;
+}
+
+/**
+ * Cancels a deployment. A queued one, or one whose agent is out of contact, ends `cancelled` at
+ * once (the agent is told when it is back); a running one is cancelled by its agent.
+ */
+export async function cancelDeployment(deps: QueueDeps, deploymentId: string): Promise<NewJob> {
+  const deployment = await deps.store.history.deployment(deploymentId);
+  if (!deployment) throw notFound('deployment', deploymentId);
+  const alreadyFinished = () =>
+    new BerthError(
+      'ALREADY_FINISHED',
+      `Deployment #${deployment.number} has already finished (${deployment.status})`,
+      { status: 409 },
+    );
+  const now = deps.now();
+  let askAgent = false;
+  const unit = await deps.store.history.updateJob(deployment.jobId, (u) => {
+    if (isFinalStatus(u.job.status)) throw alreadyFinished();
+    u.job.cancelRequestedAt = isoTime(now);
+    if (u.job.status === 'running' && !u.job.contactLostAt) {
+      askAgent = true;
+      return u;
+    }
+    const error =
+      u.job.status === 'queued'
+        ? 'Cancelled before it started'
+        : 'Cancelled while its agent was out of contact';
+    finishJob(u, { status: 'cancelled', error }, now);
+    return u;
+  });
+  if (!unit) throw alreadyFinished();
+  deps.events.emit('job', unit.job, unit.deployment);
+  deps.events.emit('service', unit.job.serviceId);
+  if (askAgent) deps.sessions.send(unit.job.serverId, { type: 'job.cancel', jobId: unit.job.id });
+  return { job: unit.job, ...(unit.deployment ? { deployment: unit.deployment } : {}) };
 }

@@ -1,26 +1,12 @@
 import type { JobSpec } from '@berth/protocol';
-import { isoTime, type Now } from '../clock.js';
-import type { AgentSessions } from '../hub/hub.js';
-import type { Logger } from '../log.js';
-import type { Data, JobRecord } from '../store/records.js';
-import type { Store } from '../store/store.js';
-import { requeueJob } from './finish-job.js';
-import { findDeployment } from './records-access.js';
-
-export interface DispatchDeps {
-  store: Store;
-  sessions: Pick<AgentSessions, 'isConnected' | 'send'>;
-  now: Now;
-  log: Logger;
-  /** Jobs one server runs at the same time (different services). */
-  maxParallelPerServer: number;
-  deployDeadlineMs: number;
-  controlDeadlineMs: number;
-}
+import type { JobRecord } from '../store/records.js';
+import { changeJob, runTimeOf, type QueueDeps } from './context.js';
+import { requeueJob, startJob } from './job-transitions.js';
 
 /** The job as the agent needs it: the service snapshot and the deployment to run. */
-export function jobSpec(data: Data, job: JobRecord): JobSpec {
-  const deployment = findDeployment(data, job.deploymentId ?? job.releaseDeploymentId);
+export async function jobSpec(deps: Pick<QueueDeps, 'store'>, job: JobRecord): Promise<JobSpec> {
+  const deploymentId = job.deploymentId ?? job.releaseDeploymentId;
+  const deployment = deploymentId ? await deps.store.history.deployment(deploymentId) : undefined;
   return {
     jobId: job.id,
     kind: job.kind,
@@ -41,75 +27,60 @@ export function jobSpec(data: Data, job: JobRecord): JobSpec {
   };
 }
 
-/**
- * Picks the queued jobs that may start now: oldest first, one at a time per
- * service, only on connected servers, and at most `maxParallelPerServer` per server.
- * Returns the jobs it started.
- */
-export async function dispatchQueued(deps: DispatchDeps): Promise<JobRecord[]> {
-  const data = deps.store.db.data;
-  const busyServices = new Set(
-    data.jobs.filter((j) => j.status === 'running').map((j) => j.serviceId),
-  );
+/** The queued jobs that may start now: oldest first, one at a time per service, within limits. */
+export function pickStartable(
+  active: readonly JobRecord[],
+  options: { isConnected: (serverId: string) => boolean; maxParallelPerServer: number },
+): JobRecord[] {
+  const busyServices = new Set<string>();
   const runningPerServer = new Map<string, number>();
-  for (const job of data.jobs) {
-    if (job.status === 'running')
-      runningPerServer.set(job.serverId, (runningPerServer.get(job.serverId) ?? 0) + 1);
+  for (const job of active) {
+    if (job.status !== 'running') continue;
+    busyServices.add(job.serviceId);
+    runningPerServer.set(job.serverId, (runningPerServer.get(job.serverId) ?? 0) + 1);
   }
-  const picked: string[] = [];
-  const queued = data.jobs
-    .filter((j) => j.status === 'queued')
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  for (const job of queued) {
+  const picked: JobRecord[] = [];
+  for (const job of active) {
+    if (job.status !== 'queued') continue;
     // A later job of a service never overtakes an earlier one that has to wait.
     if (busyServices.has(job.serviceId)) continue;
     busyServices.add(job.serviceId);
-    if (!deps.sessions.isConnected(job.serverId)) continue;
+    if (!options.isConnected(job.serverId)) continue;
     const running = runningPerServer.get(job.serverId) ?? 0;
-    if (running >= deps.maxParallelPerServer) continue;
+    if (running >= options.maxParallelPerServer) continue;
     runningPerServer.set(job.serverId, running + 1);
-    picked.push(job.id);
+    picked.push(job);
   }
-  if (picked.length === 0) return [];
+  return picked;
+}
 
-  const started = await deps.store.db.mutate((live) => {
-    const now = deps.now();
-    const jobs: JobRecord[] = [];
-    for (const id of picked) {
-      const job = live.jobs.find((j) => j.id === id);
-      if (!job || job.status !== 'queued') continue;
-      job.status = 'running';
-      job.startedAt = isoTime(now);
-      job.deadlineAt = isoTime(
-        now + (job.kind === 'deploy' ? deps.deployDeadlineMs : deps.controlDeadlineMs),
-      );
-      const deployment = findDeployment(live, job.deploymentId);
-      if (deployment) deployment.startedAt = job.startedAt;
-      const service = live.services.find((s) => s.id === job.serviceId);
-      if (service) {
-        job.serviceStatusBefore = service.status;
-        if (job.kind === 'deploy') service.status = 'deploying';
-      }
-      jobs.push(structuredClone(job));
-    }
-    return jobs;
+/** Starts the queued jobs that may start now and sends them to their agents; returns them. */
+export async function dispatchQueued(deps: QueueDeps): Promise<JobRecord[]> {
+  const picked = pickStartable(await deps.store.history.activeJobs(), {
+    isConnected: (id) => deps.sessions.isConnected(id),
+    maxParallelPerServer: deps.maxParallelPerServer,
   });
-
-  for (const job of started) {
+  const started: JobRecord[] = [];
+  for (const candidate of picked) {
+    const unit = await changeJob(deps, candidate.id, (u) =>
+      startJob(u, deps.now(), runTimeOf(deps, u.job.kind)),
+    );
+    if (!unit) continue;
+    const { job } = unit;
+    if (job.kind === 'deploy') deps.events.emit('service', job.serviceId);
     const sent = deps.sessions.send(job.serverId, {
       type: 'job.assign',
-      job: jobSpec(deps.store.db.data, job),
+      job: await jobSpec(deps, job),
     });
-    if (!sent) {
-      // The socket closed in between: the job waits for the server again.
-      await deps.store.db.mutate((live) => {
-        const record = live.jobs.find((j) => j.id === job.id);
-        if (record?.status === 'running') requeueJob(live, record);
-      });
-    } else {
+    if (sent) {
       deps.log.info(
         `job ${job.id} (${job.kind} of ${job.serviceId}) sent to server ${job.serverId}`,
       );
+      started.push(job);
+    } else {
+      // The socket closed in between: the job waits for the server again.
+      await changeJob(deps, job.id, requeueJob);
+      deps.events.emit('service', job.serviceId);
     }
   }
   return started;

@@ -35,6 +35,7 @@ async function setup(options: { maxParallel?: number } = {}) {
     deployDeadlineMs: 30 * 60_000,
     controlDeadlineMs: 5 * 60_000,
     queueTimeoutMs: 60 * 60_000,
+    lostJobGraceMs: 5 * 60_000,
   });
   await store.db.mutate((data) => {
     data.servers.push({
@@ -62,14 +63,48 @@ async function setup(options: { maxParallel?: number } = {}) {
       env: {},
       healthcheck: { type: 'running', seconds: 1 },
     });
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  const settle = () => queue.kick();
   const assigned = () =>
     sent.flatMap((s) => (s.message.type === 'job.assign' ? [s.message.job.jobId] : []));
-  return { clock, store, queue, sent, connected, service, settle, assigned };
+  const goOffline = async () => {
+    connected.clear();
+    await store.db.mutate((data) => {
+      data.servers[0]!.status = 'offline';
+    });
+  };
+  const finished = (jobId: string, status: 'succeeded' | 'failed' = 'succeeded') =>
+    queue.handleMessage('srv1', {
+      type: 'job.finished',
+      jobId,
+      status,
+      result: { imageId: 'sha256:1' },
+      lastSeq: 0,
+    });
+  const accept = (jobId: string) => queue.handleMessage('srv1', { type: 'job.accept', jobId });
+  const cancels = () =>
+    sent.flatMap((s) => (s.message.type === 'job.cancel' ? [s.message.jobId] : []));
+  return {
+    clock,
+    store,
+    queue,
+    sent,
+    connected,
+    service,
+    settle,
+    assigned,
+    goOffline,
+    finished,
+    accept,
+    cancels,
+  };
 }
 
-function jobStatus(store: Store, id: string) {
-  return store.db.data.jobs.find((j) => j.id === id)?.status;
+async function jobOf(store: Store, id: string) {
+  return (await store.history.job(id))!;
+}
+
+async function deploymentOf(store: Store, id: string) {
+  return (await store.history.deployment(id))!;
 }
 
 describe('JobQueue', () => {
@@ -85,20 +120,16 @@ describe('JobQueue', () => {
     expect(a2.deployment?.number).toBe(2);
     expect(a2.deployment?.trigger).toBe('deploy');
 
-    await t.queue.handleMessage('srv1', {
-      type: 'job.finished',
-      jobId: a1.job.id,
-      status: 'succeeded',
-      result: { imageId: 'sha256:1' },
-      lastSeq: 0,
-    });
+    await t.finished(a1.job.id);
     await t.settle();
     expect(t.assigned()).toEqual([a1.job.id, b1.job.id, a2.job.id]);
-    expect(t.store.services.get(a.id)).toMatchObject({
+    expect(await t.store.services.get(a.id)).toMatchObject({
       primaryAction: 'redeploy',
       currentDeploymentId: a1.deployment!.id,
     });
     expect(t.sent.some((s) => s.message.type === 'job.ack')).toBe(true);
+    const a3 = await t.queue.deploy(a.id, 'use-existing');
+    expect(a3.deployment).toMatchObject({ number: 3, trigger: 'redeploy' });
   });
 
   it('limits parallel jobs per server and waits while the server is offline', async () => {
@@ -114,7 +145,7 @@ describe('JobQueue', () => {
     await t.queue.handleSessionOpen('srv1', []);
     await t.settle();
     expect(t.assigned()).toEqual([ja.job.id]);
-    expect(jobStatus(t.store, jb.job.id)).toBe('queued');
+    expect((await jobOf(t.store, jb.job.id)).status).toBe('queued');
   });
 
   it('refuses a restart before any successful deployment', async () => {
@@ -124,6 +155,7 @@ describe('JobQueue', () => {
       code: 'NO_DEPLOYMENT',
       status: 409,
     });
+    expect(await t.store.history.activeJobs()).toEqual([]);
   });
 
   it('cancels a queued job at once and never sends it', async () => {
@@ -133,14 +165,9 @@ describe('JobQueue', () => {
     const second = await t.queue.deploy(a.id, 'use-existing');
     await t.settle();
     const cancelled = await t.queue.cancelDeployment(second.deployment!.id);
-    expect(cancelled.status).toBe('cancelled');
-    await t.queue.handleMessage('srv1', {
-      type: 'job.finished',
-      jobId: first.job.id,
-      status: 'succeeded',
-      result: {},
-      lastSeq: 0,
-    });
+    expect(cancelled.deployment?.status).toBe('cancelled');
+    expect(cancelled.job.status).toBe('cancelled');
+    await t.finished(first.job.id);
     await t.settle();
     expect(t.assigned()).toEqual([first.job.id]);
     await expect(t.queue.cancelDeployment(second.deployment!.id)).rejects.toMatchObject({
@@ -148,78 +175,125 @@ describe('JobQueue', () => {
     });
   });
 
-  it('requeues a job the agent never received, and fails one whose agent is lost', async () => {
+  it('requeues a job the agent never received', async () => {
     const t = await setup();
     const a = await t.service('a');
     const job = await t.queue.deploy(a.id, 'use-existing');
     await t.settle();
-    expect(jobStatus(t.store, job.job.id)).toBe('running');
-    expect(t.store.services.get(a.id)?.status).toBe('deploying');
-    // the agent reconnects without the job: it never got it; while offline it waits as if never started
+    expect((await jobOf(t.store, job.job.id)).status).toBe('running');
+    expect((await t.store.services.get(a.id))?.status).toBe('deploying');
+    // The agent reconnects without the job and never accepted it: it goes back to the queue.
     t.connected.clear();
     await t.queue.handleSessionOpen('srv1', []);
-    expect(jobStatus(t.store, job.job.id)).toBe('queued');
-    expect(t.store.db.data.deployments[0]?.startedAt).toBeUndefined();
-    expect(t.store.services.get(a.id)?.status).toBe('never-deployed');
+    expect((await jobOf(t.store, job.job.id)).status).toBe('queued');
+    expect((await deploymentOf(t.store, job.deployment!.id)).startedAt).toBeUndefined();
+    expect((await t.store.services.get(a.id))?.status).toBe('never-deployed');
     t.connected.add('srv1');
     await t.queue.handleSessionOpen('srv1', []);
     await t.settle();
     expect(t.assigned()).toEqual([job.job.id, job.job.id]);
-
-    t.connected.clear();
-    await t.store.db.mutate((data) => {
-      data.servers[0]!.status = 'offline';
-    });
-    await t.queue.expire(30_000);
-    expect(t.store.db.data.jobs[0]).toMatchObject({
-      status: 'failed',
-      error: expect.stringMatching(/agent lost/),
-    });
-    expect(t.store.db.data.deployments[0]?.status).toBe('failed');
   });
 
-  it("lets the agent's own report correct a job failed as agent lost", async () => {
+  it('keeps a job whose agent went silent running, out of contact, until the agent is back', async () => {
     const t = await setup();
     const a = await t.service('a');
     const job = await t.queue.deploy(a.id, 'use-existing');
     await t.settle();
-    t.connected.clear();
-    await t.store.db.mutate((data) => {
-      data.servers[0]!.status = 'offline';
-    });
+    await t.accept(job.job.id);
+    await t.goOffline();
     await t.queue.expire(30_000);
+    const lost = await deploymentOf(t.store, job.deployment!.id);
+    expect(lost.status).toBe('building');
+    expect(lost.contactLostAt).toBe(new Date(t.clock.now()).toISOString());
+    expect((await jobOf(t.store, job.job.id)).status).toBe('running');
+    t.clock.advance(4 * 60_000);
+    await t.queue.expire(30_000);
+    expect((await jobOf(t.store, job.job.id)).status).toBe('running');
+
     t.connected.add('srv1');
-    await t.queue.handleMessage('srv1', {
-      type: 'job.finished',
-      jobId: job.job.id,
-      status: 'succeeded',
-      result: { imageId: 'sha256:abc', digest: `sha256:${'a'.repeat(64)}` },
-      lastSeq: 3,
-    });
-    const deployment = t.store.db.data.deployments[0]!;
-    expect(deployment.status).toBe('succeeded');
-    expect(deployment.error).toBeUndefined();
-    expect(t.store.services.get(a.id)?.status).toBe('running');
-    // once corrected, a repeat changes nothing
-    await t.queue.handleMessage('srv1', {
-      type: 'job.finished',
-      jobId: job.job.id,
+    await t.queue.handleSessionOpen('srv1', [{ jobId: job.job.id, status: 'running' }]);
+    const back = await deploymentOf(t.store, job.deployment!.id);
+    expect(back.contactLostAt).toBeUndefined();
+    await t.finished(job.job.id);
+    expect((await deploymentOf(t.store, job.deployment!.id)).status).toBe('succeeded');
+    expect((await t.store.services.get(a.id))?.status).toBe('running');
+  });
+
+  it('fails a job out of contact past the grace window, and that outcome is final', async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const job = await t.queue.deploy(a.id, 'use-existing');
+    await t.settle();
+    await t.accept(job.job.id);
+    await t.goOffline();
+    await t.queue.expire(30_000);
+    t.clock.advance(5 * 60_000 + 1_000);
+    await t.queue.expire(30_000);
+    expect(await jobOf(t.store, job.job.id)).toMatchObject({
       status: 'failed',
-      error: 'x',
-      result: {},
-      lastSeq: 3,
+      error: expect.stringMatching(/agent lost.*BERTH_LOST_JOB_GRACE_MS/),
     });
-    expect(t.store.db.data.deployments[0]!.status).toBe('succeeded');
+    // The agent comes back still running it: it is told to cancel, and its late report changes nothing.
+    t.connected.add('srv1');
+    await t.queue.handleSessionOpen('srv1', [{ jobId: job.job.id, status: 'running' }]);
+    expect(t.cancels()).toContain(job.job.id);
+    await t.finished(job.job.id);
+    expect((await deploymentOf(t.store, job.deployment!.id)).status).toBe('failed');
+    expect(t.sent.filter((s) => s.message.type === 'job.ack')).toHaveLength(1);
+  });
+
+  it('fails an accepted job the agent comes back without', async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const job = await t.queue.deploy(a.id, 'use-existing');
+    await t.settle();
+    await t.accept(job.job.id);
+    t.connected.clear();
+    await t.queue.handleSessionOpen('srv1', []);
+    expect(await jobOf(t.store, job.job.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/came back without it/),
+    });
+    expect((await t.store.services.get(a.id))?.status).toBe('failed');
+  });
+
+  it('cancels a job out of contact at once, and tells the agent when it is back', async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const job = await t.queue.deploy(a.id, 'use-existing');
+    await t.settle();
+    await t.accept(job.job.id);
+    await t.goOffline();
+    await t.queue.expire(30_000);
+    const cancelled = await t.queue.cancelDeployment(job.deployment!.id);
+    expect(cancelled.deployment?.status).toBe('cancelled');
+    expect(t.cancels()).toEqual([]);
+    t.connected.add('srv1');
+    await t.queue.handleSessionOpen('srv1', [{ jobId: job.job.id, status: 'running' }]);
+    expect(t.cancels()).toEqual([job.job.id]);
+    await t.finished(job.job.id);
+    expect((await deploymentOf(t.store, job.deployment!.id)).status).toBe('cancelled');
+  });
+
+  it('asks the agent to cancel a running job it is in contact with', async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const job = await t.queue.deploy(a.id, 'use-existing');
+    await t.settle();
+    const answer = await t.queue.cancelDeployment(job.deployment!.id);
+    expect(answer.deployment?.status).toBe('queued');
+    expect(t.cancels()).toEqual([job.job.id]);
+    expect((await jobOf(t.store, job.job.id)).cancelRequestedAt).toBeDefined();
   });
 
   it('fails a job that overran its deadline', async () => {
     const t = await setup();
     const a = await t.service('a');
-    await t.queue.stop(a.id);
+    const stop = await t.queue.stop(a.id);
     await t.settle();
     t.clock.advance(5 * 60_000 + 31_000);
     await t.queue.expire(30_000);
-    expect(t.store.db.data.jobs[0]).toMatchObject({
+    expect(await jobOf(t.store, stop.job.id)).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/deadline/),
     });
@@ -254,13 +328,7 @@ describe('JobQueue', () => {
     const a = await t.service('a');
     const job = await t.queue.deploy(a.id, 'use-existing');
     await t.settle();
-    await t.queue.handleMessage('srv1', {
-      type: 'job.finished',
-      jobId: job.job.id,
-      status: 'succeeded',
-      result: {},
-      lastSeq: 0,
-    });
+    await t.finished(job.job.id);
     const depId = job.deployment!.id;
     const report = (state: 'running' | 'exited', exitCode?: number) =>
       t.queue.handleMessage('srv1', {
@@ -276,41 +344,37 @@ describe('JobQueue', () => {
           },
         ],
       });
+    const status = async () => (await t.store.services.get(a.id))?.status;
     await report('exited', 1);
-    expect(t.store.services.get(a.id)?.status).toBe('failed');
+    expect(await status()).toBe('failed');
     await report('exited', 143);
-    expect(t.store.services.get(a.id)?.status).toBe('stopped');
+    expect(await status()).toBe('stopped');
     await report('running');
-    expect(t.store.services.get(a.id)?.status).toBe('running');
+    expect(await status()).toBe('running');
     await t.queue.handleMessage('srv1', { type: 'state.report', full: true, containers: [] });
-    expect(t.store.services.get(a.id)?.status).toBe('stopped');
+    expect(await status()).toBe('stopped');
 
-    t.connected.clear();
-    await t.store.db.mutate((data) => {
-      data.servers[0]!.status = 'offline';
-    });
+    await t.goOffline();
     await t.queue.expire(30_000);
-    expect(t.store.services.get(a.id)?.status).toBe('unknown');
+    expect(await status()).toBe('unknown');
   });
 
   it('fails a queued job whose server stays offline past the queue timeout', async () => {
     const t = await setup();
-    t.connected.clear();
-    await t.store.db.mutate((data) => {
-      data.servers[0]!.status = 'offline';
-    });
+    await t.goOffline();
     const a = await t.service('a');
     const queued = await t.queue.deploy(a.id, 'use-existing');
     t.clock.advance(30 * 60_000);
     await t.queue.expire(30_000);
-    expect(jobStatus(t.store, queued.job.id)).toBe('queued');
+    expect((await jobOf(t.store, queued.job.id)).status).toBe('queued');
     t.clock.advance(31 * 60_000);
     await t.queue.expire(30_000);
-    expect(t.store.db.data.jobs[0]).toMatchObject({
+    expect(await jobOf(t.store, queued.job.id)).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/never started.*offline/),
     });
-    expect(t.store.db.data.deployments[0]).toMatchObject({ status: 'failed' });
-    expect(t.store.db.data.deployments[0]?.startedAt).toBeUndefined();
+    const deployment = await deploymentOf(t.store, queued.deployment!.id);
+    expect(deployment.status).toBe('failed');
+    expect(deployment.startedAt).toBeUndefined();
   });
 });

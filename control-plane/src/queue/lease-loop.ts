@@ -17,7 +17,7 @@ export interface LeaseLoopOptions {
 export async function runLeaseLoop(options: LeaseLoopOptions): Promise<void> {
   while (!options.signal.aborted) {
     await options.queue.expire(options.deadlineGraceMs);
-    options.queue.kick();
+    void options.queue.kick();
     await options.sleep(options.intervalMs, options.signal);
   }
 }

@@ -55,7 +55,7 @@ describe('openFileStore crash safety', () => {
 
     const reopened = await openFileStore(dir);
     expect(reopened.projects.list()).toEqual([project]);
-    expect(await readdir(dir)).toEqual(['db.json']);
+    expect(await readdir(dir)).toEqual(['db.json', 'history']);
   });
 
   it('reloads exactly the records it wrote, and creates the data dir 0700', async () => {
@@ -73,8 +73,8 @@ describe('openFileStore crash safety', () => {
     const reopened = await openFileStore(dataDir);
     expect(reopened.projects.get(project.id)).toEqual(project);
     expect(reopened.environments.listByProject(project.id)).toEqual([env]);
-    expect(reopened.db.data.deployments).toEqual([]);
-    expect(reopened.db.data.jobs).toEqual([]);
+    expect(await reopened.history.activeJobs()).toEqual([]);
+    await Promise.all([store.close(), reopened.close()]);
   });
 
   it('serializes concurrent writes so the file always holds the latest state', async () => {
@@ -93,7 +93,7 @@ describe('openFileStore crash safety', () => {
   it('refuses a db.json whose records are not valid, naming the file', async () => {
     await writeFile(join(dir, 'db.json'), JSON.stringify({ servers: [{ id: 1 }] }));
     await expect(openFileStore(dir)).rejects.toThrow(
-      /db\.json does not hold valid Berth data \(servers\.0\./,
+      /db\.json is neither a 0\.1\.0 nor a current Berth data file \(servers\.0\./,
     );
   });
 });

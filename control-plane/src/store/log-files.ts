@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { logLineSchema, type LogLine } from '@berth/protocol';
@@ -57,6 +57,40 @@ export class LogFiles {
     for (const listener of this.listeners.get(jobId) ?? [])
       for (const line of fresh) listener(line);
     return last;
+  }
+
+  /** Resolves once every append made so far for the job is on disk. */
+  async settled(jobId: string): Promise<void> {
+    await this.chains.get(jobId);
+  }
+
+  /**
+   * Lets go of a finished job's bookkeeping once its pending appends are done. A line that still
+   * arrives later is stored all the same: the highest seq is read back from the file.
+   */
+  forget(jobId: string): void {
+    const chain = this.chains.get(jobId);
+    if (!chain) {
+      this.lastSeq.delete(jobId);
+      return;
+    }
+    void chain.then(() => {
+      if (this.chains.get(jobId) !== chain) return;
+      this.chains.delete(jobId);
+      this.lastSeq.delete(jobId);
+    });
+  }
+
+  /** Deletes a job's log file (retention); missing files are fine. */
+  async remove(jobId: string): Promise<void> {
+    await this.settled(jobId);
+    this.forget(jobId);
+    await rm(this.file(jobId), { force: true });
+  }
+
+  /** How many jobs have bookkeeping in memory; bounded by the jobs still writing. */
+  get trackedJobs(): number {
+    return Math.max(this.chains.size, this.lastSeq.size);
   }
 
   /** The highest sequence number stored for a job (0 when none). */

@@ -6,6 +6,7 @@ import {
   projectSchema,
   serverSchema,
   serviceSchema,
+  type ServiceStatus,
 } from '@berth/protocol';
 import { z } from 'zod';
 
@@ -34,8 +35,32 @@ export type ProjectRecord = z.infer<typeof projectRecordSchema>;
 export const environmentRecordSchema = environmentSchema.extend({ createdAt: isoTime });
 export type EnvironmentRecord = z.infer<typeof environmentRecordSchema>;
 
-export const serviceRecordSchema = serviceSchema.extend({ createdAt: isoTime });
-export type ServiceRecord = z.infer<typeof serviceRecordSchema>;
+/** A service's configuration, kept in db.json; its run state lives in the history store. */
+export const serviceConfigRecordSchema = serviceSchema
+  .omit({ status: true, primaryAction: true, currentDeploymentId: true })
+  .extend({ createdAt: isoTime });
+export type ServiceConfigRecord = z.infer<typeof serviceConfigRecordSchema>;
+
+/** What changes as jobs run: kept with the history, so a job and its service change together. */
+export interface ServiceState {
+  status: ServiceStatus;
+  primaryAction: 'deploy' | 'redeploy';
+  currentDeploymentId: string | null;
+  /** The highest deployment number handed out; numbers are never reused, even after retention. */
+  lastDeploymentNumber: number;
+}
+
+export function initialServiceState(): ServiceState {
+  return {
+    status: 'never-deployed',
+    primaryAction: 'deploy',
+    currentDeploymentId: null,
+    lastDeploymentNumber: 0,
+  };
+}
+
+/** A service as the API shows it: its configuration and its run state. */
+export type ServiceRecord = ServiceConfigRecord & Omit<ServiceState, 'lastDeploymentNumber'>;
 
 export const deploymentRecordSchema = deploymentSchema.extend({
   /** The job that runs this deployment; its log file is named after it. */
@@ -43,7 +68,15 @@ export const deploymentRecordSchema = deploymentSchema.extend({
   /** How long the service answered nothing during the switch, in milliseconds. */
   unavailableMs: z.number().optional(),
 });
+// `contact` is derived from `contactLostAt` in the views; records keep only the time.
 export type DeploymentRecord = z.infer<typeof deploymentRecordSchema>;
+
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Whether a job or deployment status is an outcome. Once written, an outcome never changes. */
+export function isFinalStatus(status: string): boolean {
+  return FINAL_STATUSES.has(status);
+}
 
 export const jobRecordSchema = jobSchema.extend({
   serverId: z.string(),
@@ -53,41 +86,43 @@ export const jobRecordSchema = jobSchema.extend({
   releaseDeploymentId: z.string().optional(),
   deadlineAt: isoTime,
   cancelRequestedAt: isoTime.optional(),
-  /** Failed because its agent went silent; the agent's own report may still correct it. */
-  lost: z.boolean().optional(),
+  /** When the agent confirmed it received the job; a job it never got may be sent again. */
+  acceptedAt: isoTime.optional(),
+  /** Its log was deleted by the log retention. */
+  logsExpired: z.boolean().optional(),
   /** The service's status when the job started, to fall back to when it fails. */
   serviceStatusBefore: serviceSchema.shape.status.optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
-/** Everything kept in db.json. Missing collections default to empty, so older files still load. */
+/** The layout version of db.json; 0.1.0 files have none and also hold the history. */
+export const DATA_VERSION = 2;
+
+/** Everything kept in db.json. Missing collections default to empty. */
 export const dataSchema = z.object({
+  version: z.literal(DATA_VERSION).default(DATA_VERSION),
   servers: z.array(serverRecordSchema).default([]),
   /** Ids of deleted servers, kept so a revoked agent is refused rather than treated as unknown. */
   revokedServerIds: z.array(z.string()).default([]),
   joinTokens: z.array(joinTokenRecordSchema).default([]),
   projects: z.array(projectRecordSchema).default([]),
   environments: z.array(environmentRecordSchema).default([]),
-  services: z.array(serviceRecordSchema).default([]),
-  deployments: z.array(deploymentRecordSchema).default([]),
-  jobs: z.array(jobRecordSchema).default([]),
-  /** Per server: the deployment image ids its agent last reported as kept (for rollbacks), and when. */
-  keptImages: z
-    .record(z.string(), z.object({ imageIds: z.array(z.string()), reportedAt: isoTime }))
-    .default({}),
+  services: z.array(serviceConfigRecordSchema).default([]),
 });
 export type Data = z.infer<typeof dataSchema>;
 
 export function emptyData(): Data {
   return {
+    version: DATA_VERSION,
     servers: [],
     revokedServerIds: [],
     joinTokens: [],
     projects: [],
     environments: [],
     services: [],
-    deployments: [],
-    jobs: [],
-    keptImages: {},
   };
 }
+
+/** Per server: the deployment image ids its agent last reported as kept (for rollbacks), and when. */
+export const keptImagesSchema = z.object({ imageIds: z.array(z.string()), reportedAt: isoTime });
+export type KeptImages = z.infer<typeof keptImagesSchema>;

@@ -1,3 +1,4 @@
+import { MemoryHistory } from './memory-history.js';
 import { Memory, type Adapter } from 'lowdb';
 import { describe, expect, it, vi } from 'vitest';
 import type { Data } from './records.js';
@@ -85,7 +86,7 @@ describe('ServerRecords.touch', () => {
           return memory.write(data);
         },
       };
-      const store = await openStore(adapter, 'test', { lazyWriteMs: 1000 });
+      const store = await openStore(adapter, 'test', new MemoryHistory(), { lazyWriteMs: 1000 });
       await store.joinTokens.create({ tokenHash: 'h', ttlSeconds: 3600, now: Date.now() });
       await store.servers.enroll(enrollInput('s1', 'h'));
       await store.servers.markOnline('s1', { agentVersion: '1', docker: { version: '20.10' } });

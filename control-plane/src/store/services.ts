@@ -2,19 +2,32 @@ import type { CreateServiceBody, PatchServiceBody } from '@berth/protocol';
 import { isoTime, type Now } from '../clock.js';
 import { newId } from '../crypto.js';
 import type { Database } from './database.js';
-import type { ServiceRecord } from './records.js';
+import type { HistoryStore } from './history.js';
+import type { ServiceConfigRecord, ServiceRecord, ServiceState } from './records.js';
 
+function withState(config: ServiceConfigRecord, state: ServiceState): ServiceRecord {
+  return {
+    ...structuredClone(config),
+    status: state.status,
+    primaryAction: state.primaryAction,
+    currentDeploymentId: state.currentDeploymentId,
+  };
+}
+
+/** Services: their configuration from db.json, joined with their run state from the history. */
 export class ServiceRecords {
   readonly #db: Database;
+  readonly #history: HistoryStore;
   readonly #now: Now;
 
-  constructor(db: Database, now: Now) {
+  constructor(db: Database, history: HistoryStore, now: Now) {
     this.#db = db;
+    this.#history = history;
     this.#now = now;
   }
 
-  create(environmentId: string, body: CreateServiceBody): Promise<ServiceRecord> {
-    const record: ServiceRecord = {
+  async create(environmentId: string, body: CreateServiceBody): Promise<ServiceRecord> {
+    const record: ServiceConfigRecord = {
       id: newId('svc'),
       environmentId,
       name: body.name,
@@ -22,32 +35,46 @@ export class ServiceRecords {
       ports: body.ports,
       env: body.env,
       healthcheck: body.healthcheck,
-      status: 'never-deployed',
-      primaryAction: 'deploy',
-      currentDeploymentId: null,
       createdAt: isoTime(this.#now()),
     };
-    return this.#db.mutate((data) => {
+    await this.#db.mutate((data) => {
       data.services.push(record);
-      return structuredClone(record);
     });
+    return withState(record, await this.#history.serviceState(record.id));
   }
 
-  listByEnvironment(environmentId: string): ServiceRecord[] {
-    return structuredClone(
-      this.#db.data.services.filter((service) => service.environmentId === environmentId),
-    );
+  async listByEnvironment(environmentId: string): Promise<ServiceRecord[]> {
+    const configs = this.#db.data.services.filter((s) => s.environmentId === environmentId);
+    const states = await this.#history.serviceStates(configs.map((s) => s.id));
+    return configs.map((config) => withState(config, states.get(config.id)!));
   }
 
-  get(id: string): ServiceRecord | undefined {
+  async get(id: string): Promise<ServiceRecord | undefined> {
+    const config = this.config(id);
+    return config && withState(config, await this.#history.serviceState(id));
+  }
+
+  /** The configuration alone, without a read of the history. */
+  config(id: string): ServiceConfigRecord | undefined {
     const record = this.#db.data.services.find((service) => service.id === id);
     return record && structuredClone(record);
   }
 
+  /** The configurations of the services whose environment runs on this server. */
+  configsOnServer(serverId: string): ServiceConfigRecord[] {
+    const { environments, services } = this.#db.data;
+    const here = new Set(environments.filter((e) => e.serverId === serverId).map((e) => e.id));
+    return structuredClone(services.filter((s) => here.has(s.environmentId)));
+  }
+
+  /** Every service id, for upkeep that walks them all. */
+  ids(): string[] {
+    return this.#db.data.services.map((s) => s.id);
+  }
+
   /** Replaces the given fields (the dashboard's "Save"); undefined when the id is unknown. */
   async update(id: string, patch: PatchServiceBody): Promise<ServiceRecord | undefined> {
-    if (!this.get(id)) return undefined;
-    return this.#db.mutate((data) => {
+    const config = await this.#db.mutate((data) => {
       const record = data.services.find((service) => service.id === id);
       if (!record) return undefined;
       if (patch.source !== undefined) record.source = patch.source;
@@ -56,5 +83,6 @@ export class ServiceRecords {
       if (patch.healthcheck !== undefined) record.healthcheck = patch.healthcheck;
       return structuredClone(record);
     });
+    return config && withState(config, await this.#history.serviceState(id));
   }
 }

@@ -1,70 +1,103 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Memory, type Adapter } from 'lowdb';
 import { systemNow, type Now } from '../clock.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { Database } from './database.js';
+import type { HistoryStore } from './history.js';
 import { JoinTokenRecords } from './join-tokens.js';
+import { LmdbHistory } from './lmdb-history.js';
+import { MemoryHistory } from './memory-history.js';
+import { migrateLegacyData } from './migrate.js';
 import { EnvironmentRecords, ProjectRecords } from './projects.js';
 import type { Data } from './records.js';
 import { ServerRecords } from './servers.js';
 import { ServiceRecords } from './services.js';
 
 export const DB_FILE = 'db.json';
+/** The folder of the history store (LMDB's data.mdb and lock.mdb). */
+export const HISTORY_DIR = 'history';
 
 export interface StoreOptions {
   now?: Now;
   /** Longest delay of a heartbeat-only write, in milliseconds. */
   lazyWriteMs?: number;
   onLazyWriteError?: (err: unknown) => void;
+  /** Told what a first start of this release did to an older data dir. */
+  onMigrated?: (summary: string) => void;
 }
 
-/** The records of the control plane, grouped by resource. */
+/**
+ * The records of the control plane. Configuration (servers, projects, environments, services,
+ * join tokens) is small and changes rarely: it lives in db.json. Deployments, jobs and the run
+ * state of services are many and change often: they live in the history store.
+ */
 export class Store {
   readonly servers: ServerRecords;
   readonly joinTokens: JoinTokenRecords;
   readonly projects: ProjectRecords;
   readonly environments: EnvironmentRecords;
   readonly services: ServiceRecords;
-  /**
-   * Raw access for collections that have no accessor class yet (deployments, jobs). Change data
-   * only inside `db.mutate`.
-   */
+  readonly history: HistoryStore;
+  /** The configuration's lowdb database; change it only inside `db.mutate`. */
   readonly db: Database;
 
-  constructor(db: Database, now: Now) {
+  constructor(db: Database, history: HistoryStore, now: Now) {
     this.db = db;
+    this.history = history;
     this.servers = new ServerRecords(db, now);
     this.joinTokens = new JoinTokenRecords(db);
     this.projects = new ProjectRecords(db, now);
     this.environments = new EnvironmentRecords(db, now);
-    this.services = new ServiceRecords(db, now);
+    this.services = new ServiceRecords(db, history, now);
   }
 
   /** Writes anything still pending; call before exit. */
   flush(): Promise<void> {
     return this.db.flush();
   }
+
+  /** Flushes and closes both stores. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.history.close();
+  }
 }
 
-/** Creates the data dir (0700) if needed and opens `db.json` in it. */
+/**
+ * Creates the data dir (0700) if needed, migrates a 0.1.0 db.json, and opens db.json and the
+ * history store in it.
+ */
 export async function openFileStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, DB_FILE);
   const file = new AtomicJsonFile<Data>(path);
   await file.removeLeftovers();
-  return openStore(file, path, options);
+  const historyDir = join(dataDir, HISTORY_DIR);
+  await mkdir(historyDir, { recursive: true, mode: 0o700 });
+  const history = new LmdbHistory(historyDir);
+  // It holds the services' env values as they were deployed.
+  await chmod(join(historyDir, 'data.mdb'), 0o600);
+  try {
+    const summary = await migrateLegacyData({ path, file, history });
+    if (summary) options.onMigrated?.(summary);
+    return await openStore(file, path, history, options);
+  } catch (err) {
+    await history.close();
+    throw err;
+  }
 }
 
 /** A store kept in memory, for tests. */
 export function openMemoryStore(options: StoreOptions = {}): Promise<Store> {
-  return openStore(new Memory<Data>(), 'the in-memory store', options);
+  return openStore(new Memory<Data>(), 'the in-memory store', new MemoryHistory(), options);
 }
 
-/** A store on any lowdb adapter; tests use it to watch writes. */
+/** A store on any lowdb adapter and history; tests use it to watch writes. */
 export async function openStore(
   adapter: Adapter<Data>,
   label: string,
+  history: HistoryStore,
   options: StoreOptions,
 ): Promise<Store> {
   const db = await Database.open(adapter, {
@@ -72,5 +105,5 @@ export async function openStore(
     ...(options.lazyWriteMs === undefined ? {} : { lazyWriteMs: options.lazyWriteMs }),
     ...(options.onLazyWriteError ? { onLazyWriteError: options.onLazyWriteError } : {}),
   });
-  return new Store(db, options.now ?? systemNow);
+  return new Store(db, history, options.now ?? systemNow);
 }

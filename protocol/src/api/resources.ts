@@ -198,6 +198,15 @@ export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
+/**
+ * Present only while a running job's agent is out of contact: the job is not over, it waits for
+ * the agent to come back (or for its grace window or deadline to pass).
+ */
+const contactFields = {
+  contact: z.literal('lost').optional(),
+  contactLostAt: isoTime.optional(),
+};
+
 export const jobSchema = z.object({
   id: z.string(),
   serviceId: z.string(),
@@ -208,6 +217,7 @@ export const jobSchema = z.object({
   createdAt: isoTime,
   startedAt: isoTime.optional(),
   finishedAt: isoTime.optional(),
+  ...contactFields,
 });
 export type Job = z.infer<typeof jobSchema>;
 
@@ -240,6 +250,9 @@ export const deploymentSchema = z.object({
   startedAt: isoTime.optional(),
   finishedAt: isoTime.optional(),
   error: z.string().optional(),
+  ...contactFields,
+  /** Its log was deleted by the log retention (`BERTH_LOG_RETENTION_DAYS`). */
+  logsExpired: z.boolean().optional(),
 });
 export type Deployment = z.infer<typeof deploymentSchema>;
 

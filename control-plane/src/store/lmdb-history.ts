@@ -1,0 +1,292 @@
+import { open, type Database as LmdbDatabase, type RootDatabase } from 'lmdb';
+import type {
+  HistoryPage,
+  HistoryStore,
+  JobUnit,
+  LegacyHistory,
+  NewJob,
+  PrunedHistory,
+} from './history.js';
+import {
+  initialServiceState,
+  isFinalStatus,
+  type DeploymentRecord,
+  type JobRecord,
+  type KeptImages,
+  type ServiceState,
+} from './records.js';
+
+type Key = (string | number)[];
+
+/**
+ * Writes happen only inside `transaction` callbacks, with the `*Sync` calls that join the
+ * callback's write transaction; it commits, durably, when the callback returns.
+ *
+ * The history in LMDB: one memory-mapped file, ACID transactions, ordered keys. Records are
+ * keyed by id; ordered index tables serve the product's queries without scans:
+ *
+ * | table        | key                            | value        | serves                       |
+ * |--------------|--------------------------------|--------------|------------------------------|
+ * | jobs         | jobId                          | JobRecord    | a job by id                  |
+ * | deployments  | deploymentId                   | Deployment   | a deployment by id           |
+ * | history      | [serviceId, number]            | deploymentId | newest-first pages, `before` |
+ * | serviceJobs  | [serviceId, createdAt, jobId]  | null         | retention of restarts/stops  |
+ * | active       | [createdAt, jobId]             | serverId     | queued and running, in order |
+ * | finished     | [finishedAt, jobId]            | null         | log retention by age         |
+ * | services     | serviceId                      | ServiceState | status, current deployment   |
+ * | kept         | serverId                       | KeptImages   | rollback checks              |
+ */
+export class LmdbHistory implements HistoryStore {
+  readonly #root: RootDatabase;
+  readonly #jobs: LmdbDatabase<JobRecord, string>;
+  readonly #deployments: LmdbDatabase<DeploymentRecord, string>;
+  readonly #history: LmdbDatabase<string, Key>;
+  readonly #serviceJobs: LmdbDatabase<null, Key>;
+  readonly #active: LmdbDatabase<string, Key>;
+  readonly #finished: LmdbDatabase<null, Key>;
+  readonly #services: LmdbDatabase<ServiceState, string>;
+  readonly #kept: LmdbDatabase<KeptImages, string>;
+
+  /** Opens (or creates) the store in the folder `path`; callers keep that folder 0700. */
+  constructor(path: string) {
+    this.#root = open({ path, compression: false });
+    const table = <V, K extends Key | string>(name: string) =>
+      this.#root.openDB<V, K>({ name, cache: false });
+    this.#jobs = table('jobs');
+    this.#deployments = table('deployments');
+    this.#history = table('history');
+    this.#serviceJobs = table('serviceJobs');
+    this.#active = table('active');
+    this.#finished = table('finished');
+    this.#services = table('services');
+    this.#kept = table('kept');
+  }
+
+  enqueue(serviceId: string, build: (service: Readonly<ServiceState>) => NewJob): Promise<NewJob> {
+    return this.#root.transaction(() => {
+      const state = this.#stateOf(serviceId);
+      const created = build(state);
+      if (created.deployment) {
+        const { deployment } = created;
+        this.#deployments.putSync(deployment.id, deployment);
+        this.#history.putSync([serviceId, deployment.number], deployment.id);
+        this.#services.putSync(serviceId, {
+          ...state,
+          lastDeploymentNumber: Math.max(state.lastDeploymentNumber, deployment.number),
+        });
+      }
+      this.#writeJob(undefined, created.job);
+      return created;
+    });
+  }
+
+  job(jobId: string): Promise<JobRecord | undefined> {
+    return Promise.resolve(this.#jobs.get(jobId));
+  }
+
+  deployment(deploymentId: string): Promise<DeploymentRecord | undefined> {
+    return Promise.resolve(this.#deployments.get(deploymentId));
+  }
+
+  deployments(serviceId: string, page: HistoryPage): Promise<DeploymentRecord[]> {
+    const range = this.#history.getRange({
+      start: [serviceId, page.beforeNumber ?? Number.MAX_SAFE_INTEGER],
+      end: [serviceId, 0],
+      reverse: true,
+      limit: page.limit + 1,
+    });
+    const list: DeploymentRecord[] = [];
+    for (const { key, value } of range) {
+      if (page.beforeNumber !== undefined && key[1] === page.beforeNumber) continue;
+      const deployment = this.#deployments.get(value);
+      if (deployment) list.push(deployment);
+      if (list.length === page.limit) break;
+    }
+    return Promise.resolve(list);
+  }
+
+  hasDeploymentsBefore(serviceId: string, number: number): Promise<boolean> {
+    const range = this.#history.getKeys({
+      start: [serviceId, number],
+      end: [serviceId, 0],
+      reverse: true,
+      limit: 2,
+    });
+    return Promise.resolve([...range].some((key) => (key[1] as number) < number));
+  }
+
+  activeJobs(serverId?: string): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = [];
+    for (const { key, value } of this.#active.getRange()) {
+      if (serverId !== undefined && value !== serverId) continue;
+      const job = this.#jobs.get(String(key[1]));
+      if (job) jobs.push(job);
+    }
+    return Promise.resolve(jobs);
+  }
+
+  serviceState(serviceId: string): Promise<ServiceState> {
+    return Promise.resolve(this.#stateOf(serviceId));
+  }
+
+  serviceStates(serviceIds: readonly string[]): Promise<Map<string, ServiceState>> {
+    return Promise.resolve(new Map(serviceIds.map((id) => [id, this.#stateOf(id)])));
+  }
+
+  updateJob<T>(jobId: string, change: (unit: JobUnit) => T): Promise<T | undefined> {
+    return this.#root.transaction(() => {
+      const job = this.#jobs.get(jobId);
+      if (!job) return undefined;
+      const deployment = job.deploymentId ? this.#deployments.get(job.deploymentId) : undefined;
+      const unit: JobUnit = {
+        job: structuredClone(job),
+        deployment: deployment && structuredClone(deployment),
+        service: this.#stateOf(job.serviceId),
+      };
+      const result = change(unit);
+      this.#writeJob(job, unit.job);
+      if (unit.deployment) this.#deployments.putSync(unit.deployment.id, unit.deployment);
+      this.#services.putSync(job.serviceId, unit.service);
+      return result;
+    });
+  }
+
+  updateServices(
+    serviceIds: readonly string[],
+    change: (serviceId: string, state: ServiceState, busy: boolean) => void,
+  ): Promise<string[]> {
+    return this.#root.transaction(() => {
+      const busy = new Set<string>();
+      for (const { key } of this.#active.getRange()) {
+        const job = this.#jobs.get(String(key[1]));
+        if (job?.status === 'running') busy.add(job.serviceId);
+      }
+      const changed: string[] = [];
+      for (const id of serviceIds) {
+        const before = this.#stateOf(id);
+        const after = structuredClone(before);
+        change(id, after, busy.has(id));
+        if (JSON.stringify(after) === JSON.stringify(before)) continue;
+        this.#services.putSync(id, after);
+        changed.push(id);
+      }
+      return changed;
+    });
+  }
+
+  keptImages(serverId: string): Promise<KeptImages | undefined> {
+    return Promise.resolve(this.#kept.get(serverId));
+  }
+
+  async setKeptImages(serverId: string, kept: KeptImages): Promise<void> {
+    await this.#kept.put(serverId, kept);
+  }
+
+  pruneService(serviceId: string, keep: number): Promise<PrunedHistory> {
+    return this.#root.transaction(() => {
+      const pruned: PrunedHistory = { deployments: 0, jobIds: [] };
+      const beyondKeep = [
+        ...this.#history.getRange({
+          start: [serviceId, Number.MAX_SAFE_INTEGER],
+          end: [serviceId, 0],
+          reverse: true,
+          offset: keep,
+        }),
+      ];
+      for (const { key, value } of beyondKeep) {
+        const deployment = this.#deployments.get(value);
+        const job = deployment && this.#jobs.get(deployment.jobId);
+        // A deployment still running, or the service's current release, is never removed.
+        if (!deployment || !job || !isFinalStatus(job.status)) continue;
+        if (this.#stateOf(serviceId).currentDeploymentId === deployment.id) continue;
+        this.#history.removeSync(key);
+        this.#deployments.removeSync(deployment.id);
+        this.#removeJob(job);
+        pruned.deployments += 1;
+        pruned.jobIds.push(job.id);
+      }
+      // Restarts and stops older than the oldest deployment kept go with it.
+      const [oldestKept] = this.#history.getRange({
+        start: [serviceId, 0],
+        end: [serviceId, Number.MAX_SAFE_INTEGER],
+        limit: 1,
+      });
+      const oldestKeptAt = oldestKept && this.#deployments.get(oldestKept.value)?.createdAt;
+      if (oldestKeptAt === undefined) return pruned;
+      const older = [
+        ...this.#serviceJobs.getKeys({ start: [serviceId, ''], end: [serviceId, oldestKeptAt] }),
+      ];
+      for (const key of older) {
+        const job = this.#jobs.get(String(key[2]));
+        if (!job || job.kind === 'deploy' || !isFinalStatus(job.status)) continue;
+        this.#removeJob(job);
+        pruned.jobIds.push(job.id);
+      }
+      return pruned;
+    });
+  }
+
+  jobsWithLogsFinishedBefore(finishedBefore: string, limit: number): Promise<string[]> {
+    const keys = this.#finished.getKeys({ start: [''], end: [finishedBefore], limit });
+    return Promise.resolve([...keys].map((key) => String(key[1])));
+  }
+
+  async markLogsExpired(jobIds: readonly string[]): Promise<void> {
+    await this.#root.transaction(() => {
+      for (const jobId of jobIds) {
+        const job = this.#jobs.get(jobId);
+        if (!job || job.logsExpired) continue;
+        this.#writeJob(job, { ...job, logsExpired: true });
+        const deployment = job.deploymentId ? this.#deployments.get(job.deploymentId) : undefined;
+        if (deployment)
+          this.#deployments.putSync(deployment.id, { ...deployment, logsExpired: true });
+      }
+    });
+  }
+
+  async importLegacy(history: LegacyHistory): Promise<void> {
+    await this.#root.transaction(() => {
+      for (const deployment of history.deployments) {
+        this.#deployments.putSync(deployment.id, deployment);
+        this.#history.putSync([deployment.serviceId, deployment.number], deployment.id);
+      }
+      for (const job of history.jobs) this.#writeJob(this.#jobs.get(job.id), job);
+      for (const { serviceId, ...state } of history.services)
+        this.#services.putSync(serviceId, state);
+      for (const [serverId, kept] of Object.entries(history.keptImages)) {
+        this.#kept.putSync(serverId, kept);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#root.close();
+  }
+
+  #stateOf(serviceId: string): ServiceState {
+    return this.#services.get(serviceId) ?? initialServiceState();
+  }
+
+  /** Writes a job and keeps its index entries in step with it. */
+  #writeJob(before: JobRecord | undefined, after: JobRecord): void {
+    if (before) this.#unindex(before);
+    this.#jobs.putSync(after.id, after);
+    this.#serviceJobs.putSync([after.serviceId, after.createdAt, after.id], null);
+    if (!isFinalStatus(after.status))
+      this.#active.putSync([after.createdAt, after.id], after.serverId);
+    else if (after.finishedAt && !after.logsExpired) {
+      this.#finished.putSync([after.finishedAt, after.id], null);
+    }
+  }
+
+  #removeJob(job: JobRecord): void {
+    this.#unindex(job);
+    this.#serviceJobs.removeSync([job.serviceId, job.createdAt, job.id]);
+    this.#jobs.removeSync(job.id);
+  }
+
+  #unindex(job: JobRecord): void {
+    this.#active.removeSync([job.createdAt, job.id]);
+    if (job.finishedAt) this.#finished.removeSync([job.finishedAt, job.id]);
+  }
+}
