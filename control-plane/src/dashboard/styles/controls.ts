@@ -126,6 +126,11 @@ export const CONTROLS_CSS = css`
     background: var(--info-soft);
     color: var(--info);
   }
+  .badge-contact-lost {
+    background: var(--warning-soft);
+    color: var(--warning);
+    margin-left: 6px;
+  }
   .badge-building .badge-dot,
   .badge-deploying .badge-dot {
     animation: pulse 1.2s ease-in-out infinite;

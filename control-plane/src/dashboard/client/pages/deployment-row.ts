@@ -40,6 +40,9 @@ const COLUMNS = 8;
 export function deploymentRow(initial: DeploymentItem, actions: RowActions): RowView {
   let deployment = initial;
   const status = badge(initial.status);
+  // Shown while the agent running this deployment is out of contact: not an outcome yet.
+  const contact = badge('contact-lost', 'connection lost');
+  contact.hidden = true;
   const error = h('p', { class: 'row-error' });
   const trigger = h('td', { data: { label: 'Trigger' } });
   const cacheLabel = h('span');
@@ -62,7 +65,11 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
     'tr',
     { class: 'deployment-row', data: { deploymentId: initial.id } },
     h('td', { class: 'number', data: { label: '#' } }, `#${initial.number}`),
-    h('td', { data: { label: 'Status' } }, h('div', { class: 'status-cell' }, status, error)),
+    h(
+      'td',
+      { data: { label: 'Status' } },
+      h('div', { class: 'status-cell' }, status, contact, error),
+    ),
     trigger,
     cache,
     revision,
@@ -106,6 +113,10 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
       deployment = next;
       element.dataset.status = next.status;
       if (status.dataset.status !== next.status) setBadge(status, next.status);
+      contact.hidden = next.contact !== 'lost';
+      contact.title = next.contactLostAt
+        ? `No contact with the server's agent since ${absoluteTime(next.contactLostAt)}; the deployment goes on when it is back`
+        : '';
       error.textContent = next.error ?? '';
       error.title = next.error ?? '';
       error.hidden = !next.error;
