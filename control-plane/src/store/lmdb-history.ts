@@ -63,7 +63,7 @@ export class LmdbHistory implements HistoryStore {
   }
 
   enqueue(serviceId: string, build: (service: Readonly<ServiceState>) => NewJob): Promise<NewJob> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       const state = this.#stateOf(serviceId);
       const created = build(state);
       if (created.deployment) {
@@ -134,7 +134,7 @@ export class LmdbHistory implements HistoryStore {
   }
 
   updateJob<T>(jobId: string, change: (unit: JobUnit) => T): Promise<T | undefined> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       const job = this.#jobs.get(jobId);
       if (!job) return undefined;
       const deployment = job.deploymentId ? this.#deployments.get(job.deploymentId) : undefined;
@@ -155,7 +155,7 @@ export class LmdbHistory implements HistoryStore {
     serviceIds: readonly string[],
     change: (serviceId: string, state: ServiceState, busy: boolean) => void,
   ): Promise<string[]> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       const busy = new Set<string>();
       for (const { key } of this.#active.getRange()) {
         const job = this.#jobs.get(String(key[1]));
@@ -179,11 +179,11 @@ export class LmdbHistory implements HistoryStore {
   }
 
   async setKeptImages(serverId: string, kept: KeptImages): Promise<void> {
-    await this.#kept.put(serverId, kept);
+    await this.#write(() => this.#kept.putSync(serverId, kept));
   }
 
   pruneService(serviceId: string, keep: number): Promise<PrunedHistory> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       const pruned: PrunedHistory = { deployments: 0, jobIds: [] };
       const beyondKeep = [
         ...this.#history.getRange({
@@ -232,7 +232,7 @@ export class LmdbHistory implements HistoryStore {
   }
 
   async markLogsExpired(jobIds: readonly string[]): Promise<void> {
-    await this.#root.transaction(() => {
+    await this.#write(() => {
       for (const jobId of jobIds) {
         const job = this.#jobs.get(jobId);
         if (!job || job.logsExpired) continue;
@@ -245,7 +245,7 @@ export class LmdbHistory implements HistoryStore {
   }
 
   async importLegacy(history: LegacyHistory): Promise<void> {
-    await this.#root.transaction(() => {
+    await this.#write(() => {
       for (const deployment of history.deployments) {
         this.#deployments.putSync(deployment.id, deployment);
         this.#history.putSync([deployment.serviceId, deployment.number], deployment.id);
@@ -261,6 +261,16 @@ export class LmdbHistory implements HistoryStore {
 
   async close(): Promise<void> {
     await this.#root.close();
+  }
+
+  /**
+   * Runs `change` in one write transaction and resolves once it is on disk: committed, and
+   * flushed, so an answer given after it survives a crash of the process or of the machine.
+   */
+  async #write<T>(change: () => T): Promise<T> {
+    const result = await this.#root.transaction(change);
+    await this.#root.flushed;
+    return result;
   }
 
   #stateOf(serviceId: string): ServiceState {
