@@ -52,4 +52,19 @@ describe('LogFiles', () => {
     await files.append('j', [line(2)]);
     expect(seen).toEqual([1]);
   });
+
+  it('lets go of a finished job, and still stores a late line in sequence', async () => {
+    const files = new LogFiles(await mkdtemp(join(tmpdir(), 'berth-logs-')));
+    await files.init();
+    for (let job = 0; job < 50; job += 1) await files.append(`j${job}`, [line(1), line(2)]);
+    expect(files.trackedJobs).toBe(50);
+    for (let job = 0; job < 50; job += 1) files.forget(`j${job}`);
+    await Promise.all(Array.from({ length: 50 }, (_, job) => files.settled(`j${job}`)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(files.trackedJobs).toBe(0);
+    await files.append('j0', [line(2), line(3)]);
+    expect(await all(files, 'j0')).toEqual([1, 2, 3]);
+    await files.remove('j0');
+    expect(await all(files, 'j0')).toEqual([]);
+  });
 });
