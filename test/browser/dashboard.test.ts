@@ -12,6 +12,7 @@ import {
   type Stage,
 } from '../support/deploy-helpers.js';
 import { dockerOrSkip } from '../support/docker.js';
+import { restartAgent, waitForAgentConnected } from '../support/processes.js';
 import { GitServer, type GitRepo } from '../support/git-server.js';
 import { waitFor } from '../support/wait.js';
 import { capture, chromiumOrSkip, deploymentRow, launchChromium, signIn } from './browser.js';
@@ -310,16 +311,36 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
     await capture(page, 'deployments-tab');
   });
 
-  it('Cancel stops a running build, and its row ends cancelled', async () => {
+  it('a build whose agent goes silent shows "connection lost"; Cancel then ends it at once', async () => {
     await repo.commit(appFiles(marker, 'v3', ['RUN sleep 60']), 'slow');
     await page.getByRole('button', { name: 'Redeploy', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Redeployment' });
     await dialog.getByRole('button', { name: 'Redeploy' }).click();
     const row = deploymentRow(page, 4);
     await row.and(page.locator('[data-status="building"]')).waitFor({ timeout: DEPLOY_MS });
+    const lostBadge = row.locator('[data-status="contact-lost"]');
+    expect(await lostBadge.isVisible()).toBe(false);
+
+    stage.agent.process.kill('SIGKILL');
+    await stage.agent.process.exited;
+    // Past the liveness window the row keeps its status and says the agent is out of contact.
+    await lostBadge.waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await lostBadge.innerText()).toBe('connection lost');
+    expect(await row.getAttribute('data-status')).toBe('building');
+    await capture(page, 'deployment-row-connection-lost');
+
     await row.getByRole('button', { name: 'Cancel' }).click();
-    await row.and(page.locator('[data-status="cancelled"]')).waitFor({ timeout: DEPLOY_MS });
+    await row.and(page.locator('[data-status="cancelled"]')).waitFor({ timeout: 10_000 });
+    expect(await lostBadge.isVisible()).toBe(false);
     expect(await row.getByRole('button', { name: 'Cancel' }).isVisible()).toBe(false);
+
+    stage.agent = await restartAgent(stage.agent);
+    await waitForAgentConnected(stage.agent);
+    // The agent, told of the cancel when it is back, leaves the release it had running.
+    await page.locator('.service-title [data-status="running"]').waitFor({ timeout: DEPLOY_MS });
+    expect((await listDeployments(stage, service.id)).find((d) => d.number === 4)?.status).toBe(
+      'cancelled',
+    );
   });
 
   it('the Logs tab follows the running container, marking stderr', async () => {

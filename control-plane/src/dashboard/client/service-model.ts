@@ -57,7 +57,8 @@ export class ServiceModel {
     const known = this.#deployments.get(deployment.id);
     // The stream and an action's answer can both carry a deployment; never go back in time.
     if (known && isFinished(known) && !isFinished(deployment)) return;
-    const merged = { ...known, ...deployment };
+    // Each deployment arrives whole: a field it lacks is gone (a contact regained, say).
+    const merged = { ...deployment };
     if (known && deployment.rollbackAvailable === undefined) {
       merged.rollbackAvailable = known.rollbackAvailable;
     }

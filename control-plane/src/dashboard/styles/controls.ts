@@ -101,6 +101,9 @@ export const CONTROLS_CSS = css`
     background: var(--neutral-soft);
     color: var(--neutral);
   }
+  .badge[hidden] {
+    display: none;
+  }
   .badge-dot {
     width: 7px;
     height: 7px;
