@@ -33,6 +33,12 @@ export interface AppOptions {
   /** Adds a `RUN sleep <seconds>` step, for a slow build. */
   buildSleepSeconds?: number;
   /**
+   * Adds a RUN step that prints `<marker>-1` … `<marker>-<count>` (see
+   * {@link tickerOutput}), one line every `intervalSeconds` (0.5 by default):
+   * a slow build that keeps logging.
+   */
+  buildTicker?: { marker: string; count: number; intervalSeconds?: number };
+  /**
    * The container prints `<crashMarker>-42` (see {@link markerOutput}) and exits 1
    * at once instead of serving; the Dockerfile itself never holds that text.
    */
@@ -51,10 +57,21 @@ export function markerInstruction(marker: string): string {
   return `RUN echo "${marker}-$((6*7))"`;
 }
 
+/** The n-th line a {@link AppOptions.buildTicker} step prints, counting from 1. */
+export function tickerOutput(marker: string, n: number): string {
+  return `${marker}-${n}`;
+}
+
+function tickerInstruction(ticker: NonNullable<AppOptions['buildTicker']>): string {
+  const interval = ticker.intervalSeconds ?? 0.5;
+  return `RUN i=1; while [ $i -le ${ticker.count} ]; do echo "${ticker.marker}-$i"; i=$((i+1)); sleep ${interval}; done`;
+}
+
 export function dockerfile(options: AppOptions): string {
   const lines = [`FROM ${options.base ?? BASE_IMAGE}`];
   if (options.marker) lines.push(markerInstruction(options.marker));
   if (options.buildSleepSeconds) lines.push(`RUN sleep ${options.buildSleepSeconds}`);
+  if (options.buildTicker) lines.push(tickerInstruction(options.buildTicker));
   lines.push('COPY www /www');
   if (options.crashMarker) {
     lines.push(`CMD ["sh", "-c", "echo ${options.crashMarker}-$((6*7)); exit 1"]`);

@@ -35,13 +35,20 @@ export interface Stage {
   pulledImages: string[];
 }
 
-export async function startStage(
-  name: string,
-  options: { agentEnv?: Record<string, string> } = {},
-): Promise<Stage> {
-  const cp = await startControlPlane();
+export interface StageOptions {
+  agentEnv?: Record<string, string>;
+  /** Extra control-plane environment, e.g. a shorter timeout. */
+  controlPlaneEnv?: Record<string, string>;
+  /** The control-plane URL the agent is given, e.g. a proxy in front of it; `cp.url` by default. */
+  agentControlPlaneUrl?: (cp: ControlPlane) => string | Promise<string>;
+}
+
+export async function startStage(name: string, options: StageOptions = {}): Promise<Stage> {
+  const cp = await startControlPlane(
+    options.controlPlaneEnv ? { env: options.controlPlaneEnv } : {},
+  );
   const agent = await startAgent({
-    controlPlaneUrl: cp.url,
+    controlPlaneUrl: options.agentControlPlaneUrl ? await options.agentControlPlaneUrl(cp) : cp.url,
     joinToken: await createJoinToken(cp),
     name,
     ...(options.agentEnv ? { env: options.agentEnv } : {}),
@@ -127,11 +134,14 @@ export async function patchService(
   return expectStatus(api<Service>(stage.cp, 'PATCH', `/api/v1/services/${serviceId}`, patch), 200);
 }
 
-export async function getJob(stage: Stage, jobId: string): Promise<Job> {
+export async function getJob(stage: Pick<Stage, 'cp'>, jobId: string): Promise<Job> {
   return expectStatus(api<Job>(stage.cp, 'GET', `/api/v1/jobs/${jobId}`), 200);
 }
 
-export async function getDeployment(stage: Stage, deploymentId: string): Promise<Deployment> {
+export async function getDeployment(
+  stage: Pick<Stage, 'cp'>,
+  deploymentId: string,
+): Promise<Deployment> {
   return expectStatus(api<Deployment>(stage.cp, 'GET', `/api/v1/deployments/${deploymentId}`), 200);
 }
 

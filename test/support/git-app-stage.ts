@@ -6,6 +6,7 @@ import {
   stopStage,
   type Service,
   type Stage,
+  type StageOptions,
 } from './deploy-helpers.js';
 import { GitServer, type GitRepo } from './git-server.js';
 import { freePort } from './ports.js';
@@ -25,9 +26,10 @@ export interface GitAppStage {
 export async function startGitAppStage(
   name: string,
   firstCommit: Record<string, string>,
+  options: StageOptions = {},
 ): Promise<GitAppStage> {
   const gitServer = await GitServer.start();
-  const stage = await startStage(name);
+  const stage = await startStage(name, options);
   const repo = await gitServer.createRepo('app');
   await repo.commit(firstCommit, 'first');
   const port = await freePort();
