@@ -1,6 +1,11 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import WebSocket from 'ws';
-import { BERTH_VERSION, PROTOCOL_VERSION, challengeSigningPayload } from '@berth/protocol';
+import {
+  BERTH_VERSION,
+  PROTOCOL_VERSION,
+  challengeSigningPayload,
+  type HeldJob,
+} from '@berth/protocol';
 import { createJoinToken } from './api.js';
 import type { ControlPlane } from './processes.js';
 
@@ -35,7 +40,7 @@ export class RawSocket {
   readonly ws: WebSocket;
   readonly opened: Promise<void>;
 
-  constructor(cp: ControlPlane) {
+  constructor(cp: Pick<ControlPlane, 'url'>) {
     this.ws = new WebSocket(`${cp.url.replace(/^http/, 'ws')}/agent/v1/connect`);
     this.ws.on('message', (data) => {
       try {
@@ -62,8 +67,11 @@ export class RawSocket {
     this.ws.send(data);
   }
 
-  /** Answers the challenge as the given identity, optionally lying about the protocol version. */
-  hello(identity: BareIdentity, protocolVersion = PROTOCOL_VERSION): void {
+  /**
+   * Answers the challenge as the given identity, reporting the jobs it holds,
+   * optionally lying about the protocol version.
+   */
+  hello(identity: BareIdentity, protocolVersion = PROTOCOL_VERSION, jobs: HeldJob[] = []): void {
     const challenge = this.ofType('auth.challenge')[0];
     if (!challenge) throw new Error('no auth.challenge received yet');
     const signature = sign(
@@ -79,7 +87,7 @@ export class RawSocket {
         protocolVersion,
         agentVersion: BERTH_VERSION,
         docker: null,
-        jobs: [],
+        jobs,
         someFutureField: { tolerated: true },
       }),
     );
