@@ -216,8 +216,8 @@ export function describeHistoryStore(
         await finish(history, late.job.id, 'failed');
       }
       // #1..#8; keep 3 → #8, #7, #6 kept, #1 (current) and #2 (running) survive too.
-      const pruned = await history.pruneService('svcA', 3);
-      expect(pruned.deployments).toBe(3);
+      const pruned = await history.pruneService('svcA', 3, 100);
+      expect(pruned).toMatchObject({ deployments: 3, more: false });
       const left = await history.deployments('svcA', { limit: 100 });
       expect(left.map((d) => d.number)).toEqual([8, 7, 6, 2, 1]);
       expect(pruned.jobIds).toHaveLength(3);
@@ -226,6 +226,19 @@ export function describeHistoryStore(
       expect(await history.job(restart.job.id)).toBeDefined();
       const next = await history.enqueue('svcA', deployOf('svcA'));
       expect(next.deployment?.number).toBe(9);
+    });
+
+    it('prunes in batches, saying when there is more', async () => {
+      for (let i = 0; i < 7; i += 1) {
+        const { job: j } = await history.enqueue('svcA', deployOf('svcA'));
+        await finish(history, j.id, 'failed');
+      }
+      const first = await history.pruneService('svcA', 2, 3);
+      expect(first).toMatchObject({ deployments: 3, more: true });
+      const second = await history.pruneService('svcA', 2, 3);
+      expect(second).toMatchObject({ deployments: 2, more: false });
+      const left = await history.deployments('svcA', { limit: 10 });
+      expect(left.map((d) => d.number)).toEqual([7, 6]);
     });
 
     it('finds finished jobs by age for log retention, once', async () => {

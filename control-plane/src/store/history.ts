@@ -25,6 +25,8 @@ export interface PrunedHistory {
   deployments: number;
   /** Every removed job, so its log file can go too. */
   jobIds: string[];
+  /** There is more to remove: call again. */
+  more: boolean;
 }
 
 /** A legacy (0.1.0) db.json's history, imported once by the migration. */
@@ -80,8 +82,12 @@ export interface HistoryStore {
   keptImages(serverId: string): Promise<KeptImages | undefined>;
   setKeptImages(serverId: string, kept: KeptImages): Promise<void>;
 
-  /** Removes the service's oldest finished deployments beyond `keep`, with their jobs, and older restarts and stops. */
-  pruneService(serviceId: string, keep: number): Promise<PrunedHistory>;
+  /**
+   * Removes up to `limit` of the service's finished deployments beyond the newest `keep`, with
+   * their jobs, then restarts and stops older than the oldest deployment kept. The current
+   * release and running deployments are never removed. Small batches keep transactions short.
+   */
+  pruneService(serviceId: string, keep: number, limit: number): Promise<PrunedHistory>;
   /** Ids of finished jobs that ended before `finishedBefore` and still have their logs, oldest first. */
   jobsWithLogsFinishedBefore(finishedBefore: string, limit: number): Promise<string[]>;
   /** Records that these jobs' logs were deleted. */

@@ -18,6 +18,13 @@ import {
 
 type Key = (string | number)[];
 
+/** Records written per transaction by the migration. */
+const IMPORT_BATCH = 1_000;
+
+function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
 /**
  * Writes happen only inside `transaction` callbacks, with the `*Sync` calls that join the
  * callback's write transaction; it commits, durably, when the callback returns.
@@ -182,28 +189,35 @@ export class LmdbHistory implements HistoryStore {
     await this.#write(() => this.#kept.putSync(serverId, kept));
   }
 
-  pruneService(serviceId: string, keep: number): Promise<PrunedHistory> {
+  pruneService(serviceId: string, keep: number, limit: number): Promise<PrunedHistory> {
     return this.#write(() => {
-      const pruned: PrunedHistory = { deployments: 0, jobIds: [] };
+      const pruned: PrunedHistory = { deployments: 0, jobIds: [], more: false };
+      const current = this.#stateOf(serviceId).currentDeploymentId;
       const beyondKeep = [
         ...this.#history.getRange({
           start: [serviceId, Number.MAX_SAFE_INTEGER],
           end: [serviceId, 0],
           reverse: true,
           offset: keep,
+          limit,
         }),
       ];
       for (const { key, value } of beyondKeep) {
         const deployment = this.#deployments.get(value);
         const job = deployment && this.#jobs.get(deployment.jobId);
         // A deployment still running, or the service's current release, is never removed.
-        if (!deployment || !job || !isFinalStatus(job.status)) continue;
-        if (this.#stateOf(serviceId).currentDeploymentId === deployment.id) continue;
+        if (!deployment || !job || !isFinalStatus(job.status) || deployment.id === current) {
+          continue;
+        }
         this.#history.removeSync(key);
         this.#deployments.removeSync(deployment.id);
         this.#removeJob(job);
         pruned.deployments += 1;
         pruned.jobIds.push(job.id);
+      }
+      if (pruned.deployments > 0 && beyondKeep.length === limit) {
+        pruned.more = true;
+        return pruned;
       }
       // Restarts and stops older than the oldest deployment kept go with it.
       const [oldestKept] = this.#history.getRange({
@@ -214,7 +228,11 @@ export class LmdbHistory implements HistoryStore {
       const oldestKeptAt = oldestKept && this.#deployments.get(oldestKept.value)?.createdAt;
       if (oldestKeptAt === undefined) return pruned;
       const older = [
-        ...this.#serviceJobs.getKeys({ start: [serviceId, ''], end: [serviceId, oldestKeptAt] }),
+        ...this.#serviceJobs.getKeys({
+          start: [serviceId, ''],
+          end: [serviceId, oldestKeptAt],
+          limit,
+        }),
       ];
       for (const key of older) {
         const job = this.#jobs.get(String(key[2]));
@@ -222,6 +240,7 @@ export class LmdbHistory implements HistoryStore {
         this.#removeJob(job);
         pruned.jobIds.push(job.id);
       }
+      pruned.more = older.length === limit && pruned.jobIds.length > 0;
       return pruned;
     });
   }
@@ -245,14 +264,24 @@ export class LmdbHistory implements HistoryStore {
   }
 
   async importLegacy(history: LegacyHistory): Promise<void> {
+    // In batches: one huge write transaction would hold the event loop and bloat the free list.
+    for (const batch of chunks(history.deployments, IMPORT_BATCH)) {
+      await this.#write(() => {
+        for (const deployment of batch) {
+          this.#deployments.putSync(deployment.id, deployment);
+          this.#history.putSync([deployment.serviceId, deployment.number], deployment.id);
+        }
+      });
+    }
+    for (const batch of chunks(history.jobs, IMPORT_BATCH)) {
+      await this.#write(() => {
+        for (const job of batch) this.#writeJob(this.#jobs.get(job.id), job);
+      });
+    }
     await this.#write(() => {
-      for (const deployment of history.deployments) {
-        this.#deployments.putSync(deployment.id, deployment);
-        this.#history.putSync([deployment.serviceId, deployment.number], deployment.id);
-      }
-      for (const job of history.jobs) this.#writeJob(this.#jobs.get(job.id), job);
-      for (const { serviceId, ...state } of history.services)
+      for (const { serviceId, ...state } of history.services) {
         this.#services.putSync(serviceId, state);
+      }
       for (const [serverId, kept] of Object.entries(history.keptImages)) {
         this.#kept.putSync(serverId, kept);
       }

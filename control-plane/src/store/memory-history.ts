@@ -126,11 +126,12 @@ export class MemoryHistory implements HistoryStore {
     return this.#atomically(() => void this.#kept.set(serverId, structuredClone(kept)));
   }
 
-  pruneService(serviceId: string, keep: number): Promise<PrunedHistory> {
+  pruneService(serviceId: string, keep: number, limit: number): Promise<PrunedHistory> {
     return this.#atomically(() => {
-      const pruned: PrunedHistory = { deployments: 0, jobIds: [] };
+      const pruned: PrunedHistory = { deployments: 0, jobIds: [], more: false };
       const current = this.#stateOf(serviceId).currentDeploymentId;
-      for (const deployment of this.#newestFirst(serviceId).slice(keep)) {
+      const beyondKeep = this.#newestFirst(serviceId).slice(keep, keep + limit);
+      for (const deployment of beyondKeep) {
         const job = this.#jobs.get(deployment.jobId);
         if (!job || !isFinalStatus(job.status) || deployment.id === current) continue;
         this.#deployments.delete(deployment.id);
@@ -138,15 +139,22 @@ export class MemoryHistory implements HistoryStore {
         pruned.deployments += 1;
         pruned.jobIds.push(job.id);
       }
+      if (pruned.deployments > 0 && beyondKeep.length === limit) {
+        pruned.more = true;
+        return pruned;
+      }
       const oldestKeptAt = this.#newestFirst(serviceId).at(-1)?.createdAt;
       if (oldestKeptAt === undefined) return pruned;
-      for (const job of [...this.#jobs.values()]) {
-        if (job.serviceId !== serviceId || job.kind === 'deploy' || !isFinalStatus(job.status))
-          continue;
-        if (job.createdAt >= oldestKeptAt) continue;
+      const older = [...this.#jobs.values()]
+        .filter((job) => job.serviceId === serviceId && job.createdAt < oldestKeptAt)
+        .sort((a, b) => byKey([a.createdAt, a.id], [b.createdAt, b.id]))
+        .slice(0, limit);
+      for (const job of older) {
+        if (job.kind === 'deploy' || !isFinalStatus(job.status)) continue;
         this.#jobs.delete(job.id);
         pruned.jobIds.push(job.id);
       }
+      pruned.more = older.length === limit && pruned.jobIds.length > 0;
       return pruned;
     });
   }

@@ -3,8 +3,8 @@ import type { Logger } from '../log.js';
 import type { LogFiles } from '../store/log-files.js';
 import type { Store } from '../store/store.js';
 
-/** Log files deleted per store call, so one run never holds a long transaction. */
-const LOG_BATCH = 500;
+/** Records removed per store call, so one run never holds a long transaction. */
+const BATCH = 500;
 const DAY_MS = 24 * 3_600_000;
 
 export interface RetentionOptions {
@@ -34,16 +34,19 @@ export async function applyRetention(options: RetentionOptions): Promise<Retenti
   const report: RetentionReport = { deployments: 0, jobs: 0, logFiles: 0 };
   if (options.historyKeep !== undefined) {
     for (const serviceId of store.services.ids()) {
-      const pruned = await store.history.pruneService(serviceId, options.historyKeep);
-      report.deployments += pruned.deployments;
-      report.jobs += pruned.jobIds.length;
-      for (const jobId of pruned.jobIds) await logs.remove(jobId);
+      for (;;) {
+        const pruned = await store.history.pruneService(serviceId, options.historyKeep, BATCH);
+        report.deployments += pruned.deployments;
+        report.jobs += pruned.jobIds.length;
+        for (const jobId of pruned.jobIds) await logs.remove(jobId);
+        if (!pruned.more) break;
+      }
     }
   }
   if (options.logRetentionDays > 0) {
     const cutoff = isoTime(options.now() - options.logRetentionDays * DAY_MS);
     for (;;) {
-      const jobIds = await store.history.jobsWithLogsFinishedBefore(cutoff, LOG_BATCH);
+      const jobIds = await store.history.jobsWithLogsFinishedBefore(cutoff, BATCH);
       if (jobIds.length === 0) break;
       for (const jobId of jobIds) await logs.remove(jobId);
       await store.history.markLogsExpired(jobIds);
