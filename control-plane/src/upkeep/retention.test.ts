@@ -7,7 +7,6 @@ import { silentLogger, type Logger } from '../log.js';
 import { queueDeployment, queueStop } from '../queue/actions.js';
 import type { QueueDeps } from '../queue/context.js';
 import { finishJob, startJob } from '../queue/job-transitions.js';
-import { QueueEvents } from '../queue/queue-events.js';
 import { LogFiles } from '../store/log-files.js';
 import { openMemoryStore } from '../store/store.js';
 import { fakeClock } from '../testing/fake-clock.js';
