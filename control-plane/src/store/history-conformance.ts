@@ -169,6 +169,14 @@ export function describeHistoryStore(
       expect((await history.activeJobs()).map((j) => j.id)).toEqual([b.job.id, c.job.id]);
     });
 
+    it('keeps jobs queued in the same millisecond in the order they were queued', async () => {
+      const ids = ['job_zz', 'job_mm', 'job_aa', 'job_yy'];
+      for (const id of ids) {
+        await history.enqueue('svcA', () => ({ job: job('svcA', { id, createdAt: at(0) }) }));
+      }
+      expect((await history.activeJobs()).map((j) => j.id)).toEqual(ids);
+    });
+
     it('keeps service state, and tells which services changed and which are busy', async () => {
       expect(await history.serviceState('svcA')).toEqual({
         status: 'never-deployed',

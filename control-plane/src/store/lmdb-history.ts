@@ -21,6 +21,11 @@ type Key = (string | number)[];
 /** Records written per transaction by the migration. */
 const IMPORT_BATCH = 1_000;
 
+/** Jobs queued in the same millisecond keep the order they were queued in. */
+function activeKey(job: JobRecord): Key {
+  return [job.createdAt, job.queueOrder ?? 0, job.id];
+}
+
 function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
@@ -38,10 +43,12 @@ function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> 
  * | deployments  | deploymentId                   | Deployment   | a deployment by id           |
  * | history      | [serviceId, number]            | deploymentId | newest-first pages, `before` |
  * | serviceJobs  | [serviceId, createdAt, jobId]  | null         | retention of restarts/stops  |
- * | active       | [createdAt, jobId]             | serverId     | queued and running, in order |
+ * | active       | [createdAt, queueOrder, jobId] | serverId     | queued and running, in order |
  * | finished     | [finishedAt, jobId]            | null         | log retention by age         |
  * | services     | serviceId                      | ServiceState | status, current deployment   |
  * | kept         | serverId                       | KeptImages   | rollback checks              |
+ * | meta         | 'queueOrder'                   | number       | the order of jobs queued     |
+ *                                                                  in the same millisecond
  */
 export class LmdbHistory implements HistoryStore {
   readonly #root: RootDatabase;
@@ -53,6 +60,7 @@ export class LmdbHistory implements HistoryStore {
   readonly #finished: LmdbDatabase<null, Key>;
   readonly #services: LmdbDatabase<ServiceState, string>;
   readonly #kept: LmdbDatabase<KeptImages, string>;
+  readonly #meta: LmdbDatabase<number, string>;
 
   /** Opens (or creates) the store in the folder `path`; callers keep that folder 0700. */
   constructor(path: string) {
@@ -67,12 +75,16 @@ export class LmdbHistory implements HistoryStore {
     this.#finished = table('finished');
     this.#services = table('services');
     this.#kept = table('kept');
+    this.#meta = table('meta');
   }
 
   enqueue(serviceId: string, build: (service: Readonly<ServiceState>) => NewJob): Promise<NewJob> {
     return this.#write(() => {
       const state = this.#stateOf(serviceId);
-      const created = build(state);
+      const queueOrder = (this.#meta.get('queueOrder') ?? 0) + 1;
+      const built = build(state);
+      const created: NewJob = { ...built, job: { ...built.job, queueOrder } };
+      this.#meta.putSync('queueOrder', queueOrder);
       if (created.deployment) {
         const { deployment } = created;
         this.#deployments.putSync(deployment.id, deployment);
@@ -126,7 +138,7 @@ export class LmdbHistory implements HistoryStore {
     const jobs: JobRecord[] = [];
     for (const { key, value } of this.#active.getRange()) {
       if (serverId !== undefined && value !== serverId) continue;
-      const job = this.#jobs.get(String(key[1]));
+      const job = this.#jobs.get(String(key[2]));
       if (job) jobs.push(job);
     }
     return Promise.resolve(jobs);
@@ -165,7 +177,7 @@ export class LmdbHistory implements HistoryStore {
     return this.#write(() => {
       const busy = new Set<string>();
       for (const { key } of this.#active.getRange()) {
-        const job = this.#jobs.get(String(key[1]));
+        const job = this.#jobs.get(String(key[2]));
         if (job?.status === 'running') busy.add(job.serviceId);
       }
       const changed: string[] = [];
@@ -311,8 +323,7 @@ export class LmdbHistory implements HistoryStore {
     if (before) this.#unindex(before);
     this.#jobs.putSync(after.id, after);
     this.#serviceJobs.putSync([after.serviceId, after.createdAt, after.id], null);
-    if (!isFinalStatus(after.status))
-      this.#active.putSync([after.createdAt, after.id], after.serverId);
+    if (!isFinalStatus(after.status)) this.#active.putSync(activeKey(after), after.serverId);
     else if (after.finishedAt && !after.logsExpired) {
       this.#finished.putSync([after.finishedAt, after.id], null);
     }
@@ -325,7 +336,7 @@ export class LmdbHistory implements HistoryStore {
   }
 
   #unindex(job: JobRecord): void {
-    this.#active.removeSync([job.createdAt, job.id]);
+    this.#active.removeSync(activeKey(job));
     if (job.finishedAt) this.#finished.removeSync([job.finishedAt, job.id]);
   }
 }

@@ -24,11 +24,16 @@ export class MemoryHistory implements HistoryStore {
   readonly #deployments = new Map<string, DeploymentRecord>();
   readonly #services = new Map<string, ServiceState>();
   readonly #kept = new Map<string, KeptImages>();
+  #queueOrder = 0;
 
   enqueue(serviceId: string, build: (service: Readonly<ServiceState>) => NewJob): Promise<NewJob> {
     return this.#atomically(() => {
       const state = this.#stateOf(serviceId);
-      const created = structuredClone(build(state));
+      const built = build(state);
+      const created = structuredClone({
+        ...built,
+        job: { ...built.job, queueOrder: ++this.#queueOrder },
+      });
       if (created.deployment) {
         this.#deployments.set(created.deployment.id, created.deployment);
         const last = Math.max(state.lastDeploymentNumber, created.deployment.number);
@@ -65,7 +70,10 @@ export class MemoryHistory implements HistoryStore {
       [...this.#jobs.values()]
         .filter((job) => !isFinalStatus(job.status))
         .filter((job) => serverId === undefined || job.serverId === serverId)
-        .sort((a, b) => byKey([a.createdAt, a.id], [b.createdAt, b.id]))
+        .sort(
+          (a, b) =>
+            byKey([a.createdAt], [b.createdAt]) || (a.queueOrder ?? 0) - (b.queueOrder ?? 0),
+        )
         .map((job) => structuredClone(job)),
     );
   }

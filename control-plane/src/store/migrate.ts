@@ -82,7 +82,9 @@ function legacyHistory(legacy: LegacyData): LegacyHistory {
   const deploymentStatus = new Map(legacy.deployments.map((d) => [d.id, d.status]));
   return {
     deployments: legacy.deployments,
-    jobs: legacy.jobs.map(({ lost: _lost, ...job }): JobRecord => {
+    // 0.1.0 kept jobs in the order they were queued.
+    jobs: legacy.jobs.map(({ lost: _lost, ...legacyJob }, index): JobRecord => {
+      const job = { ...legacyJob, queueOrder: index + 1 };
       // 0.1.0 did not record acceptance; a deployment past `queued` was accepted by its agent.
       const status = job.deploymentId ? deploymentStatus.get(job.deploymentId) : undefined;
       const accepted = job.status === 'running' && status !== undefined && status !== 'queued';

@@ -86,6 +86,8 @@ export const jobRecordSchema = jobSchema.extend({
   releaseDeploymentId: z.string().optional(),
   deadlineAt: isoTime,
   cancelRequestedAt: isoTime.optional(),
+  /** Orders jobs queued in the same millisecond: higher was queued later. */
+  queueOrder: z.number().int().optional(),
   /** When the agent confirmed it received the job; a job it never got may be sent again. */
   acceptedAt: isoTime.optional(),
   /** Its log was deleted by the log retention. */
