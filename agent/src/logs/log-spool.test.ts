@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentMessageInput } from '@berth/protocol';
-import { LineSplitter } from './line-splitter.js';
 import { LogSpool } from './log-spool.js';
 
 class FakeSender {
@@ -80,23 +79,5 @@ describe('LogSpool', () => {
     spool.resendAll();
     expect(sender.batches.map((b) => b.seqs.length)).toEqual([500, 500, 234]);
     expect(sender.seqs()).toEqual(Array.from({ length: 1_234 }, (_, i) => i + 1));
-  });
-});
-
-describe('LineSplitter', () => {
-  it('splits on newlines and carriage returns across chunks', () => {
-    const lines: string[] = [];
-    const splitter = new LineSplitter((l) => lines.push(l));
-    splitter.push('Step 1/3 : FROM x\nStep 2');
-    splitter.push('/3 : RUN y\r\nprogress 10%\rprogress 20%\n');
-    splitter.push('tail');
-    splitter.end();
-    expect(lines).toEqual([
-      'Step 1/3 : FROM x',
-      'Step 2/3 : RUN y',
-      'progress 10%',
-      'progress 20%',
-      'tail',
-    ]);
   });
 });
