@@ -7,10 +7,6 @@ export interface SplitLine {
   continued: boolean;
 }
 
-// A code unit takes at most 3 UTF-8 bytes (a surrogate pair, 2 units, takes 4), so a
-// shorter text cannot be over the limit and needs no byte count.
-const SAFE_UNITS = Math.floor(MAX_LOG_LINE_BYTES / 3);
-
 /**
  * Turns one output stream into whole lines, whatever its chunking: a line ends only
  * at `\n` (`\r\n` too), and what is left over at the end of the stream is a line.
@@ -32,7 +28,11 @@ export class LineSplitter {
   /** Parts of the current line were already emitted. */
   #partsOut = false;
 
-  constructor(private readonly onLine: (line: SplitLine) => void) {}
+  /** `maxBytes` leaves room for what the caller adds to each part (a colour). */
+  constructor(
+    private readonly onLine: (line: SplitLine) => void,
+    private readonly maxBytes = MAX_LOG_LINE_BYTES,
+  ) {}
 
   /** Raw output bytes; a character may be split across calls. */
   pushBytes(chunk: Uint8Array): void {
@@ -76,7 +76,8 @@ export class LineSplitter {
       this.#partsOut = false;
     }
     this.#pending += text;
-    if (this.#pending.length > SAFE_UNITS) this.#emitFullParts();
+    // A code unit takes at most 3 UTF-8 bytes, so a shorter text needs no byte count.
+    if (this.#pending.length * 3 > this.maxBytes) this.#emitFullParts();
   }
 
   #endLine(): void {
@@ -86,10 +87,10 @@ export class LineSplitter {
     this.#partsOut = false;
   }
 
-  /** Emits MAX_LOG_LINE_BYTES parts while more than that is pending. */
+  /** Emits parts of maxBytes while more than that is pending. */
   #emitFullParts(): void {
     for (;;) {
-      const cut = cutIndex(this.#pending);
+      const cut = cutIndex(this.#pending, this.maxBytes);
       if (cut === null) return;
       this.onLine({ text: this.#pending.slice(0, cut), continued: this.#partsOut });
       this.#pending = this.#pending.slice(cut);
@@ -99,14 +100,15 @@ export class LineSplitter {
 }
 
 /**
- * Where to cut a text that is over MAX_LOG_LINE_BYTES: the most code units whose UTF-8
+ * Where to cut a text that is over maxBytes: the most code units whose UTF-8
  * form fits, never inside a surrogate pair. Null when the text fits.
  */
-export function cutIndex(text: string): number | null {
-  if (text.length <= SAFE_UNITS) return null;
+export function cutIndex(text: string, maxBytes = MAX_LOG_LINE_BYTES): number | null {
+  // A code unit takes at most 3 UTF-8 bytes (a surrogate pair, 2 units, takes 4).
+  if (text.length * 3 <= maxBytes) return null;
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes <= MAX_LOG_LINE_BYTES) return null;
-  if (bytes === text.length) return MAX_LOG_LINE_BYTES; // all ASCII
+  if (bytes <= maxBytes) return null;
+  if (bytes === text.length) return maxBytes; // all ASCII
   let used = 0;
   let index = 0;
   while (index < text.length) {
@@ -114,7 +116,7 @@ export function cutIndex(text: string): number | null {
     const next = text.charCodeAt(index + 1); // NaN past the end
     const pair = code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
     const size = code < 0x80 ? 1 : code < 0x800 ? 2 : pair ? 4 : 3;
-    if (used + size > MAX_LOG_LINE_BYTES) break;
+    if (used + size > maxBytes) break;
     used += size;
     index += pair ? 2 : 1;
   }
