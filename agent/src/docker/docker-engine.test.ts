@@ -48,7 +48,7 @@ describe.skipIf(!run)('the Docker engine adapter, against the real engine', () =
       labels: { 'berth.service': serviceId, 'berth.deployment': 'dep1' },
       noCache: true,
       signal: controller.signal,
-      onLine: (l) => lines.push(l),
+      onLine: (l) => lines.push(l.text),
     });
     expect(built.ok).toBe(true);
     expect(lines.some((l) => l.includes(`built-marker-${process.pid}`))).toBe(true);

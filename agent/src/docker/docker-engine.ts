@@ -14,7 +14,8 @@ import type {
   ImageSummary,
 } from '../jobs/engine.js';
 import { LABELS } from '../jobs/engine.js';
-import { demuxLogs, followJsonLines, followLogStream, splitTimestamp } from './streams.js';
+import { BuildOutput } from './build-output.js';
+import { demuxLogs, followJsonLines, followLogStream, timestamped } from './streams.js';
 
 function statusCode(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -62,7 +63,6 @@ function toState(value: unknown): ContainerStateName {
 }
 
 function describeProgress(event: Record<string, unknown>): string | null {
-  if (typeof event.stream === 'string') return event.stream.replace(/\n$/, '');
   if (typeof event.status !== 'string') return null;
   // Per-layer progress bars would flood the log; keep the state changes.
   if (event.status === 'Downloading' || event.status === 'Extracting') return null;
@@ -116,6 +116,10 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
       await followJsonLines(stream, signal, (event) => {
         const error = progressError(event);
         if (error) throw new Error(error);
+        if (typeof event.stream === 'string') {
+          for (const line of event.stream.split('\n')) if (line !== '') onLine(line);
+          return;
+        }
         const line = describeProgress(event);
         if (line) onLine(line);
       });
@@ -145,20 +149,24 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
       } as Docker.ImageBuildOptions);
       let imageId: string | undefined;
       let failure: string | undefined;
+      const output = new BuildOutput(request.onLine);
       await followJsonLines(stream, request.signal, (event) => {
         // A failed build still answers 200: the failure arrives as a progress line.
         const error = progressError(event);
         if (error) {
           failure = error.trim();
-          request.onLine(failure);
+          output.message(failure);
           return;
         }
         const aux = event.aux as { ID?: unknown } | undefined;
         if (typeof aux?.ID === 'string') imageId = aux.ID;
-        const line = describeProgress(event);
-        if (line !== null)
-          for (const part of line.split('\n')) if (part.trim() !== '') request.onLine(part);
+        if (typeof event.stream === 'string') output.push(event.stream);
+        else {
+          const line = describeProgress(event);
+          if (line !== null) output.message(line);
+        }
       });
+      output.end();
       if (failure) return { ok: false, error: failure };
       imageId ??= request.tags[0]
         ? (await orNull(docker.getImage(request.tags[0]).inspect()))?.Id
@@ -251,7 +259,7 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
           timestamps: true,
         });
         for (const line of demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))) {
-          options.onLine({ stream: line.stream, ...splitTimestamp(line.text) });
+          options.onLine(timestamped(line.stream, line));
         }
         return;
       }

@@ -1,4 +1,4 @@
-import { LineSplitter } from '../logs/line-splitter.js';
+import { LineSplitter, type SplitLine } from '../logs/line-splitter.js';
 import type { FollowLogsOptions } from '../jobs/engine.js';
 
 /**
@@ -12,6 +12,8 @@ export function followJsonLines(
   onEvent: (event: Record<string, unknown>) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
+    // One streaming decoder: a character split between two chunks stays whole.
+    const decoder = new TextDecoder('utf-8');
     let pending = '';
     let settled = false;
     const finish = (err?: unknown) => {
@@ -38,7 +40,7 @@ export function followJsonLines(
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     stream.on('data', (chunk: Buffer | string) => {
-      pending += chunk.toString();
+      pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       try {
@@ -50,7 +52,7 @@ export function followJsonLines(
     });
     stream.on('end', () => {
       try {
-        handle(pending);
+        handle(pending + decoder.decode());
         finish();
       } catch (err) {
         finish(err);
@@ -61,30 +63,43 @@ export function followJsonLines(
   });
 }
 
-/** Splits Docker's multiplexed log format (8-byte frame headers) into lines. */
-export function demuxLogs(buffer: Buffer): { stream: 'stdout' | 'stderr'; text: string }[] {
-  const out: { stream: 'stdout' | 'stderr'; text: string }[] = [];
-  let offset = 0;
-  const chunks: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+  /** Present (true) only on a later part of a line longer than MAX_LOG_LINE_BYTES. */
+  continued?: true;
+}
+
+function outputLine(stream: 'stdout' | 'stderr', line: SplitLine): OutputLine {
+  return line.continued
+    ? { stream, text: line.text, continued: true }
+    : { stream, text: line.text };
+}
+
+/**
+ * Splits Docker's multiplexed log format (8-byte frame headers) into lines, each
+ * stream through its own splitter, so frames that cut a line or a character do no harm.
+ */
+export function demuxLogs(buffer: Buffer): OutputLine[] {
+  const out: OutputLine[] = [];
+  const splitters = {
+    stdout: new LineSplitter((line) => out.push(outputLine('stdout', line))),
+    stderr: new LineSplitter((line) => out.push(outputLine('stderr', line))),
+  };
   const framed = buffer.length >= 8 && (buffer[0] === 1 || buffer[0] === 2) && buffer[1] === 0;
   if (!framed) {
-    chunks.push({ stream: 'stdout', text: buffer.toString('utf8') });
+    splitters.stdout.pushBytes(buffer);
   } else {
+    let offset = 0;
     while (offset + 8 <= buffer.length) {
       const kind = buffer[offset] === 2 ? 'stderr' : 'stdout';
       const size = buffer.readUInt32BE(offset + 4);
-      chunks.push({
-        stream: kind,
-        text: buffer.subarray(offset + 8, offset + 8 + size).toString('utf8'),
-      });
+      splitters[kind].pushBytes(buffer.subarray(offset + 8, offset + 8 + size));
       offset += 8 + size;
     }
   }
-  for (const chunk of chunks) {
-    for (const text of chunk.text.split('\n')) {
-      if (text !== '') out.push({ stream: chunk.stream, text: text.replace(/\r$/, '') });
-    }
-  }
+  splitters.stdout.end();
+  splitters.stderr.end();
   return out;
 }
 
@@ -100,18 +115,24 @@ export function splitTimestamp(line: string): { ts: string; text: string } {
   };
 }
 
+/** A line of container output read with timestamps; a continuation part carries none. */
+export function timestamped(
+  stream: 'stdout' | 'stderr',
+  line: { text: string; continued?: boolean },
+): OutputLine & { ts: string } {
+  if (line.continued)
+    return { ts: new Date().toISOString(), stream, text: line.text, continued: true };
+  return { stream, ...splitTimestamp(line.text) };
+}
+
 /** Reads a live multiplexed log stream (8-byte frame headers) into timestamped lines. */
 export function followLogStream(
   stream: NodeJS.ReadableStream,
   options: FollowLogsOptions,
 ): Promise<void> {
   const splitters = {
-    stdout: new LineSplitter((line) =>
-      options.onLine({ stream: 'stdout', ...splitTimestamp(line) }),
-    ),
-    stderr: new LineSplitter((line) =>
-      options.onLine({ stream: 'stderr', ...splitTimestamp(line) }),
-    ),
+    stdout: new LineSplitter((line) => options.onLine(timestamped('stdout', line))),
+    stderr: new LineSplitter((line) => options.onLine(timestamped('stderr', line))),
   };
   let buffer = Buffer.alloc(0);
   return new Promise((resolve) => {
@@ -126,7 +147,7 @@ export function followLogStream(
         const size = buffer.readUInt32BE(4);
         if (buffer.length < 8 + size) break;
         const kind = buffer[0] === 2 ? 'stderr' : 'stdout';
-        splitters[kind].push(buffer.subarray(8, 8 + size).toString('utf8'));
+        splitters[kind].pushBytes(buffer.subarray(8, 8 + size));
         buffer = buffer.subarray(8 + size);
       }
     });

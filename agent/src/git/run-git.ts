@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { LineSplitter } from '../logs/line-splitter.js';
 
 export interface GitRunOptions {
   cwd: string;
@@ -59,21 +60,20 @@ export function runGit(args: string[], options: GitRunOptions): Promise<string> 
     });
     let stdout = '';
     let stderr = '';
-    let pending = '';
+    // Progress redrawn with \r keeps its final state; blank lines carry nothing.
+    const lines = new LineSplitter(({ text }) => {
+      if (text.trim()) options.onLine?.(text);
+    });
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      stderr += text;
-      pending += text;
-      const parts = pending.split(/\r|\n/);
-      pending = parts.pop() ?? '';
-      for (const line of parts) if (line.trim()) options.onLine?.(line);
+      stderr += chunk.toString();
+      lines.pushBytes(chunk);
     });
     child.on('error', (err) =>
       reject(new GitError(`git could not run: ${err.message}`, stderr, null)),
     );
     child.on('close', (code, signal) => {
-      if (pending.trim()) options.onLine?.(pending);
+      lines.end();
       if (code === 0) resolve(stdout);
       else {
         const why = signal ? `was stopped (${signal})` : `exited with status ${code}`;

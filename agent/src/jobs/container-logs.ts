@@ -3,6 +3,8 @@ import { LABELS, type Engine } from './engine.js';
 
 const FLUSH_MS = 100;
 const BATCH_LINES = 500;
+/** Frame budget for one batch, in bytes; well below the control plane's frame limit. */
+const BATCH_BYTES = 512 * 1024;
 
 export interface ContainerLogsDeps {
   engine: Engine;
@@ -64,7 +66,9 @@ export class ContainerLogs {
       return;
     }
     let pending: ContainerLogLine[] = [];
+    let pendingBytes = 0;
     const flush = (done = false, error?: string) => {
+      pendingBytes = 0;
       if (pending.length === 0 && !done) return;
       send({
         type: 'container.logs.lines',
@@ -81,8 +85,14 @@ export class ContainerLogs {
         tail: request.tail,
         follow: request.follow,
         signal,
-        onLine: (line) => {
+        onLine: ({ ts, stream, text, continued }) => {
+          const line: ContainerLogLine = continued
+            ? { ts, stream, text, continued: true }
+            : { ts, stream, text };
+          const bytes = Buffer.byteLength(JSON.stringify(line));
+          if (pendingBytes + bytes > BATCH_BYTES) flush();
           pending.push(line);
+          pendingBytes += bytes;
           if (pending.length >= BATCH_LINES) flush();
         },
       });

@@ -54,7 +54,15 @@ export interface BuildRequest {
   labels: Record<string, string>;
   noCache: boolean;
   signal: AbortSignal;
-  onLine: (line: string) => void;
+  /** Each whole line of build output; `continued` marks a later part of a long line. */
+  onLine: (line: OutputText) => void;
+}
+
+/** A line of output, or a part of a line longer than the protocol's MAX_LOG_LINE_BYTES. */
+export interface OutputText {
+  text: string;
+  /** This part goes on from the previous part of the same printed line. */
+  continued?: boolean;
 }
 
 export type BuildOutcome = { ok: true; imageId: string } | { ok: false; error: string };
@@ -69,7 +77,12 @@ export interface FollowLogsOptions {
   tail: number;
   follow: boolean;
   signal: AbortSignal;
-  onLine: (line: { ts: string; stream: 'stdout' | 'stderr'; text: string }) => void;
+  onLine: (line: ContainerOutputLine) => void;
+}
+
+export interface ContainerOutputLine extends OutputText {
+  ts: string;
+  stream: 'stdout' | 'stderr';
 }
 
 export interface Engine {
@@ -96,7 +109,7 @@ export interface Engine {
   containerLogs(
     id: string,
     lines: number,
-  ): Promise<{ stream: 'stdout' | 'stderr'; text: string }[]>;
+  ): Promise<(OutputText & { stream: 'stdout' | 'stderr' })[]>;
   /** Streams a container's output line by line; with follow, until it stops or the signal aborts. */
   followLogs(id: string, options: FollowLogsOptions): Promise<void>;
   /** Calls onEvent for container events of Berth containers until the signal aborts. */

@@ -10,7 +10,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** Where checkouts go; each job makes its own folder inside. */
   workDir: string;
-  log(stream: LogStream, text: string): void;
+  /** Appends a line; `continued` marks a later part of a line longer than the protocol allows. */
+  log(stream: LogStream, text: string, continued?: boolean): void;
   /** Tells the control plane the deployment moved on to building or deploying. */
   setPhase(phase: 'building' | 'deploying'): void;
   /** Tells the control plane what was resolved so far (the commit after checkout). */

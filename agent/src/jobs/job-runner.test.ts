@@ -68,6 +68,19 @@ describe('JobRunner', () => {
     expect(engine.pulls).toHaveLength(1);
   });
 
+  it('sends the outcome after every log line of the job, numbered 1..lastSeq', async () => {
+    const { runner, sent, waitFinished } = setup();
+    runner.handleAssign(imageSpec('j9', 1));
+    const [done] = await waitFinished(1);
+    const lastSeq = done?.type === 'job.finished' ? (done.lastSeq ?? 0) : 0;
+    expect(lastSeq).toBeGreaterThan(2);
+    const finishedAt = sent.indexOf(done!);
+    const seqs = sent
+      .slice(0, finishedAt)
+      .flatMap((m) => (m.type === 'log.batch' ? m.lines.map((l) => l.seq) : []));
+    expect(seqs).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+  });
+
   it('a cancelled running job ends cancelled', async () => {
     const { runner, waitFinished } = setup();
     runner.handleAssign(imageSpec('j2', 1, 30));
@@ -94,7 +107,9 @@ describe('JobRunner', () => {
     await again.runner.recover();
     expect(again.runner.heldJobs()).toEqual([{ jobId: 'j3', status: 'failed' }]);
     again.runner.onConnected();
-    expect(again.sent.find((m) => m.type === 'job.finished')).toMatchObject({
+    // the outcome follows the job's log lines, which are written and sent first
+    const [finished] = await again.waitFinished(1);
+    expect(finished).toMatchObject({
       jobId: 'j3',
       status: 'failed',
       lastSeq: 1,

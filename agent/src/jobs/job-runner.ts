@@ -201,7 +201,7 @@ export class JobRunner {
       engine: this.deps.engine,
       signal: controller.signal,
       workDir: this.deps.workDir,
-      log: (stream, text) => spool.append(spec.jobId, stream, text),
+      log: (stream, text, continued) => spool.append(spec.jobId, stream, text, continued),
       setPhase: (phase) =>
         this.deps.send({ type: 'job.status', jobId: spec.jobId, deploymentStatus: phase }),
       report: (result) => this.deps.send({ type: 'job.status', jobId: spec.jobId, result }),
@@ -262,15 +262,19 @@ export class JobRunner {
     return { status: 'failed', error: `Unexpected error: ${message}`, result: {} };
   }
 
+  /** Sends the outcome once the job's log lines are all sent, so the log is whole when it lands. */
   private sendFinished(entry: JournalEntry): void {
-    if (entry.status === 'running') return;
-    this.deps.send({
-      type: 'job.finished',
-      jobId: entry.jobId,
-      status: entry.status,
-      result: entry.result,
-      lastSeq: entry.lastSeq,
-      ...(entry.error ? { error: entry.error } : {}),
-    });
+    const { status } = entry;
+    if (status === 'running') return;
+    this.deps.spool.afterSent(entry.jobId, () =>
+      this.deps.send({
+        type: 'job.finished',
+        jobId: entry.jobId,
+        status,
+        result: entry.result,
+        lastSeq: entry.lastSeq,
+        ...(entry.error ? { error: entry.error } : {}),
+      }),
+    );
   }
 }

@@ -108,6 +108,8 @@ export async function startJobSystem(options: {
       stateLoop.abort();
       containerLogs.stopAll();
       await runner.shutdown();
+      // Lines still gathering for a batch reach the spool file before the process exits.
+      await spool.flush();
       await stateDone;
     },
   };

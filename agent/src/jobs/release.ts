@@ -32,7 +32,7 @@ async function logContainerOutput(
     return;
   }
   ctx.log('system', `${heading}:`);
-  for (const line of lines) ctx.log(line.stream, line.text);
+  for (const line of lines) ctx.log(line.stream, line.text, line.continued);
 }
 
 /**

@@ -124,7 +124,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       },
       noCache,
       signal: ctx.signal,
-      onLine: (line) => ctx.log('build', line),
+      onLine: (line) => ctx.log('build', line.text, line.continued),
     });
     throwIfAborted(ctx.signal);
     if (!outcome.ok) throw new JobFailure(`The build failed: ${outcome.error}`);

@@ -81,7 +81,7 @@ export class FakeEngine implements Engine {
 
   async buildImage(request: BuildRequest): Promise<BuildOutcome> {
     this.builds.push(request);
-    request.onLine('Step 1/1 : FROM base');
+    request.onLine({ text: 'Step 1/1 : FROM base' });
     const outcome = await this.buildResult(request);
     if (outcome.ok) {
       this.images.set(outcome.imageId, {

@@ -259,11 +259,23 @@ export type Deployment = z.infer<typeof deploymentSchema>;
 export const logStreamSchema = z.enum(['system', 'build', 'stdout', 'stderr']);
 export type LogStream = z.infer<typeof logStreamSchema>;
 
+/** Longest text of one log line, in UTF-8 bytes; a longer printed line is sent in parts. */
+export const MAX_LOG_LINE_BYTES = 16_384;
+
+/**
+ * `continued: true` marks a continuation part: the printed line was longer than
+ * {@link MAX_LOG_LINE_BYTES}, and this text goes on, without a separator, from the
+ * latest earlier line of the same stream. The first part has no `continued`; a line
+ * without the field is a whole line, as before the field existed.
+ */
+export const logLineContinuedSchema = z.literal(true).optional();
+
 export const logLineSchema = z.object({
   seq: z.number().int().min(1),
   ts: isoTime,
   stream: logStreamSchema,
   text: z.string(),
+  continued: logLineContinuedSchema,
 });
 export type LogLine = z.infer<typeof logLineSchema>;
 

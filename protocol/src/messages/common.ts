@@ -4,6 +4,7 @@ import {
   deploymentSourceSchema,
   healthcheckSchema,
   jobKindSchema,
+  logLineContinuedSchema,
   logLineSchema,
   portMappingSchema,
   sourceSchema,
@@ -75,6 +76,8 @@ export const containerLogLineSchema = z.object({
   ts: z.string(),
   stream: z.enum(['stdout', 'stderr']),
   text: z.string(),
+  /** A continuation part of a line longer than MAX_LOG_LINE_BYTES, as on a log line. */
+  continued: logLineContinuedSchema,
 });
 export type ContainerLogLine = z.infer<typeof containerLogLineSchema>;
 
