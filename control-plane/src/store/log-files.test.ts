@@ -67,4 +67,44 @@ describe('LogFiles', () => {
     await files.remove('j0');
     expect(await all(files, 'j0')).toEqual([]);
   });
+
+  it('scans a large log a chunk at a time, with after, limit and the last seq from the end', async () => {
+    const files = new LogFiles(await mkdtemp(join(tmpdir(), 'berth-logs-')));
+    await files.init();
+    const total = 20_000;
+    for (let from = 1; from <= total; from += 1000) {
+      await files.append(
+        'big',
+        Array.from({ length: 1000 }, (_, i) => line(from + i)),
+      );
+    }
+    files.forget('big');
+    await files.settled('big');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await files.lastStoredSeq('big')).toBe(total);
+    const pages: number[][] = [];
+    for await (const page of files.scan('big', { after: 0 })) pages.push(page.map((l) => l.seq));
+    // More than one chunk, and together every seq once, in order.
+    expect(pages.length).toBeGreaterThan(5);
+    expect(pages.flat()).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const window: number[] = [];
+    for await (const page of files.scan('big', { after: 12_345, limit: 3 }))
+      window.push(...page.map((l) => l.seq));
+    expect(window).toEqual([12_346, 12_347, 12_348]);
+  });
+
+  it('keeps stored JSON as it was, unknown fields included, and skips torn writes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
+    const files = new LogFiles(dir);
+    await files.init();
+    const marked = { ...line(1), continued: true } as LogLine;
+    await files.append('j', [marked]);
+    await appendFile(join(dir, 'j.ndjson'), '{"seq":2,"ts":"2026\n');
+    await files.append('j', [line(2)]);
+    const stored: string[] = [];
+    for await (const page of files.scan('j', { after: 0 })) stored.push(...page.map((l) => l.json));
+    expect(stored.map((json) => JSON.parse(json) as unknown)).toEqual([marked, line(2)]);
+    expect(await new LogFiles(dir).lastStoredSeq('j')).toBe(2);
+    expect(await files.lastStoredSeq('none')).toBe(0);
+  });
 });
