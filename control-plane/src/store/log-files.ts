@@ -35,6 +35,19 @@ function wholeLineSeq(raw: string): number | null {
   return Number.isSafeInteger(seq) && typeof text === 'string' ? (seq as number) : null;
 }
 
+/** The first whole line that starts in a block read at `position` (not at its very start). */
+function firstWholeLine(block: Buffer, position: number): { offset: number; seq: number } | null {
+  let start = block.indexOf(0x0a) + 1;
+  while (start > 0) {
+    const end = block.indexOf(0x0a, start);
+    if (end === -1) return null;
+    const seq = wholeLineSeq(block.toString('utf8', start, end));
+    if (seq !== null) return { offset: position + start, seq };
+    start = end + 1;
+  }
+  return null;
+}
+
 /** A stored line starts this way; reading the seq from it skips a full parse of lines not sent. */
 const SEQ_PREFIX = /^\{"seq":(\d+),/;
 
@@ -205,11 +218,14 @@ export class LogFiles {
   async *scan(jobId: string, options: ScanOptions): AsyncGenerator<StoredLine[]> {
     const limit = options.limit ?? Infinity;
     if (limit <= 0) return;
+    const from = await this.startOf(jobId, options.after);
+    if (!from) return; // no file yet: no lines
     let input;
     try {
       input = createReadStream(this.file(jobId), {
         encoding: 'utf8',
         highWaterMark: READ_CHUNK_BYTES,
+        start: from.offset,
       });
       await new Promise<void>((resolve, reject) => {
         input!.once('open', () => resolve());
@@ -218,7 +234,7 @@ export class LogFiles {
     } catch {
       return; // no file yet: no lines
     }
-    const cursor = { last: 0, sent: 0 };
+    const cursor = { last: from.seq - 1, sent: 0 };
     let rest = '';
     try {
       for await (const chunk of input as AsyncIterable<string>) {
@@ -235,6 +251,38 @@ export class LogFiles {
       if (page.length > 0) yield page;
     } finally {
       input.destroy();
+    }
+  }
+
+  /**
+   * Where reading for lines after `after` starts: a line start no later than the first such
+   * line, and that line's seq. Seqs only grow along the file, so it bisects the file by
+   * offset instead of reading all that comes before; null when there is no file.
+   */
+  private async startOf(
+    jobId: string,
+    after: number,
+  ): Promise<{ offset: number; seq: number } | null> {
+    let handle;
+    try {
+      handle = await open(this.file(jobId), 'r');
+    } catch {
+      return null;
+    }
+    try {
+      let low = { offset: 0, seq: 1 };
+      let high = (await handle.stat()).size;
+      const buffer = Buffer.alloc(READ_CHUNK_BYTES);
+      while (after > 0 && high - low.offset > READ_CHUNK_BYTES) {
+        const middle = Math.floor((low.offset + high) / 2);
+        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, middle);
+        const probe = firstWholeLine(buffer.subarray(0, bytesRead), middle);
+        if (probe && probe.seq <= after) low = probe;
+        else high = middle;
+      }
+      return low;
+    } finally {
+      await handle.close();
     }
   }
 
