@@ -1,7 +1,7 @@
-import { appendFile, mkdtemp } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '@berth/protocol';
 import { LogFiles } from './log-files.js';
 
@@ -106,5 +106,31 @@ describe('LogFiles', () => {
     expect(stored.map((json) => JSON.parse(json) as unknown)).toEqual([marked, line(2)]);
     expect(await new LogFiles(dir).lastStoredSeq('j')).toBe(2);
     expect(await files.lastStoredSeq('none')).toBe(0);
+  });
+
+  it('appends a batch with one write and one datasync, answering its highest seq', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
+    const files = new LogFiles(dir);
+    await files.init();
+    const probe = await open(join(dir, 'probe'), 'w');
+    const handleType = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const write = vi.spyOn(handleType, 'write');
+    const datasync = vi.spyOn(handleType, 'datasync');
+    try {
+      await files.append('j', []);
+      expect(
+        await files.append(
+          'j',
+          Array.from({ length: 500 }, (_, i) => line(i + 1)),
+        ),
+      ).toBe(500);
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(datasync).toHaveBeenCalledTimes(1);
+    } finally {
+      write.mockRestore();
+      datasync.mockRestore();
+    }
+    expect((await all(files, 'j')).length).toBe(500);
   });
 });

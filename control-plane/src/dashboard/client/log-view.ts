@@ -49,6 +49,7 @@ export function createLogView(options: {
   let follow = true;
   let scheduled = false;
   let shown = new Map<number, HTMLElement>();
+  let shownSeqWidth = '';
 
   const rowsElement = h('div', { class: 'log-rows' });
   const spacer = h('div', { class: 'log-spacer' }, rowsElement);
@@ -132,7 +133,10 @@ export function createLogView(options: {
       });
     }
     rowsElement.style.transform = `translateY(${win.offsetPx}px)`;
-    rowsElement.style.setProperty('--seq-ch', `${Math.max(4, String(store.last).length)}ch`);
+    const seqWidth = `${Math.max(4, String(store.last).length)}ch`;
+    // Set only on change: a custom property restyles every row.
+    if (seqWidth !== shownSeqWidth)
+      rowsElement.style.setProperty('--seq-ch', (shownSeqWidth = seqWidth));
     const next = new Map<number, HTMLElement>();
     const nodes: HTMLElement[] = [];
     const from = store.first + win.first;
