@@ -73,7 +73,7 @@ async function withStoredLog(lines: LogLine[]) {
     const res = await app.request(`/api/v1/deployments/${action.deployment!.id}/logs${query}`);
     return { res, text: await res.text() };
   };
-  return { get };
+  return { get, app, logs, queue, jobId: action.job.id, deploymentId: action.deployment!.id };
 }
 
 const lines = Array.from({ length: 50 }, (_, i): LogLine => ({
@@ -110,5 +110,36 @@ describe('deployment log reads', () => {
     const marked = { ...lines[0]!, continued: true } as LogLine;
     const { get } = await withStoredLog([marked]);
     expect(JSON.parse((await get('')).text)).toEqual(marked);
+  });
+
+  it('follows: the stored lines, then new ones, each seq once and in order, then one end', async () => {
+    const t = await withStoredLog(lines.slice(0, 20));
+    const res = await t.app.request(`/api/v1/deployments/${t.deploymentId}/logs?follow=1&after=5`);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const until = async (done: (text: string) => boolean) => {
+      while (!done(text)) {
+        const chunk = await reader.read();
+        if (chunk.done) return;
+        text += chunk.value;
+      }
+    };
+    await until((seen) => seen.includes('id: 20\n'));
+    // A resend overlapping what was stored, and new lines.
+    await t.logs.append(t.jobId, lines.slice(15, 40));
+    await until((seen) => seen.includes('id: 40\n'));
+    // More than a follower holds in memory at once: it reads them back from the file.
+    const many = Array.from({ length: 12_000 }, (_, i) => ({ ...lines[0]!, seq: 41 + i }));
+    await t.logs.append(t.jobId, many);
+    await until((seen) => seen.includes('id: 12040\n'));
+    await t.queue.cancelDeployment(t.deploymentId);
+    await until((seen) => seen.includes('event: end'));
+    await until(() => false);
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids).toEqual(Array.from({ length: 12_035 }, (_, i) => i + 6));
+    expect(text.match(/event: end\ndata: (.*)/g)).toEqual([
+      'event: end\ndata: {"status":"cancelled"}',
+    ]);
   });
 });
