@@ -44,6 +44,8 @@ Object.assign(window, { fetched });
 
 interface Frames {
   intervals: number[];
+  /** Time the view's scroll handling took, with the layout it causes, in ms per scroll event. */
+  work: number[];
   maxRows: number;
 }
 
@@ -53,6 +55,16 @@ function scrollFrames(page: Page, stepPx: number, frames: number): Promise<Frame
     ({ stepPx, frames }) =>
       new Promise<Frames>((resolve) => {
         const body = document.querySelector<HTMLElement>('[role=log]')!;
+        const work: number[] = [];
+        let started = 0;
+        // Capture runs before the view's own listener, the second listener after it.
+        const before = () => (started = performance.now());
+        const after = () => {
+          void body.querySelector<HTMLElement>('.log-rows')?.offsetWidth; // forces the layout
+          work.push(performance.now() - started);
+        };
+        document.addEventListener('scroll', before, true);
+        body.addEventListener('scroll', after);
         const intervals: number[] = [];
         let maxRows = 0;
         let last = 0;
@@ -63,7 +75,11 @@ function scrollFrames(page: Page, stepPx: number, frames: number): Promise<Frame
           maxRows = Math.max(maxRows, body.querySelectorAll('.log-line').length);
           body.scrollTop += stepPx;
           if (--left > 0) requestAnimationFrame(step);
-          else resolve({ intervals, maxRows });
+          else {
+            document.removeEventListener('scroll', before, true);
+            body.removeEventListener('scroll', after);
+            resolve({ intervals, work, maxRows });
+          }
         };
         requestAnimationFrame(step);
       }),
@@ -71,12 +87,16 @@ function scrollFrames(page: Page, stepPx: number, frames: number): Promise<Frame
   );
 }
 
-function describeFrames(name: string, { intervals, maxRows }: Frames): string {
-  const sorted = [...intervals].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(1);
+function quantile(values: number[], q: number): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (sorted[Math.floor(q * (sorted.length - 1))] ?? 0).toFixed(1);
+}
+
+function describeFrames(name: string, { intervals, work, maxRows }: Frames): string {
+  const at = (q: number) => quantile(intervals, q);
   // More than a 60 Hz frame and a half counts as a dropped frame.
   const dropped = intervals.filter((ms) => ms > 25).length;
-  return `${name}: ${intervals.length} frames, ms p50 ${at(0.5)} p95 ${at(0.95)} max ${at(1)}, ${dropped} over 25 ms, ≤ ${maxRows} rows`;
+  return `${name}: ${intervals.length} frames, ms p50 ${at(0.5)} p95 ${at(0.95)} max ${at(1)}, ${dropped} over 25 ms, ≤ ${maxRows} rows; the view's work per scroll ms p50 ${quantile(work, 0.5)} p95 ${quantile(work, 0.95)} max ${quantile(work, 1)}`;
 }
 
 describe.skipIf(!hasChromium)('the log view over a million lines', () => {

@@ -48,8 +48,11 @@ export function createLogView(options: {
   const loading = new Set<number>();
   let follow = true;
   let scheduled = false;
-  let shown = new Map<number, HTMLElement>();
+  const shown = new Map<number, HTMLElement>();
   let shownSeqWidth = '';
+  /** The seqs of the rows in the DOM, in order. */
+  let shownFrom = 0;
+  let shownTo = -1;
 
   const rowsElement = h('div', { class: 'log-rows' });
   const spacer = h('div', { class: 'log-spacer' }, rowsElement);
@@ -137,23 +140,54 @@ export function createLogView(options: {
     // Set only on change: a custom property restyles every row.
     if (seqWidth !== shownSeqWidth)
       rowsElement.style.setProperty('--seq-ch', (shownSeqWidth = seqWidth));
-    const next = new Map<number, HTMLElement>();
-    const nodes: HTMLElement[] = [];
     const from = store.first + win.first;
     const to = from + win.count - 1;
-    for (let seq = from; seq <= to; seq++) {
-      const line = store.get(seq);
-      const node = line ? (shown.get(seq) ?? renderLine(line)) : renderPending(seq);
-      if (line) next.set(seq, node);
-      nodes.push(node);
-    }
-    shown = next;
-    rowsElement.replaceChildren(...nodes);
+    updateRows(from, to);
     if (source) {
       for (const page of pagesBetween(from, to)) {
         if (!store.touch(page) || !store.complete(page)) load(page);
       }
     }
+  }
+
+  /**
+   * Shows rows from..to. Rows still in range stay in the DOM untouched, so a scroll adds and
+   * removes only the rows at the edges; a row whose line has arrived is replaced in place.
+   */
+  function updateRows(from: number, to: number): void {
+    for (const [seq, node] of shown) {
+      if (seq < from || seq > to) {
+        node.remove();
+        shown.delete(seq);
+      } else if (node.classList.contains('log-pending') && store.get(seq)) {
+        const loaded = renderRow(seq);
+        node.replaceWith(loaded);
+        shown.set(seq, loaded);
+      }
+    }
+    const kept =
+      shown.size > 0 ? { first: Math.max(from, shownFrom), last: Math.min(to, shownTo) } : null;
+    const rowsFrom = (a: number, b: number) => {
+      const fragment = document.createDocumentFragment();
+      for (let seq = a; seq <= b; seq++) {
+        const node = renderRow(seq);
+        shown.set(seq, node);
+        fragment.append(node);
+      }
+      return fragment;
+    };
+    if (!kept) rowsElement.replaceChildren(rowsFrom(from, to));
+    else {
+      rowsElement.prepend(rowsFrom(from, kept.first - 1));
+      rowsElement.append(rowsFrom(kept.last + 1, to));
+    }
+    shownFrom = from;
+    shownTo = to;
+  }
+
+  function renderRow(seq: number): HTMLElement {
+    const line = store.get(seq);
+    return line ? renderLine(line) : renderPending(seq);
   }
 
   function schedule(): void {
@@ -179,7 +213,8 @@ export function createLogView(options: {
     },
     reset() {
       store.clear();
-      shown = new Map();
+      shown.clear();
+      rowsElement.replaceChildren();
       schedule();
     },
     setStatus(text, kind = 'idle') {

@@ -177,12 +177,13 @@ export const SERVICE_CSS = css`
   .log-status[data-kind='error'] {
     color: #f0a35b;
   }
+  /* A fixed size and strict containment: rows changing as it scrolls lay out nothing outside. */
   .log-body {
     font: 12.5px/20px var(--mono);
-    max-height: 420px;
-    min-height: 120px;
+    height: 420px;
     overflow: auto;
     overflow-anchor: none;
+    contain: strict;
   }
   .log-body:focus-visible {
     outline-offset: -2px;
