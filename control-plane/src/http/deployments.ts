@@ -51,6 +51,12 @@ const flag = z
 const deploymentLogQuerySchema = z.object({
   after: z.coerce.number().int().min(0).default(0),
   follow: flag,
+  /** At most this many lines; paging with `after`. */
+  limit: z.coerce.number().int().min(1).optional(),
+  /** Only the last this many lines. */
+  tail: z.coerce.number().int().min(0).optional(),
+  /** `text`: the lines' text only, as a file to download. */
+  format: z.enum(['ndjson', 'text']).default('ndjson'),
 });
 
 const serviceLogQuerySchema = z.object({

@@ -1,7 +1,7 @@
-import { appendFile, mkdtemp } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '@berth/protocol';
 import { LogFiles } from './log-files.js';
 
@@ -66,5 +66,71 @@ describe('LogFiles', () => {
     expect(await all(files, 'j0')).toEqual([1, 2, 3]);
     await files.remove('j0');
     expect(await all(files, 'j0')).toEqual([]);
+  });
+
+  it('scans a large log a chunk at a time, with after, limit and the last seq from the end', async () => {
+    const files = new LogFiles(await mkdtemp(join(tmpdir(), 'berth-logs-')));
+    await files.init();
+    const total = 20_000;
+    for (let from = 1; from <= total; from += 1000) {
+      await files.append(
+        'big',
+        Array.from({ length: 1000 }, (_, i) => line(from + i)),
+      );
+    }
+    files.forget('big');
+    await files.settled('big');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await files.lastStoredSeq('big')).toBe(total);
+    const pages: number[][] = [];
+    for await (const page of files.scan('big', { after: 0 })) pages.push(page.map((l) => l.seq));
+    // More than one chunk, and together every seq once, in order.
+    expect(pages.length).toBeGreaterThan(5);
+    expect(pages.flat()).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const window: number[] = [];
+    for await (const page of files.scan('big', { after: 12_345, limit: 3 }))
+      window.push(...page.map((l) => l.seq));
+    expect(window).toEqual([12_346, 12_347, 12_348]);
+  });
+
+  it('keeps stored JSON as it was, unknown fields included, and skips torn writes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
+    const files = new LogFiles(dir);
+    await files.init();
+    const marked = { ...line(1), continued: true } as LogLine;
+    await files.append('j', [marked]);
+    await appendFile(join(dir, 'j.ndjson'), '{"seq":2,"ts":"2026\n');
+    await files.append('j', [line(2)]);
+    const stored: string[] = [];
+    for await (const page of files.scan('j', { after: 0 })) stored.push(...page.map((l) => l.json));
+    expect(stored.map((json) => JSON.parse(json) as unknown)).toEqual([marked, line(2)]);
+    expect(await new LogFiles(dir).lastStoredSeq('j')).toBe(2);
+    expect(await files.lastStoredSeq('none')).toBe(0);
+  });
+
+  it('appends a batch with one write and one datasync, answering its highest seq', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
+    const files = new LogFiles(dir);
+    await files.init();
+    const probe = await open(join(dir, 'probe'), 'w');
+    const handleType = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const write = vi.spyOn(handleType, 'write');
+    const datasync = vi.spyOn(handleType, 'datasync');
+    try {
+      await files.append('j', []);
+      expect(
+        await files.append(
+          'j',
+          Array.from({ length: 500 }, (_, i) => line(i + 1)),
+        ),
+      ).toBe(500);
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(datasync).toHaveBeenCalledTimes(1);
+    } finally {
+      write.mockRestore();
+      datasync.mockRestore();
+    }
+    expect((await all(files, 'j')).length).toBe(500);
   });
 });

@@ -1,10 +1,88 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { logLineSchema, type LogLine } from '@berth/protocol';
 
 type Listener = (line: LogLine) => void;
+
+/** Bytes read from a log file at a time. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
+/** One stored line: its seq and its JSON text exactly as stored. */
+export interface StoredLine {
+  seq: number;
+  json: string;
+}
+
+export interface ScanOptions {
+  /** Only lines with a higher seq. */
+  after: number;
+  /** At most this many lines. */
+  limit?: number;
+}
+
+/** The seq of a stored line when it is a whole JSON line object, else null (a torn write). */
+function wholeLineSeq(raw: string): number | null {
+  if (!raw) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { seq, text } = value as { seq?: unknown; text?: unknown };
+  return Number.isSafeInteger(seq) && typeof text === 'string' ? (seq as number) : null;
+}
+
+/** The first whole line that starts in a block read at `position` (not at its very start). */
+function firstWholeLine(block: Buffer, position: number): { offset: number; seq: number } | null {
+  let start = block.indexOf(0x0a) + 1;
+  while (start > 0) {
+    const end = block.indexOf(0x0a, start);
+    if (end === -1) return null;
+    const seq = wholeLineSeq(block.toString('utf8', start, end));
+    if (seq !== null) return { offset: position + start, seq };
+    start = end + 1;
+  }
+  return null;
+}
+
+/** A stored line starts this way; reading the seq from it skips a full parse of lines not sent. */
+const SEQ_PREFIX = /^\{"seq":(\d+),/;
+
+/**
+ * The whole lines of a block with seq > after, keeping the file's sequence: each seq once
+ * and only the next one (a torn write's seq comes again, whole, after it).
+ */
+function pickLines(
+  block: string,
+  after: number,
+  cursor: { last: number; sent: number },
+  limit: number,
+): StoredLine[] {
+  const page: StoredLine[] = [];
+  let start = 0;
+  while (start <= block.length && cursor.sent < limit) {
+    let end = block.indexOf('\n', start);
+    if (end === -1) end = block.length;
+    const raw = block.slice(start, end);
+    start = end + 1;
+    const quick = SEQ_PREFIX.exec(raw);
+    if (quick && Number(quick[1]) <= after) {
+      // Not sent, so a cheap look is enough; it only moves the cursor.
+      if (Number(quick[1]) === cursor.last + 1) cursor.last += 1;
+      continue;
+    }
+    const seq = wholeLineSeq(raw);
+    if (seq === null || seq !== cursor.last + 1) continue;
+    cursor.last = seq;
+    if (seq <= after) continue;
+    page.push({ seq, json: raw });
+    cursor.sent += 1;
+  }
+  return page;
+}
 
 /**
  * Each job's log is an append-only NDJSON file. Lines are stored in sequence
@@ -98,9 +176,7 @@ export class LogFiles {
     const known = this.lastSeq.get(jobId);
     if (known !== undefined) return known;
     let last = 0;
-    await this.read(jobId, 0, (line) => {
-      if (line.seq === last + 1) last = line.seq;
-    });
+    for await (const page of this.scan(jobId, { after: 0 })) last = page[page.length - 1]!.seq;
     await this.endTornLine(jobId);
     this.lastSeq.set(jobId, last);
     return last;
@@ -126,25 +202,118 @@ export class LogFiles {
 
   /** Calls onLine for each stored line with seq > after, in order. */
   async read(jobId: string, after: number, onLine: (line: LogLine) => void): Promise<void> {
-    try {
-      await stat(this.file(jobId));
-    } catch {
-      return;
-    }
-    const lines = createInterface({
-      input: createReadStream(this.file(jobId), 'utf8'),
-      crlfDelay: Infinity,
-    });
-    for await (const raw of lines) {
-      if (!raw) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch {
-        continue; // a torn last line after a crash: its seq will be resent by the agent
+    for await (const page of this.scan(jobId, { after })) {
+      for (const stored of page) {
+        const parsed = logLineSchema.safeParse(JSON.parse(stored.json));
+        if (parsed.success) onLine(parsed.data);
       }
-      const parsed = logLineSchema.safeParse(value);
-      if (parsed.success && parsed.data.seq > after) onLine(parsed.data);
+    }
+  }
+
+  /**
+   * Yields the stored lines with seq > after, in order and each seq once, a file chunk at a time,
+   * so a reader never holds more than one chunk. Each line keeps its stored JSON text, so fields
+   * this version does not know pass through untouched.
+   */
+  async *scan(jobId: string, options: ScanOptions): AsyncGenerator<StoredLine[]> {
+    const limit = options.limit ?? Infinity;
+    if (limit <= 0) return;
+    const from = await this.startOf(jobId, options.after);
+    if (!from) return; // no file yet: no lines
+    let input;
+    try {
+      input = createReadStream(this.file(jobId), {
+        encoding: 'utf8',
+        highWaterMark: READ_CHUNK_BYTES,
+        start: from.offset,
+      });
+      await new Promise<void>((resolve, reject) => {
+        input!.once('open', () => resolve());
+        input!.once('error', reject);
+      });
+    } catch {
+      return; // no file yet: no lines
+    }
+    const cursor = { last: from.seq - 1, sent: 0 };
+    let rest = '';
+    try {
+      for await (const chunk of input as AsyncIterable<string>) {
+        const text = rest + chunk;
+        const end = text.lastIndexOf('\n');
+        rest = end === -1 ? text : text.slice(end + 1);
+        if (end === -1) continue;
+        const page = pickLines(text.slice(0, end), options.after, cursor, limit);
+        if (page.length > 0) yield page;
+        if (cursor.sent >= limit) return;
+      }
+      // A last line without its newline is whole only if it parses; pickLines checks that.
+      const page = pickLines(rest, options.after, cursor, limit);
+      if (page.length > 0) yield page;
+    } finally {
+      input.destroy();
+    }
+  }
+
+  /**
+   * Where reading for lines after `after` starts: a line start no later than the first such
+   * line, and that line's seq. Seqs only grow along the file, so it bisects the file by
+   * offset instead of reading all that comes before; null when there is no file.
+   */
+  private async startOf(
+    jobId: string,
+    after: number,
+  ): Promise<{ offset: number; seq: number } | null> {
+    let handle;
+    try {
+      handle = await open(this.file(jobId), 'r');
+    } catch {
+      return null;
+    }
+    try {
+      let low = { offset: 0, seq: 1 };
+      let high = (await handle.stat()).size;
+      const buffer = Buffer.alloc(READ_CHUNK_BYTES);
+      while (after > 0 && high - low.offset > READ_CHUNK_BYTES) {
+        const middle = Math.floor((low.offset + high) / 2);
+        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, middle);
+        const probe = firstWholeLine(buffer.subarray(0, bytesRead), middle);
+        if (probe && probe.seq <= after) low = probe;
+        else high = middle;
+      }
+      return low;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The seq of the last whole line on disk (0 when none), read from the end of the file. */
+  async lastStoredSeq(jobId: string): Promise<number> {
+    const known = this.lastSeq.get(jobId);
+    if (known !== undefined) return known;
+    let handle;
+    try {
+      handle = await open(this.file(jobId), 'r');
+    } catch {
+      return 0;
+    }
+    try {
+      const { size } = await handle.stat();
+      // Lines are short next to the window, but a long one makes the window grow.
+      for (let window = READ_CHUNK_BYTES; ; window *= 4) {
+        const start = Math.max(0, size - window);
+        const buffer = Buffer.alloc(size - start);
+        await handle.read(buffer, 0, buffer.length, start);
+        const lines = buffer.toString('utf8').split('\n');
+        // The first piece may be the tail of a line cut by the window, unless it starts the file.
+        const from = start === 0 ? 0 : 1;
+        for (let i = lines.length - 1; i >= from; i--) {
+          const seq = wholeLineSeq(lines[i]!);
+          if (seq !== null) return seq;
+        }
+        if (start === 0) return 0;
+      }
+    } finally {
+      await handle.close();
     }
   }
 

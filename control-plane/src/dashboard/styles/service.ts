@@ -177,32 +177,51 @@ export const SERVICE_CSS = css`
   .log-status[data-kind='error'] {
     color: #f0a35b;
   }
+  /* A fixed size and strict containment: rows changing as it scrolls lay out nothing outside. */
   .log-body {
-    font: 12.5px/1.55 var(--mono);
-    max-height: 420px;
-    min-height: 120px;
+    font: 12.5px/20px var(--mono);
+    height: 420px;
     overflow: auto;
-    padding: 8px 0;
+    overflow-anchor: none;
+    contain: strict;
   }
   .log-body:focus-visible {
     outline-offset: -2px;
+  }
+  /* Rows are windowed: the spacer is as tall as the log, the rows sit where they belong. */
+  .log-spacer {
+    position: relative;
+    min-width: 100%;
+  }
+  .log-rows {
+    position: absolute;
+    top: 0;
+    left: 0;
+    min-width: 100%;
+    width: max-content;
+    will-change: transform;
   }
   .log-line {
     display: flex;
     gap: 10px;
     padding: 0 12px;
-    white-space: pre-wrap;
-    overflow-wrap: anywhere;
+    height: 20px;
+    line-height: 20px;
+    white-space: pre;
+    overflow: hidden;
   }
   .log-seq {
     flex: none;
-    min-width: 3.5ch;
+    min-width: var(--seq-ch, 4ch);
     text-align: right;
     color: var(--log-muted);
     user-select: none;
   }
   .log-text {
     min-width: 0;
+  }
+  .log-pending .log-text {
+    color: var(--log-muted);
   }
   .log-tag {
     flex: none;
@@ -213,8 +232,59 @@ export const SERVICE_CSS = css`
     padding: 0 5px;
     border-radius: 4px;
     height: 17px;
-    margin-top: 2px;
+    margin-top: 1.5px;
     line-height: 17px;
+  }
+  .ansi-bold {
+    font-weight: 700;
+  }
+  .ansi-fg-0 {
+    color: #5c6773;
+  }
+  .ansi-fg-1 {
+    color: #f0716d;
+  }
+  .ansi-fg-2 {
+    color: #6fcf7f;
+  }
+  .ansi-fg-3 {
+    color: #e6c15a;
+  }
+  .ansi-fg-4 {
+    color: #6ea8fe;
+  }
+  .ansi-fg-5 {
+    color: #d08cf0;
+  }
+  .ansi-fg-6 {
+    color: #5fd0d8;
+  }
+  .ansi-fg-7 {
+    color: #d7dee7;
+  }
+  .ansi-fg-8 {
+    color: #8793a1;
+  }
+  .ansi-fg-9 {
+    color: #ff9a96;
+  }
+  .ansi-fg-10 {
+    color: #98f0a6;
+  }
+  .ansi-fg-11 {
+    color: #ffe08a;
+  }
+  .ansi-fg-12 {
+    color: #a3c8ff;
+  }
+  .ansi-fg-13 {
+    color: #ebb6ff;
+  }
+  .ansi-fg-14 {
+    color: #94f0f5;
+  }
+  .ansi-fg-15 {
+    color: #ffffff;
   }
   .log-stderr {
     background: rgb(240 80 80 / 10%);
@@ -234,8 +304,7 @@ export const SERVICE_CSS = css`
     background: #1d3560;
     color: #bcd5ff;
   }
-  .log-empty,
-  .log-trimmed {
+  .log-empty {
     margin: 0;
     padding: 4px 12px;
     color: var(--log-muted);

@@ -11,7 +11,9 @@ import {
   revisionOf,
 } from '../format.js';
 import { openLiveStream, type LiveStream } from '../live.js';
+import { deploymentLogSource, fetchLogLines } from '../log-source.js';
 import { createLogView, type LogView } from '../log-view.js';
+import { icon } from '../icons.js';
 import { isFinished, type DeploymentItem } from '../service-model.js';
 import { badge, busy, button, copyButton, setBadge } from '../ui.js';
 import type { PageContext } from './page.js';
@@ -167,13 +169,30 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
         view.closeLogs();
         return false;
       }
-      logView = createLogView({ label: `Log of deployment #${deployment.number}` });
+      const sourceOptions = { signal: ctx.signal, onSignedOut: ctx.onSignedOut };
+      logView = createLogView({
+        label: `Log of deployment #${deployment.number}`,
+        source: deploymentLogSource(deployment.id, sourceOptions),
+      });
       const closeButton = button('Close', {
         kind: 'ghost',
         class: 'btn-small',
         onClick: () => view.closeLogs(),
       });
-      logView.setControls(closeButton);
+      const download = h(
+        'a',
+        {
+          class: 'btn btn-ghost btn-small log-download',
+          attrs: {
+            href: `/api/v1/deployments/${encodeURIComponent(deployment.id)}/logs?format=text`,
+            download: `deployment-${deployment.number}.log`,
+            title: 'The whole log as a text file',
+          },
+        },
+        icon('download', 14),
+        h('span', { class: 'btn-label' }, 'Download'),
+      );
+      logView.setControls(download, closeButton);
       logRow = h(
         'tr',
         { class: 'log-row' },
@@ -211,30 +230,53 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
   return view;
 }
 
-/** Streams a deployment's log into the view, resuming after the last line on reconnect. */
+/** Lines of the log's end shown at once when the view opens; earlier ones load as they are shown. */
+const OPENING_TAIL_LINES = 1000;
+
+/**
+ * Shows the end of a deployment's log, then streams what comes after it, resuming after
+ * the last line on reconnect. A long finished log is never sent whole: the view fetches
+ * the pages it shows.
+ */
 function followLog(
   deploymentId: string,
   view: LogView,
   ctx: PageContext,
   onEnd: () => void,
 ): LiveStream {
-  return openLiveStream({
-    url: () =>
-      `/api/v1/deployments/${encodeURIComponent(deploymentId)}/logs?follow=1&after=${view.lastSeq}`,
-    signal: ctx.signal,
-    onSignedOut: ctx.onSignedOut,
-    onState: (state) => {
-      if (state === 'open') view.setStatus('Live', 'live');
-      if (state === 'retrying') view.setStatus('Reconnecting…', 'error');
+  let live: LiveStream | null = null;
+  let closed = false;
+  view.setStatus('Loading…', 'idle');
+  const tailPath = `/api/v1/deployments/${encodeURIComponent(deploymentId)}/logs?tail=${OPENING_TAIL_LINES}`;
+  void fetchLogLines(tailPath, { signal: ctx.signal, onSignedOut: ctx.onSignedOut })
+    .then((lines) => view.push(lines))
+    .catch(() => undefined) // the stream below sends the lines instead
+    .then(() => {
+      if (closed) return;
+      live = openLiveStream({
+        url: () =>
+          `/api/v1/deployments/${encodeURIComponent(deploymentId)}/logs?follow=1&after=${view.lastSeq}`,
+        signal: ctx.signal,
+        onSignedOut: ctx.onSignedOut,
+        onState: (state) => {
+          if (state === 'open') view.setStatus('Live', 'live');
+          if (state === 'retrying') view.setStatus('Reconnecting…', 'error');
+        },
+        on: {
+          line: (data) => view.push([data as LogLine]),
+          end: (data, stream) => {
+            const { status } = data as { status?: string };
+            stream.close();
+            view.setStatus(`Finished: ${status ?? 'done'}`, 'done');
+            onEnd();
+          },
+        },
+      });
+    });
+  return {
+    close() {
+      closed = true;
+      live?.close();
     },
-    on: {
-      line: (data) => view.push([data as LogLine]),
-      end: (data, stream) => {
-        const { status } = data as { status?: string };
-        stream.close();
-        view.setStatus(`Finished: ${status ?? 'done'}`, 'done');
-        onEnd();
-      },
-    },
-  });
+  };
 }
