@@ -1,7 +1,6 @@
-import { describeIssues } from '@berth/protocol';
 import { Low, type Adapter } from 'lowdb';
 import { BerthError } from '../errors.js';
-import { dataSchema, emptyData, type Data } from './records.js';
+import { dataSchema, emptyData, summarizeDataIssues, type Data } from './records.js';
 
 export interface DatabaseOptions {
   /** Names the storage in error messages, e.g. the path of db.json. */
@@ -35,10 +34,7 @@ export class Database {
     await low.read();
     const parsed = dataSchema.safeParse(low.data);
     if (!parsed.success) {
-      const fields = describeIssues(parsed.error)
-        .slice(0, 5)
-        .map((issue) => `${issue.path}: ${issue.message}`)
-        .join('; ');
+      const fields = summarizeDataIssues(parsed.error);
       throw new BerthError(
         'INTERNAL',
         `${options.label} does not hold valid Berth data (${fields}); restore it from a backup`,

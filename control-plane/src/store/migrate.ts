@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, chmod, copyFile, open, rename } from 'node:fs/promises';
-import { describeIssues, serviceSchema } from '@berth/protocol';
+import { serviceSchema } from '@berth/protocol';
 import { z } from 'zod';
 import { BerthError } from '../errors.js';
 import type { AtomicJsonFile } from './atomic-json-file.js';
@@ -12,6 +12,7 @@ import {
   jobRecordSchema,
   keptImagesSchema,
   serviceConfigRecordSchema,
+  summarizeDataIssues,
   type Data,
   type JobRecord,
 } from './records.js';
@@ -50,10 +51,7 @@ export async function migrateLegacyData(options: MigrateOptions): Promise<string
   if (raw === null || (isRecord(raw) && raw.version === DATA_VERSION)) return null;
   const parsed = legacyDataSchema.safeParse(raw);
   if (!parsed.success) {
-    const fields = describeIssues(parsed.error)
-      .slice(0, 5)
-      .map((issue) => `${issue.path}: ${issue.message}`)
-      .join('; ');
+    const fields = summarizeDataIssues(parsed.error);
     throw new BerthError(
       'INTERNAL',
       `${path} is neither a 0.1.0 nor a current Berth data file (${fields}); restore it from a backup`,

@@ -6,9 +6,18 @@ import {
   projectSchema,
   serverSchema,
   serviceSchema,
+  describeIssues,
   type ServiceStatus,
 } from '@berth/protocol';
 import { z } from 'zod';
+
+/** The first few problems of a data file that does not parse, for an error message. */
+export function summarizeDataIssues(error: z.ZodError): string {
+  return describeIssues(error)
+    .slice(0, 5)
+    .map((issue) => `${issue.path}: ${issue.message}`)
+    .join('; ');
+}
 
 const isoTime = z.string();
 
