@@ -142,9 +142,13 @@ describe.skipIf(!hasChromium)('the log view over a million lines', () => {
     console.log(`log view, ${LINES} lines in Chromium:\n  ${report.join('\n  ')}`);
     expect(maxRows).toBeLessThan(150);
     await log.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    // The view renders on its scroll event, a frame later: wait for rows from the middle.
+    const middleRow = () =>
+      log.evaluate((el) => Number(el.querySelectorAll('.log-line')[50]?.getAttribute('data-seq')));
+    await expect
+      .poll(async () => Math.abs((await middleRow()) - LINES / 2), { timeout: 10_000 })
+      .toBeLessThan(1000);
     await expect.poll(() => log.locator('.log-pending').count()).toBe(0);
-    const middle = Number(await log.locator('.log-line').nth(50).getAttribute('data-seq'));
-    expect(Math.abs(middle - LINES / 2)).toBeLessThan(1000);
     // Only the pages shown were fetched, never the whole log.
     expect(
       await page.evaluate(() => (window as unknown as { fetched: number[] }).fetched.length),
