@@ -11,7 +11,6 @@ import {
   ms,
   type Deployment,
   type Job,
-  type StageOptions,
 } from '../support/deploy-helpers.js';
 import { LogFollower, formatLog, hasLine, printedText, readLog } from '../support/deploy-logs.js';
 import {
@@ -21,9 +20,9 @@ import {
   type Sample,
 } from '../support/deployment-watch.js';
 import { dockerOrSkip } from '../support/docker.js';
-import { startGitAppStage, type GitAppStage } from '../support/git-app-stage.js';
+import { startCuttableStage, type GitAppStage } from '../support/git-app-stage.js';
 import { FAST_TIMING, agentStatus, waitForAgentConnected } from '../support/processes.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import type { TcpProxy } from '../support/tcp-proxy.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const hasDocker = dockerOrSkip();
@@ -31,25 +30,6 @@ const hasDocker = dockerOrSkip();
 const LIVENESS_MS = Number(FAST_TIMING.BERTH_LIVENESS_TIMEOUT_MS);
 /** By when the control plane must show a lost contact after a cut: the liveness window plus slack. */
 const NOTICE_MS = LIVENESS_MS + 4_000;
-
-/** A git app stage whose agent reaches the control plane only through a proxy that can be cut. */
-async function startCuttableStage(
-  name: string,
-  files: Record<string, string>,
-  controlPlaneEnv?: Record<string, string>,
-): Promise<{ app: GitAppStage; proxy: TcpProxy }> {
-  let proxy: TcpProxy | undefined;
-  const options: StageOptions = {
-    ...(controlPlaneEnv ? { controlPlaneEnv } : {}),
-    agentControlPlaneUrl: async (cp) => {
-      proxy = await startTcpProxy(cp.port);
-      return proxy.url;
-    },
-  };
-  const app = await startGitAppStage(name, files, options);
-  if (!proxy) throw new Error('the stage started without the proxy in front of the control plane');
-  return { app, proxy };
-}
 
 /** Waits until the build has printed its n-th ticker line (read from the stored log). */
 async function waitForTick(

@@ -10,6 +10,7 @@ import {
 } from './deploy-helpers.js';
 import { GitServer, type GitRepo } from './git-server.js';
 import { freePort } from './ports.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 /** A stage with one git service on a free host port, its repository holding a first commit. */
 export interface GitAppStage {
@@ -50,4 +51,23 @@ export async function startGitAppStage(
       await gitServer.stop();
     },
   };
+}
+
+/** A git app stage whose agent reaches the control plane only through a proxy that can be cut. */
+export async function startCuttableStage(
+  name: string,
+  files: Record<string, string>,
+  controlPlaneEnv?: Record<string, string>,
+): Promise<{ app: GitAppStage; proxy: TcpProxy }> {
+  let proxy: TcpProxy | undefined;
+  const options: StageOptions = {
+    ...(controlPlaneEnv ? { controlPlaneEnv } : {}),
+    agentControlPlaneUrl: async (cp) => {
+      proxy = await startTcpProxy(cp.port);
+      return proxy.url;
+    },
+  };
+  const app = await startGitAppStage(name, files, options);
+  if (!proxy) throw new Error('the stage started without the proxy in front of the control plane');
+  return { app, proxy };
 }

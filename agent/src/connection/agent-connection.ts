@@ -77,10 +77,18 @@ export class AgentConnection {
    */
   send(message: AgentMessageInput): boolean {
     if (!this.#state.connected || !this.#sink?.isOpen()) return false;
-    const text = JSON.stringify(message);
+    return this.sendEncoded(message.type, JSON.stringify(message));
+  }
+
+  /**
+   * Sends a frame already encoded by the protocol's encoders (a log batch built from
+   * spooled lines), under the same rules as {@link send}.
+   */
+  sendEncoded(type: AgentMessageInput['type'], text: string): boolean {
+    if (!this.#state.connected || !this.#sink?.isOpen()) return false;
     if (Buffer.byteLength(text) > this.#maxFrameBytes) {
       this.#logger.error(
-        `not sending a ${message.type} frame of ${Buffer.byteLength(text)} bytes: ` +
+        `not sending a ${type} frame of ${Buffer.byteLength(text)} bytes: ` +
           `the control plane accepts at most ${this.#maxFrameBytes}`,
       );
       return false;

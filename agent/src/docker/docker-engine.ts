@@ -150,22 +150,27 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
       let imageId: string | undefined;
       let failure: string | undefined;
       const output = new BuildOutput(request.onLine);
-      await followJsonLines(stream, request.signal, (event) => {
-        // A failed build still answers 200: the failure arrives as a progress line.
-        const error = progressError(event);
-        if (error) {
-          failure = error.trim();
-          output.message(failure);
-          return;
-        }
-        const aux = event.aux as { ID?: unknown } | undefined;
-        if (typeof aux?.ID === 'string') imageId = aux.ID;
-        if (typeof event.stream === 'string') output.push(event.stream);
-        else {
-          const line = describeProgress(event);
-          if (line !== null) output.message(line);
-        }
-      });
+      await followJsonLines(
+        stream,
+        request.signal,
+        (event) => {
+          // A failed build still answers 200: the failure arrives as a progress line.
+          const error = progressError(event);
+          if (error) {
+            failure = error.trim();
+            output.message(failure);
+            return;
+          }
+          const aux = event.aux as { ID?: unknown } | undefined;
+          if (typeof aux?.ID === 'string') imageId = aux.ID;
+          if (typeof event.stream === 'string') output.push(event.stream);
+          else {
+            const line = describeProgress(event);
+            if (line !== null) output.message(line);
+          }
+        },
+        request.room,
+      );
       output.end();
       if (failure) return { ok: false, error: failure };
       imageId ??= request.tags[0]

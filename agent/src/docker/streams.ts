@@ -5,11 +5,15 @@ import type { FollowLogsOptions } from '../jobs/engine.js';
  * Reads a stream of newline-delimited JSON objects (build and pull progress,
  * events) and hands each to `onEvent`. Resolves when the stream ends or the
  * signal aborts; rejects if `onEvent` throws or the stream fails.
+ *
+ * After each chunk it asks `room` whether whoever takes the output can keep up; while
+ * the promise it returns is pending, the stream is paused, so the engine waits too.
  */
 export function followJsonLines(
   stream: NodeJS.ReadableStream,
   signal: AbortSignal,
   onEvent: (event: Record<string, unknown>) => void,
+  room?: () => Promise<void> | null,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     // One streaming decoder: a character split between two chunks stays whole.
@@ -48,6 +52,12 @@ export function followJsonLines(
       } catch (err) {
         onAbort();
         finish(err);
+        return;
+      }
+      const wait = room?.();
+      if (wait) {
+        stream.pause();
+        void wait.then(() => stream.resume());
       }
     });
     stream.on('end', () => {

@@ -56,6 +56,8 @@ export interface BuildRequest {
   signal: AbortSignal;
   /** Each whole line of build output; `continued` marks a later part of a long line. */
   onLine: (line: OutputText) => void;
+  /** Null while `onLine` keeps up; else resolves once it does again (the output waits). */
+  room?: () => Promise<void> | null;
 }
 
 /** A line of output, or a part of a line longer than the protocol's MAX_LOG_LINE_BYTES. */

@@ -12,6 +12,8 @@ export interface JobContext {
   workDir: string;
   /** Appends a line; `continued` marks a later part of a line longer than the protocol allows. */
   log(stream: LogStream, text: string, continued?: boolean): void;
+  /** Null while the log keeps up; else resolves once it has room again (see LogSpool.room). */
+  logRoom(): Promise<void> | null;
   /** Tells the control plane the deployment moved on to building or deploying. */
   setPhase(phase: 'building' | 'deploying'): void;
   /** Tells the control plane what was resolved so far (the commit after checkout). */

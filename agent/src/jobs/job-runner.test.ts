@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentMessageInput, JobSpec } from '@berth/protocol';
 import { createLogger } from '../log.js';
 import { LogSpool } from '../logs/log-spool.js';
+import { decodingLogSender } from '../testing/log-batches.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
@@ -37,7 +38,7 @@ function setup(stateDir = mkdtempSync(join(tmpdir(), 'berth-runner-'))) {
   const sent: AgentMessageInput[] = [];
   const send = (m: AgentMessageInput) => (sent.push(m), true);
   const journal = new Journal(stateDir);
-  const spool = new LogSpool(join(stateDir, 'spool'), { send });
+  const spool = new LogSpool(join(stateDir, 'spool'), decodingLogSender(send));
   const runner = new JobRunner({
     engine,
     journal,

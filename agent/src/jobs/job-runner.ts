@@ -201,7 +201,8 @@ export class JobRunner {
       engine: this.deps.engine,
       signal: controller.signal,
       workDir: this.deps.workDir,
-      log: (stream, text, continued) => spool.append(spec.jobId, stream, text, continued),
+      log: (stream, text, continued) => void spool.append(spec.jobId, stream, text, continued),
+      logRoom: () => spool.room(spec.jobId),
       setPhase: (phase) =>
         this.deps.send({ type: 'job.status', jobId: spec.jobId, deploymentStatus: phase }),
       report: (result) => this.deps.send({ type: 'job.status', jobId: spec.jobId, result }),

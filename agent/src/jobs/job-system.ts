@@ -1,6 +1,6 @@
 import { uptime } from 'node:os';
 import { join } from 'node:path';
-import type { AgentMessageInput } from '@berth/protocol';
+import { encodeLogBatch, type AgentMessageInput } from '@berth/protocol';
 import type { AgentConfig } from '../config.js';
 import type { AgentConnection } from '../connection/agent-connection.js';
 import type { Logger } from '../log.js';
@@ -36,7 +36,10 @@ export async function startJobSystem(options: {
   let connection: AgentConnection | null = null;
   const send = (message: AgentMessageInput): boolean => connection?.send(message) ?? false;
   const journal = new Journal(config.stateDir);
-  const spool = new LogSpool(join(config.stateDir, 'spool'), { send });
+  const spool = new LogSpool(join(config.stateDir, 'spool'), {
+    sendLogBatch: (jobId, lines) =>
+      connection?.sendEncoded('log.batch', encodeLogBatch(jobId, lines)) ?? false,
+  });
   const runner = new JobRunner({
     engine,
     journal,

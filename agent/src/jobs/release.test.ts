@@ -35,6 +35,7 @@ function context(engine: FakeEngine, jobSpec: JobSpec) {
     signal: new AbortController().signal,
     workDir: mkdtempSync(join(tmpdir(), 'berth-jobs-')),
     log: (stream, text) => lines.push({ stream, text }),
+    logRoom: () => null,
     setPhase: (phase) => phases.push(phase),
     recordStopped: () => Promise.resolve(),
     report: () => undefined,

@@ -125,6 +125,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       noCache,
       signal: ctx.signal,
       onLine: (line) => ctx.log('build', line.text, line.continued),
+      room: () => ctx.logRoom(),
     });
     throwIfAborted(ctx.signal);
     if (!outcome.ok) throw new JobFailure(`The build failed: ${outcome.error}`);

@@ -8,20 +8,32 @@ import {
   type AgentMessageInput,
   type LogLine,
 } from '@berth/protocol';
-import { BATCH_BYTES, BATCH_LINES, HELD_LINES, LogSpool } from './log-spool.js';
+import { decodingLogSender } from '../testing/log-batches.js';
+import {
+  BACKLOG_LINES,
+  BATCH_BYTES,
+  BATCH_LINES,
+  HELD_LINES,
+  LogSpool,
+  type LogSender,
+} from './log-spool.js';
 
-class FakeSender {
+class FakeSender implements LogSender {
   connected = true;
   batches: { jobId: string; lines: LogLine[]; bytes: number }[] = [];
   sent: AgentMessageInput[] = [];
+  readonly #batchSender = decodingLogSender((message, bytes) => {
+    if (message.type === 'log.batch')
+      this.batches.push({ jobId: message.jobId, lines: message.lines, bytes });
+    return this.send(message);
+  });
   send(message: AgentMessageInput): boolean {
     if (!this.connected) return false;
     this.sent.push(message);
-    if (message.type === 'log.batch') {
-      const lines = message.lines.map((l) => logLineSchema.parse(l));
-      this.batches.push({ jobId: message.jobId, lines, bytes: JSON.stringify(message).length });
-    }
     return true;
+  }
+  sendLogBatch(jobId: string, lines: readonly string[]): boolean {
+    return this.connected && this.#batchSender.sendLogBatch(jobId, lines);
   }
   seqs(jobId?: string): number[] {
     return this.batches
@@ -84,7 +96,7 @@ describe('LogSpool', () => {
     const sender = new FakeSender();
     const spool = new LogSpool(spoolDir(), sender);
     const text = 'z'.repeat(MAX_LOG_LINE_BYTES * 2 + 10);
-    expect(spool.append('j', 'build', text).seq).toBe(3);
+    expect(spool.append('j', 'build', text)).toBe(3);
     spool.append('j', 'build', 'tail part', true);
     await spool.flush();
     const lines = sender.batches.flatMap((b) => b.lines);
@@ -147,7 +159,7 @@ describe('LogSpool', () => {
     second.resendAll();
     await second.flush();
     expect(sender.seqs()).toEqual([1, 2]);
-    expect(second.append('j', 'build', 'three').seq).toBe(3);
+    expect(second.append('j', 'build', 'three')).toBe(3);
     await second.flush();
     expect(sender.seqs()).toEqual([1, 2, 3]);
     // the file is whole again: every line parses, in order
@@ -212,5 +224,22 @@ describe('LogSpool', () => {
     expect(spool.heldLines).toBe(1_000);
     spool.ack('j', 3_000);
     expect(spool.heldLines).toBe(0);
+  });
+
+  it('asks a producer to wait while more lines wait to be written than BACKLOG_LINES', async () => {
+    const dir = spoolDir();
+    const spool = new LogSpool(dir, new FakeSender());
+    for (let i = 0; i < BACKLOG_LINES - 1; i += 1) spool.append('j', 'build', String(i));
+    expect(spool.room('j')).toBeNull();
+    for (let i = 0; i < BACKLOG_LINES; i += 1) spool.append('j', 'build', String(i));
+    const room = spool.room('j');
+    expect(room).toBeInstanceOf(Promise);
+    let freed = false;
+    void room!.then(() => (freed = true));
+    await spool.flush();
+    expect(freed).toBe(true);
+    expect(spool.room('j')).toBeNull();
+    const onDisk = readFileSync(join(dir, 'j.ndjson'), 'utf8').trim().split('\n');
+    expect(onDisk).toHaveLength(2 * BACKLOG_LINES - 1);
   });
 });

@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync } from 'node:fs';
-import { appendFile, rm } from 'node:fs/promises';
+import { constants, mkdirSync, readdirSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentMessageInput, LogLine, LogStream } from '@berth/protocol';
+import { encodeLogLine, type LogStream } from '@berth/protocol';
 import { cutIndex } from './line-splitter.js';
-import { readSpoolLines, recoverSpoolFile, type StoredLine } from './spool-file.js';
+import { readSpoolLines, recoverSpoolFile } from './spool-file.js';
 
 /** Most lines in one `log.batch` frame. */
 export const BATCH_LINES = 1000;
@@ -20,17 +20,23 @@ export const BATCH_MS = 50;
  */
 export const HELD_LINES = 10_000;
 export const HELD_BYTES = 4 * 1024 * 1024;
+/** Most lines in one write to the spool file. */
+export const WRITE_LINES = 8 * BATCH_LINES;
+/**
+ * Numbered lines waiting to be written, per job, beyond which the job's output should
+ * wait ({@link LogSpool.room}): a build printing faster than the disk takes it is
+ * slowed down rather than held in memory.
+ */
+export const BACKLOG_LINES = 2 * WRITE_LINES;
 /** Retry delay after a failed spool write, in milliseconds. */
 const WRITE_RETRY_MS = 1_000;
 
 export interface LogSender {
-  /** Returns false when the socket is not open; the lines stay spooled. */
-  send(message: AgentMessageInput): boolean;
-}
-
-interface Pending {
-  line: LogLine;
-  json: string;
+  /**
+   * Sends a `log.batch` frame of lines encoded with `encodeLogLine`. Returns false when
+   * the socket is not open; the lines stay spooled.
+   */
+  sendLogBatch(jobId: string, lines: readonly string[]): boolean;
 }
 
 interface JobLog {
@@ -45,16 +51,25 @@ interface JobLog {
   acked: number;
   /** Highest sequence number sent on the current connection. */
   sent: number;
-  /** Numbered lines waiting for the next write (seq written+1..last). */
-  pending: Pending[];
-  /** Written lines after `acked`, in order, from index `heldHead`. */
-  held: StoredLine[];
+  /** Numbered lines, as JSON, waiting for the next write (seq written+1..last). */
+  pending: string[];
+  /**
+   * Written lines after `acked` as JSON, in order, from index `heldHead`; `held[i]` has
+   * seq `heldBase + i` and takes `heldSizes[i]` bytes in the file (with its newline).
+   */
+  held: string[];
+  heldSizes: number[];
+  heldBase: number;
   heldHead: number;
   heldBytes: number;
   /** The first written line not held in memory, and where it starts in the file. */
   spill: { seq: number; offset: number } | null;
+  /** The spool file, open for writing from the first write until the job is done. */
+  handle: Promise<FileHandle> | null;
   writing: Promise<void> | null;
   refilling: Promise<void> | null;
+  /** Called once the backlog is down to half of BACKLOG_LINES. */
+  whenRoom: (() => void)[];
   timer: NodeJS.Timeout | null;
   /** No more lines will come; the file goes once all are acknowledged. */
   finished: boolean;
@@ -68,14 +83,21 @@ interface JobLog {
  * one write, and only then sent, in frames of up to BATCH_LINES. They stay in the
  * file until the control plane acknowledges them; after a reconnect the rest is
  * sent again. Memory holds at most HELD_LINES written lines per job.
+ *
+ * A line is encoded to JSON once, when it is numbered; from then on only that text is
+ * kept, written, read back and sent, so a busy build costs one small string a line.
  */
 export class LogSpool {
   private readonly jobs = new Map<string, JobLog>();
+  /** The time of the last line, and its JSON: lines printed within a millisecond share it. */
+  #tsAt = NaN;
+  #tsJson = '';
 
   constructor(
     private readonly dir: string,
     private readonly sender: LogSender,
-    private readonly now: () => Date = () => new Date(),
+    /** The clock, in ms since the epoch. */
+    private readonly now: () => number = Date.now,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.load();
@@ -83,26 +105,34 @@ export class LogSpool {
 
   /**
    * Numbers and queues a line. Text longer than MAX_LOG_LINE_BYTES becomes several
-   * lines, the later ones `continued`. Returns the (last) line.
+   * lines, the later ones `continued`. Returns the (last) line's seq.
    */
-  append(jobId: string, stream: LogStream, text: string, continued = false): LogLine {
+  append(jobId: string, stream: LogStream, text: string, continued = false): number {
     const job = this.job(jobId);
-    const ts = this.now().toISOString();
+    const tsJson = this.timestamp();
     let rest = text;
     let part = continued;
-    let line: LogLine;
     do {
       const cut = cutIndex(rest);
       const piece = cut === null ? rest : rest.slice(0, cut);
       rest = cut === null ? '' : rest.slice(cut);
       job.last += 1;
-      line = { seq: job.last, ts, stream, text: piece, ...(part ? { continued: true } : {}) };
-      job.pending.push({ line, json: `${JSON.stringify(line)}\n` });
+      job.pending.push(encodeLogLine(job.last, tsJson, stream, piece, part));
       part = true;
     } while (rest !== '');
     if (job.pending.length >= BATCH_LINES) this.write(job);
     else job.timer ??= setTimeout(() => this.write(job), BATCH_MS);
-    return line;
+    return job.last;
+  }
+
+  /**
+   * Null while the job's backlog of lines to write is below BACKLOG_LINES; else a promise
+   * that resolves once it is down to half. A producer pauses its input meanwhile.
+   */
+  room(jobId: string): Promise<void> | null {
+    const job = this.jobs.get(jobId);
+    if (!job || job.pending.length < BACKLOG_LINES) return null;
+    return new Promise((resolve) => job.whenRoom.push(resolve));
   }
 
   /** The highest sequence number given out for a job so far. */
@@ -135,12 +165,14 @@ export class LogSpool {
     if (!job) return;
     job.acked = Math.max(job.acked, Math.min(seq, job.written));
     job.sent = Math.max(job.sent, job.acked);
-    while (job.heldHead < job.held.length && job.held[job.heldHead]!.line.seq <= job.acked) {
-      job.heldBytes -= job.held[job.heldHead]!.bytes;
+    while (job.heldHead < job.held.length && job.heldBase + job.heldHead <= job.acked) {
+      job.heldBytes -= job.heldSizes[job.heldHead]!;
       job.heldHead += 1;
     }
     if (job.heldHead > 1024 && job.heldHead * 2 > job.held.length) {
       job.held = job.held.slice(job.heldHead);
+      job.heldSizes = job.heldSizes.slice(job.heldHead);
+      job.heldBase += job.heldHead;
       job.heldHead = 0;
     }
     this.pump(job);
@@ -185,42 +217,55 @@ export class LogSpool {
     }
   }
 
-  /** Appends the queued lines in one write, then sends them. One write per job at a time. */
+  /**
+   * Writes the next queued lines (up to WRITE_LINES) at the end of what is written, then
+   * sends them. One write per job at a time. A failed write is tried again at the same
+   * place, so a partial one leaves no torn or doubled line behind.
+   */
   private write(job: JobLog): void {
     if (job.timer) clearTimeout(job.timer);
     job.timer = null;
     if (job.writing || job.pending.length === 0) return;
-    const batch = job.pending;
-    job.pending = [];
-    const data = batch.map((p) => p.json).join('');
-    job.writing = appendFile(job.file, data, { mode: 0o600 }).then(
-      () => this.written(job, batch),
-      () => {
-        // The disk refused (full?): keep the lines, in order, and try again.
-        job.pending = batch.concat(job.pending);
-        job.writing = null;
-        job.timer ??= setTimeout(() => this.write(job), WRITE_RETRY_MS);
-      },
-    );
+    const batch =
+      job.pending.length <= WRITE_LINES ? job.pending : job.pending.slice(0, WRITE_LINES);
+    job.pending = batch === job.pending ? [] : job.pending.slice(WRITE_LINES);
+    const data = Buffer.from(`${batch.join('\n')}\n`);
+    job.handle ??= open(job.file, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    job.writing = job.handle
+      .then((handle) => writeAt(handle, data, job.writtenBytes))
+      .then(
+        () => this.written(job, batch),
+        () => {
+          // The disk refused (full?): keep the lines, in order, and try again.
+          job.pending = batch.concat(job.pending);
+          job.writing = null;
+          this.closeFile(job);
+          job.timer ??= setTimeout(() => this.write(job), WRITE_RETRY_MS);
+        },
+      );
   }
 
-  private written(job: JobLog, batch: Pending[]): void {
+  private written(job: JobLog, batch: string[]): void {
     let offset = job.writtenBytes;
-    for (const { line, json } of batch) {
-      const bytes = Buffer.byteLength(json);
+    for (const json of batch) {
+      const bytes = Buffer.byteLength(json) + 1;
       const room =
         job.held.length - job.heldHead < HELD_LINES && job.heldBytes + bytes <= HELD_BYTES;
+      job.written += 1;
       if (job.spill === null && room) {
-        job.held.push({ line, bytes });
-        job.heldBytes += bytes;
+        this.hold(job, job.written, json, bytes);
       } else {
-        job.spill ??= { seq: line.seq, offset };
+        job.spill ??= { seq: job.written, offset };
       }
       offset += bytes;
-      job.written = line.seq;
     }
     job.writtenBytes = offset;
     job.writing = null;
+    if (job.whenRoom.length > 0 && job.pending.length <= BACKLOG_LINES / 2) {
+      const calls = job.whenRoom;
+      job.whenRoom = [];
+      for (const fn of calls) fn();
+    }
     this.pump(job);
     if (job.pending.length >= BATCH_LINES || (job.finished && job.pending.length > 0))
       this.write(job);
@@ -231,22 +276,21 @@ export class LogSpool {
   /** Sends held lines after `sent`, in frames; reads spilled lines back when memory allows. */
   private pump(job: JobLog): void {
     while (job.sent < job.written) {
-      const first = job.held[job.heldHead]?.line.seq;
-      const from = first === undefined ? -1 : job.heldHead + (job.sent + 1 - first);
-      if (first === undefined || from >= job.held.length) {
+      const from = job.sent + 1 - job.heldBase;
+      if (job.heldHead >= job.held.length || from >= job.held.length) {
         this.refill(job);
         return;
       }
-      const lines: LogLine[] = [];
+      let to = from;
       let bytes = 0;
-      for (let i = from; i < job.held.length && lines.length < BATCH_LINES; i += 1) {
-        const held = job.held[i]!;
-        if (lines.length > 0 && bytes + held.bytes > BATCH_BYTES) break;
-        lines.push(held.line);
-        bytes += held.bytes;
+      while (to < job.held.length && to - from < BATCH_LINES) {
+        const size = job.heldSizes[to]!;
+        if (to > from && bytes + size > BATCH_BYTES) break;
+        bytes += size;
+        to += 1;
       }
-      if (!this.sender.send({ type: 'log.batch', jobId: job.jobId, lines })) return;
-      job.sent = lines[lines.length - 1]!.seq;
+      if (!this.sender.sendLogBatch(job.jobId, job.held.slice(from, to))) return;
+      job.sent = job.heldBase + to - 1;
     }
     if (job.sent >= job.last && job.whenSent.length > 0) {
       const calls = job.whenSent;
@@ -268,12 +312,11 @@ export class LogSpool {
     }).then(
       (lines) => {
         job.refilling = null;
-        for (const stored of lines) {
-          spill.seq = stored.line.seq + 1;
-          spill.offset += stored.bytes;
-          if (stored.line.seq <= job.acked) continue;
-          job.held.push(stored);
-          job.heldBytes += stored.bytes;
+        for (const { json, bytes } of lines) {
+          const seq = spill.seq;
+          spill.seq += 1;
+          spill.offset += bytes;
+          if (seq > job.acked) this.hold(job, seq, json, bytes);
         }
         if (spill.seq > job.written) job.spill = null;
         this.pump(job);
@@ -285,10 +328,40 @@ export class LogSpool {
     );
   }
 
+  private closeFile(job: JobLog): void {
+    const handle = job.handle;
+    job.handle = null;
+    void handle?.then((h) => h.close()).catch(() => undefined);
+  }
+
+  /** Keeps a written line in memory; lines come in seq order, after those held. */
+  private hold(job: JobLog, seq: number, json: string, bytes: number): void {
+    if (job.heldHead >= job.held.length) {
+      job.held = [];
+      job.heldSizes = [];
+      job.heldHead = 0;
+      job.heldBase = seq;
+    }
+    job.held.push(json);
+    job.heldSizes.push(bytes);
+    job.heldBytes += bytes;
+  }
+
+  /** The current time as a JSON string, made again only when the millisecond changes. */
+  private timestamp(): string {
+    const at = this.now();
+    if (at !== this.#tsAt) {
+      this.#tsAt = at;
+      this.#tsJson = `"${new Date(at).toISOString()}"`;
+    }
+    return this.#tsJson;
+  }
+
   private dropIfDone(job: JobLog): void {
     if (!job.finished || job.acked < job.last || job.writing || job.refilling) return;
     if (job.timer) clearTimeout(job.timer);
     this.jobs.delete(job.jobId);
+    this.closeFile(job);
     void rm(job.file, { force: true }).catch(() => undefined);
   }
 
@@ -305,11 +378,15 @@ export class LogSpool {
         sent: 0,
         pending: [],
         held: [],
+        heldSizes: [],
+        heldBase: 1,
         heldHead: 0,
         heldBytes: 0,
         spill: null,
+        handle: null,
         writing: null,
         refilling: null,
+        whenRoom: [],
         timer: null,
         finished: false,
         whenSent: [],
@@ -340,5 +417,13 @@ export class LogSpool {
       job.finished = true;
       this.dropIfDone(job);
     }
+  }
+}
+
+/** Writes all of `data` at `position`, however many calls the system takes. */
+async function writeAt(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < data.length;) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
   }
 }

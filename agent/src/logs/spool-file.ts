@@ -1,13 +1,13 @@
 import { closeSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { logLineSchema, type LogLine } from '@berth/protocol';
+import { logLineSchema } from '@berth/protocol';
 
 /** How much of a spool file is read at once, in bytes; far above the longest line. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
-/** A line read back from a spool file, with its size there (JSON and newline) in bytes. */
+/** A line read back from a spool file: its JSON, and its size there (with the newline) in bytes. */
 export interface StoredLine {
-  line: LogLine;
+  json: string;
   bytes: number;
 }
 
@@ -79,10 +79,8 @@ export async function readSpoolLines(
       end !== -1 && end < bytesRead && lines.length < range.maxLines;
       end = buffer.indexOf(10, start)
     ) {
-      lines.push({
-        line: JSON.parse(buffer.toString('utf8', start, end)) as LogLine,
-        bytes: end + 1 - start,
-      });
+      // The file was checked when it was opened (recoverSpoolFile) or written by this run.
+      lines.push({ json: buffer.toString('utf8', start, end), bytes: end + 1 - start });
       start = end + 1;
     }
     return lines;

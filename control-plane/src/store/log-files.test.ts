@@ -30,6 +30,34 @@ describe('LogFiles', () => {
     expect(await all(files, 'j', 3)).toEqual([4, 5]);
   });
 
+  it('writes batches that arrive while a write is on its way together, in order, once each', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
+    const files = new LogFiles(dir);
+    await files.init();
+    const batch = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => line(from + i));
+    const probe = await open(join(dir, 'probe'), 'w');
+    const datasync = vi.spyOn(Object.getPrototypeOf(probe) as FileHandle, 'datasync');
+    await probe.close();
+    try {
+      const first = files.append('j', batch(1, 100));
+      await new Promise((resolve) => setImmediate(resolve)); // the first write is under way
+      // A resend, a batch past a gap and its filler all wait behind it, then go as one.
+      const answers = await Promise.all([
+        first,
+        files.append('j', batch(101, 200)),
+        files.append('j', batch(150, 300)),
+        files.append('j', batch(401, 500)),
+        files.append('j', batch(301, 400)),
+      ]);
+      expect(answers).toEqual([100, 500, 500, 500, 500]);
+      expect(datasync).toHaveBeenCalledTimes(2);
+    } finally {
+      datasync.mockRestore();
+    }
+    expect(await all(files, 'j')).toEqual(batch(1, 500).map((l) => l.seq));
+  });
+
   it('knows where it stopped after a restart, even with a torn last line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
     const first = new LogFiles(dir);

@@ -92,6 +92,8 @@ function pickLines(
 export class LogFiles {
   private readonly lastSeq = new Map<string, number>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per job, the batches waiting for the write in progress to end, and their shared write. */
+  private readonly waiting = new Map<string, { lines: LogLine[][]; done: Promise<number> }>();
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(private readonly dir: string) {}
@@ -104,15 +106,29 @@ export class LogFiles {
     return join(this.dir, `${encodeURIComponent(jobId)}.ndjson`);
   }
 
-  /** Appends the lines that come next in sequence; resolves to the highest stored seq. */
+  /**
+   * Appends the lines that come next in sequence; resolves to the highest stored seq.
+   * Batches that arrive while an earlier write is on its way go out together in the
+   * next one: one write and one sync for all of them.
+   */
   append(jobId: string, lines: LogLine[]): Promise<number> {
+    const waiting = this.waiting.get(jobId);
+    if (waiting) {
+      waiting.lines.push(lines);
+      return waiting.done;
+    }
+    const batches = [lines];
     const previous = this.chains.get(jobId) ?? Promise.resolve();
-    const next = previous.then(() => this.appendNow(jobId, lines));
+    const done = previous.then(() => {
+      this.waiting.delete(jobId);
+      return this.appendNow(jobId, batches.flat());
+    });
+    this.waiting.set(jobId, { lines: batches, done });
     this.chains.set(
       jobId,
-      next.catch(() => undefined),
+      done.catch(() => undefined),
     );
-    return next;
+    return done;
   }
 
   private async appendNow(jobId: string, lines: LogLine[]): Promise<number> {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkProtocolCompatibility } from '../version.js';
-import { MAX_FRAME_BYTES, decodeAgentMessage, decodeControlPlaneMessage } from './codec.js';
+import type { LogLine } from '../api/resources.js';
+import {
+  MAX_FRAME_BYTES,
+  decodeAgentMessage,
+  decodeControlPlaneMessage,
+  encodeLogBatch,
+  encodeLogLine,
+} from './codec.js';
 
 describe('decodeAgentMessage', () => {
   it('decodes a heartbeat and ignores unknown extra fields', () => {
@@ -73,5 +80,49 @@ describe('checkProtocolCompatibility', () => {
   });
   it('refuses garbage', () => {
     expect(checkProtocolCompatibility('1.0', 'banana', 'control plane').compatible).toBe(false);
+  });
+});
+
+describe('encodeLogLine and encodeLogBatch', () => {
+  const ts = '2026-12-02T06:00:00.000Z';
+  const texts = [
+    'plain',
+    '',
+    'quote " backslash \\ tab \t',
+    '\u001b[31mred\u001b[0m',
+    'été 🚀 \uFFFD',
+    '\u0000\u001f',
+  ];
+
+  it('write what JSON.stringify writes for the same line', () => {
+    for (const [i, text] of texts.entries()) {
+      for (const continued of [false, true]) {
+        const line: LogLine = {
+          seq: i + 1,
+          ts,
+          stream: 'stderr',
+          text,
+          ...(continued ? { continued: true as const } : {}),
+        };
+        expect(encodeLogLine(i + 1, JSON.stringify(ts), 'stderr', text, continued)).toBe(
+          JSON.stringify(line),
+        );
+      }
+    }
+  });
+
+  it('build a log.batch frame the control plane decodes back to the lines', () => {
+    const encoded = texts.map((text, i) =>
+      encodeLogLine(i + 1, JSON.stringify(ts), 'build', text, i === 2),
+    );
+    const result = decodeAgentMessage(encodeLogBatch('job "1"', encoded));
+    expect(result).toEqual({
+      ok: true,
+      message: {
+        type: 'log.batch',
+        jobId: 'job "1"',
+        lines: encoded.map((json) => JSON.parse(json) as LogLine),
+      },
+    });
   });
 });

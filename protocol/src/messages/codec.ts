@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { describeIssues, type ErrorCode } from '../errors.js';
 import { agentMessageSchema, type AgentMessage } from './agent-to-control-plane.js';
 import { controlPlaneMessageSchema, type ControlPlaneMessage } from './control-plane-to-agent.js';
+import type { LogLine } from '../api/resources.js';
 
 /** Largest frame either side accepts, in bytes. Log batches are split well below this. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -81,4 +82,23 @@ export const decodeControlPlaneMessage = makeDecoder<ControlPlaneMessage>(
 /** The exact bytes an agent signs to answer a challenge. */
 export function challengeSigningPayload(nonce: string, agentId: string): Buffer {
   return Buffer.from(`berth-agent-auth:v1:${agentId}:${nonce}`, 'utf8');
+}
+
+/**
+ * A log line as JSON, exactly as `JSON.stringify` writes a {@link LogLine}, built without
+ * the object: the agent encodes every line it prints once, and keeps only this text.
+ */
+export function encodeLogLine(
+  seq: number,
+  tsJson: string,
+  stream: LogLine['stream'],
+  text: string,
+  continued: boolean,
+): string {
+  return `{"seq":${seq},"ts":${tsJson},"stream":"${stream}","text":${JSON.stringify(text)}${continued ? ',"continued":true}' : '}'}`;
+}
+
+/** A `log.batch` frame from lines already encoded by {@link encodeLogLine}. */
+export function encodeLogBatch(jobId: string, lines: readonly string[]): string {
+  return `{"type":"log.batch","jobId":${JSON.stringify(jobId)},"lines":[${lines.join(',')}]}`;
 }
