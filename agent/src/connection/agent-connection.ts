@@ -32,7 +32,8 @@ export interface ConnectionState {
 
 /** The socket as the connection needs it; the session hands over a real `ws` socket. */
 export interface FrameSink {
-  send(text: string): void;
+  /** Sends a text frame: a string, or its UTF-8 bytes. */
+  send(frame: string | Buffer): void;
   isOpen(): boolean;
 }
 
@@ -84,16 +85,17 @@ export class AgentConnection {
    * Sends a frame already encoded by the protocol's encoders (a log batch built from
    * spooled lines), under the same rules as {@link send}.
    */
-  sendEncoded(type: AgentMessageInput['type'], text: string): boolean {
+  sendEncoded(type: AgentMessageInput['type'], frame: string | Buffer): boolean {
     if (!this.#state.connected || !this.#sink?.isOpen()) return false;
-    if (Buffer.byteLength(text) > this.#maxFrameBytes) {
+    const bytes = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (bytes > this.#maxFrameBytes) {
       this.#logger.error(
-        `not sending a ${type} frame of ${Buffer.byteLength(text)} bytes: ` +
+        `not sending a ${type} frame of ${bytes} bytes: ` +
           `the control plane accepts at most ${this.#maxFrameBytes}`,
       );
       return false;
     }
-    this.#sink.send(text);
+    this.#sink.send(frame);
     return true;
   }
 

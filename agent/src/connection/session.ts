@@ -219,7 +219,7 @@ class Session {
     );
     this.#o.connection.attach(
       {
-        send: (text) => this.#socket.send(text),
+        send: (frame) => this.#socket.send(frame, { binary: false }),
         isOpen: () => this.#socket.readyState === WebSocket.OPEN,
       },
       welcome,

@@ -1,6 +1,6 @@
 import { uptime } from 'node:os';
 import { join } from 'node:path';
-import { encodeLogBatch, type AgentMessageInput } from '@berth/protocol';
+import type { AgentMessageInput } from '@berth/protocol';
 import type { AgentConfig } from '../config.js';
 import type { AgentConnection } from '../connection/agent-connection.js';
 import type { Logger } from '../log.js';
@@ -37,8 +37,7 @@ export async function startJobSystem(options: {
   const send = (message: AgentMessageInput): boolean => connection?.send(message) ?? false;
   const journal = new Journal(config.stateDir);
   const spool = new LogSpool(join(config.stateDir, 'spool'), {
-    sendLogBatch: (jobId, lines) =>
-      connection?.sendEncoded('log.batch', encodeLogBatch(jobId, lines)) ?? false,
+    sendLogBatch: (_jobId, frame) => connection?.sendEncoded('log.batch', frame) ?? false,
   });
   const runner = new JobRunner({
     engine,

@@ -32,8 +32,8 @@ class FakeSender implements LogSender {
     this.sent.push(message);
     return true;
   }
-  sendLogBatch(jobId: string, lines: readonly string[]): boolean {
-    return this.connected && this.#batchSender.sendLogBatch(jobId, lines);
+  sendLogBatch(jobId: string, frame: Buffer): boolean {
+    return this.connected && this.#batchSender.sendLogBatch(jobId, frame);
   }
   seqs(jobId?: string): number[] {
     return this.batches

@@ -2,6 +2,7 @@ import { constants, mkdirSync, readdirSync } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeLogLine, type LogStream } from '@berth/protocol';
+import { LineChunk } from './line-chunk.js';
 import { cutIndex } from './line-splitter.js';
 import { readSpoolLines, recoverSpoolFile } from './spool-file.js';
 
@@ -20,23 +21,21 @@ export const BATCH_MS = 50;
  */
 export const HELD_LINES = 10_000;
 export const HELD_BYTES = 4 * 1024 * 1024;
-/** Most lines in one write to the spool file. */
-export const WRITE_LINES = 8 * BATCH_LINES;
 /**
  * Numbered lines waiting to be written, per job, beyond which the job's output should
  * wait ({@link LogSpool.room}): a build printing faster than the disk takes it is
  * slowed down rather than held in memory.
  */
-export const BACKLOG_LINES = 2 * WRITE_LINES;
+export const BACKLOG_LINES = 16 * BATCH_LINES;
 /** Retry delay after a failed spool write, in milliseconds. */
 const WRITE_RETRY_MS = 1_000;
 
 export interface LogSender {
   /**
-   * Sends a `log.batch` frame of lines encoded with `encodeLogLine`. Returns false when
+   * Sends a `log.batch` frame, already encoded (see LineChunk.frame). Returns false when
    * the socket is not open; the lines stay spooled.
    */
-  sendLogBatch(jobId: string, lines: readonly string[]): boolean;
+  sendLogBatch(jobId: string, frame: Buffer): boolean;
 }
 
 interface JobLog {
@@ -51,16 +50,11 @@ interface JobLog {
   acked: number;
   /** Highest sequence number sent on the current connection. */
   sent: number;
-  /** Numbered lines, as JSON, waiting for the next write (seq written+1..last). */
-  pending: string[];
-  /**
-   * Written lines after `acked` as JSON, in order, from index `heldHead`; `held[i]` has
-   * seq `heldBase + i` and takes `heldSizes[i]` bytes in the file (with its newline).
-   */
-  held: string[];
-  heldSizes: number[];
-  heldBase: number;
-  heldHead: number;
+  /** Numbered lines waiting for the next write (seq written+1..last). */
+  pending: LineChunk | null;
+  /** Written lines, in order, from the first chunk not wholly acknowledged. */
+  held: LineChunk[];
+  heldLines: number;
   heldBytes: number;
   /** The first written line not held in memory, and where it starts in the file. */
   spill: { seq: number; offset: number } | null;
@@ -82,10 +76,10 @@ interface JobLog {
  * gathered for up to BATCH_MS (or BATCH_LINES), appended to the job's spool file in
  * one write, and only then sent, in frames of up to BATCH_LINES. They stay in the
  * file until the control plane acknowledges them; after a reconnect the rest is
- * sent again. Memory holds at most HELD_LINES written lines per job.
+ * sent again. Memory holds about HELD_LINES written lines per job.
  *
- * A line is encoded to JSON once, when it is numbered; from then on only that text is
- * kept, written, read back and sent, so a busy build costs one small string a line.
+ * A line is encoded to JSON once, when it is numbered, into a chunk of bytes (a
+ * {@link LineChunk}); the chunk is written, held and sent from as it is.
  */
 export class LogSpool {
   private readonly jobs = new Map<string, JobLog>();
@@ -110,6 +104,7 @@ export class LogSpool {
   append(jobId: string, stream: LogStream, text: string, continued = false): number {
     const job = this.job(jobId);
     const tsJson = this.timestamp();
+    const pending = (job.pending ??= new LineChunk(job.last + 1));
     let rest = text;
     let part = continued;
     do {
@@ -117,10 +112,10 @@ export class LogSpool {
       const piece = cut === null ? rest : rest.slice(0, cut);
       rest = cut === null ? '' : rest.slice(cut);
       job.last += 1;
-      job.pending.push(encodeLogLine(job.last, tsJson, stream, piece, part));
+      pending.push(encodeLogLine(job.last, tsJson, stream, piece, part));
       part = true;
     } while (rest !== '');
-    if (job.pending.length >= BATCH_LINES) this.write(job);
+    if (pending.count >= BATCH_LINES) this.write(job);
     else job.timer ??= setTimeout(() => this.write(job), BATCH_MS);
     return job.last;
   }
@@ -131,7 +126,7 @@ export class LogSpool {
    */
   room(jobId: string): Promise<void> | null {
     const job = this.jobs.get(jobId);
-    if (!job || job.pending.length < BACKLOG_LINES) return null;
+    if (!job || (job.pending?.count ?? 0) < BACKLOG_LINES) return null;
     return new Promise((resolve) => job.whenRoom.push(resolve));
   }
 
@@ -165,15 +160,10 @@ export class LogSpool {
     if (!job) return;
     job.acked = Math.max(job.acked, Math.min(seq, job.written));
     job.sent = Math.max(job.sent, job.acked);
-    while (job.heldHead < job.held.length && job.heldBase + job.heldHead <= job.acked) {
-      job.heldBytes -= job.heldSizes[job.heldHead]!;
-      job.heldHead += 1;
-    }
-    if (job.heldHead > 1024 && job.heldHead * 2 > job.held.length) {
-      job.held = job.held.slice(job.heldHead);
-      job.heldSizes = job.heldSizes.slice(job.heldHead);
-      job.heldBase += job.heldHead;
-      job.heldHead = 0;
+    while (job.held.length > 0 && job.held[0]!.lastSeq <= job.acked) {
+      const chunk = job.held.shift()!;
+      job.heldLines -= chunk.count;
+      job.heldBytes -= chunk.byteLength;
     }
     this.pump(job);
     this.dropIfDone(job);
@@ -195,11 +185,13 @@ export class LogSpool {
     return total;
   }
 
-  /** Lines held in memory (queued or written, not acknowledged), over all jobs. */
+  /** Lines held in memory (queued, or written and not acknowledged), over all jobs. */
   get heldLines(): number {
     let total = 0;
-    for (const job of this.jobs.values())
-      total += job.pending.length + job.held.length - job.heldHead;
+    for (const job of this.jobs.values()) {
+      const firstHeld = job.held[0]?.firstSeq ?? job.acked + 1;
+      total += (job.pending?.count ?? 0) + job.heldLines - Math.max(0, job.acked + 1 - firstHeld);
+    }
     return total;
   }
 
@@ -208,7 +200,7 @@ export class LogSpool {
     for (;;) {
       const busy: Promise<void>[] = [];
       for (const job of this.jobs.values()) {
-        if (job.pending.length > 0 && !job.writing) this.write(job);
+        if (job.pending && !job.writing) this.write(job);
         if (job.writing) busy.push(job.writing);
         if (job.refilling) busy.push(job.refilling);
       }
@@ -218,26 +210,24 @@ export class LogSpool {
   }
 
   /**
-   * Writes the next queued lines (up to WRITE_LINES) at the end of what is written, then
-   * sends them. One write per job at a time. A failed write is tried again at the same
-   * place, so a partial one leaves no torn or doubled line behind.
+   * Writes the queued lines at the end of what is written, then sends them. One write
+   * per job at a time. A failed write is tried again at the same place, so a partial
+   * one leaves no torn or doubled line behind.
    */
   private write(job: JobLog): void {
     if (job.timer) clearTimeout(job.timer);
     job.timer = null;
-    if (job.writing || job.pending.length === 0) return;
-    const batch =
-      job.pending.length <= WRITE_LINES ? job.pending : job.pending.slice(0, WRITE_LINES);
-    job.pending = batch === job.pending ? [] : job.pending.slice(WRITE_LINES);
-    const data = Buffer.from(`${batch.join('\n')}\n`);
+    const chunk = job.pending;
+    if (job.writing || !chunk) return;
+    job.pending = null;
     job.handle ??= open(job.file, constants.O_WRONLY | constants.O_CREAT, 0o600);
     job.writing = job.handle
-      .then((handle) => writeAt(handle, data, job.writtenBytes))
+      .then((handle) => writeAt(handle, chunk.bytes, job.writtenBytes))
       .then(
-        () => this.written(job, batch),
+        () => this.written(job, chunk),
         () => {
           // The disk refused (full?): keep the lines, in order, and try again.
-          job.pending = batch.concat(job.pending);
+          job.pending = job.pending ? joinChunks(chunk, job.pending) : chunk;
           job.writing = null;
           this.closeFile(job);
           job.timer ??= setTimeout(() => this.write(job), WRITE_RETRY_MS);
@@ -245,52 +235,42 @@ export class LogSpool {
       );
   }
 
-  private written(job: JobLog, batch: string[]): void {
-    let offset = job.writtenBytes;
-    for (const json of batch) {
-      const bytes = Buffer.byteLength(json) + 1;
-      const room =
-        job.held.length - job.heldHead < HELD_LINES && job.heldBytes + bytes <= HELD_BYTES;
-      job.written += 1;
-      if (job.spill === null && room) {
-        this.hold(job, job.written, json, bytes);
-      } else {
-        job.spill ??= { seq: job.written, offset };
-      }
-      offset += bytes;
-    }
-    job.writtenBytes = offset;
+  private written(job: JobLog, chunk: LineChunk): void {
+    const room =
+      job.heldLines === 0 ||
+      (job.heldLines + chunk.count <= HELD_LINES && job.heldBytes + chunk.byteLength <= HELD_BYTES);
+    if (job.spill === null && room) this.hold(job, chunk);
+    else job.spill ??= { seq: chunk.firstSeq, offset: job.writtenBytes };
+    job.written = chunk.lastSeq;
+    job.writtenBytes += chunk.byteLength;
     job.writing = null;
-    if (job.whenRoom.length > 0 && job.pending.length <= BACKLOG_LINES / 2) {
+    if (job.whenRoom.length > 0 && (job.pending?.count ?? 0) <= BACKLOG_LINES / 2) {
       const calls = job.whenRoom;
       job.whenRoom = [];
       for (const fn of calls) fn();
     }
     this.pump(job);
-    if (job.pending.length >= BATCH_LINES || (job.finished && job.pending.length > 0))
-      this.write(job);
-    else if (job.pending.length > 0) job.timer ??= setTimeout(() => this.write(job), BATCH_MS);
+    const pending = job.pending?.count ?? 0;
+    if (pending >= BATCH_LINES || (job.finished && pending > 0)) this.write(job);
+    else if (pending > 0) job.timer ??= setTimeout(() => this.write(job), BATCH_MS);
     this.dropIfDone(job);
   }
 
   /** Sends held lines after `sent`, in frames; reads spilled lines back when memory allows. */
   private pump(job: JobLog): void {
     while (job.sent < job.written) {
-      const from = job.sent + 1 - job.heldBase;
-      if (job.heldHead >= job.held.length || from >= job.held.length) {
+      const next = job.sent + 1;
+      const chunk = job.held.find((c) => c.lastSeq >= next);
+      if (!chunk || chunk.firstSeq > next) {
         this.refill(job);
         return;
       }
-      let to = from;
-      let bytes = 0;
-      while (to < job.held.length && to - from < BATCH_LINES) {
-        const size = job.heldSizes[to]!;
-        if (to > from && bytes + size > BATCH_BYTES) break;
-        bytes += size;
+      const from = next - chunk.firstSeq;
+      let to = from + 1;
+      while (to < chunk.count && to - from < BATCH_LINES && chunk.size(from, to + 1) <= BATCH_BYTES)
         to += 1;
-      }
-      if (!this.sender.sendLogBatch(job.jobId, job.held.slice(from, to))) return;
-      job.sent = job.heldBase + to - 1;
+      if (!this.sender.sendLogBatch(job.jobId, chunk.frame(job.jobId, from, to))) return;
+      job.sent = chunk.firstSeq + to - 1;
     }
     if (job.sent >= job.last && job.whenSent.length > 0) {
       const calls = job.whenSent;
@@ -303,20 +283,20 @@ export class LogSpool {
   private refill(job: JobLog): void {
     const spill = job.spill;
     if (!spill || job.refilling) return;
-    const room = HELD_LINES - (job.held.length - job.heldHead);
+    const room = HELD_LINES - job.heldLines;
     if (room < HELD_LINES / 2 || job.heldBytes > HELD_BYTES / 2) return;
     job.refilling = readSpoolLines(job.file, {
       offset: spill.offset,
       end: job.writtenBytes,
       maxLines: room,
     }).then(
-      (lines) => {
+      ({ bytes, ends }) => {
         job.refilling = null;
-        for (const { json, bytes } of lines) {
-          const seq = spill.seq;
-          spill.seq += 1;
-          spill.offset += bytes;
-          if (seq > job.acked) this.hold(job, seq, json, bytes);
+        if (ends.length > 0) {
+          const chunk = LineChunk.of(spill.seq, bytes, ends);
+          spill.seq = chunk.lastSeq + 1;
+          spill.offset += chunk.byteLength;
+          if (chunk.lastSeq > job.acked) this.hold(job, chunk);
         }
         if (spill.seq > job.written) job.spill = null;
         this.pump(job);
@@ -328,23 +308,17 @@ export class LogSpool {
     );
   }
 
+  /** Keeps written lines in memory; chunks come in seq order, after those held. */
+  private hold(job: JobLog, chunk: LineChunk): void {
+    job.held.push(chunk);
+    job.heldLines += chunk.count;
+    job.heldBytes += chunk.byteLength;
+  }
+
   private closeFile(job: JobLog): void {
     const handle = job.handle;
     job.handle = null;
     void handle?.then((h) => h.close()).catch(() => undefined);
-  }
-
-  /** Keeps a written line in memory; lines come in seq order, after those held. */
-  private hold(job: JobLog, seq: number, json: string, bytes: number): void {
-    if (job.heldHead >= job.held.length) {
-      job.held = [];
-      job.heldSizes = [];
-      job.heldHead = 0;
-      job.heldBase = seq;
-    }
-    job.held.push(json);
-    job.heldSizes.push(bytes);
-    job.heldBytes += bytes;
   }
 
   /** The current time as a JSON string, made again only when the millisecond changes. */
@@ -376,11 +350,9 @@ export class LogSpool {
         writtenBytes: 0,
         acked: 0,
         sent: 0,
-        pending: [],
+        pending: null,
         held: [],
-        heldSizes: [],
-        heldBase: 1,
-        heldHead: 0,
+        heldLines: 0,
         heldBytes: 0,
         spill: null,
         handle: null,
@@ -418,6 +390,15 @@ export class LogSpool {
       this.dropIfDone(job);
     }
   }
+}
+
+/** Lines of `first` then `second`, which follows it, in one chunk. */
+function joinChunks(first: LineChunk, second: LineChunk): LineChunk {
+  const offset = first.byteLength;
+  return LineChunk.of(first.firstSeq, Buffer.concat([first.bytes, second.bytes]), [
+    ...first.ends,
+    ...second.ends.map((end) => end + offset),
+  ]);
 }
 
 /** Writes all of `data` at `position`, however many calls the system takes. */

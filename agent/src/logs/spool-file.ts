@@ -5,12 +5,6 @@ import { logLineSchema } from '@berth/protocol';
 /** How much of a spool file is read at once, in bytes; far above the longest line. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
-/** A line read back from a spool file: its JSON, and its size there (with the newline) in bytes. */
-export interface StoredLine {
-  json: string;
-  bytes: number;
-}
-
 /**
  * Checks a spool file left by an earlier run: lines numbered 1, 2, 3… up to the first
  * line that is torn (a crash mid-write) or out of order. The file is cut there, so the
@@ -60,30 +54,29 @@ function parseSeq(raw: string): number | null {
 
 /**
  * Reads whole lines from `offset` up to `end` (a line boundary), at most `maxLines`
- * and about READ_CHUNK_BYTES of them.
+ * and about READ_CHUNK_BYTES of them: their bytes, and where each line ends (after its
+ * newline) in them. The file was checked when it was opened (recoverSpoolFile) or was
+ * written by this run.
  */
 export async function readSpoolLines(
   path: string,
   range: { offset: number; end: number; maxLines: number },
-): Promise<StoredLine[]> {
+): Promise<{ bytes: Buffer; ends: number[] }> {
   const length = Math.min(READ_CHUNK_BYTES, range.end - range.offset);
-  if (length <= 0) return [];
+  if (length <= 0) return { bytes: Buffer.alloc(0), ends: [] };
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(length);
+    const buffer = Buffer.allocUnsafe(length);
     const { bytesRead } = await handle.read(buffer, 0, length, range.offset);
-    const lines: StoredLine[] = [];
-    let start = 0;
+    const ends: number[] = [];
     for (
-      let end = buffer.indexOf(10, start);
-      end !== -1 && end < bytesRead && lines.length < range.maxLines;
-      end = buffer.indexOf(10, start)
+      let end = buffer.indexOf(10, 0);
+      end !== -1 && end < bytesRead && ends.length < range.maxLines;
+      end = buffer.indexOf(10, end + 1)
     ) {
-      // The file was checked when it was opened (recoverSpoolFile) or written by this run.
-      lines.push({ json: buffer.toString('utf8', start, end), bytes: end + 1 - start });
-      start = end + 1;
+      ends.push(end + 1);
     }
-    return lines;
+    return { bytes: buffer.subarray(0, ends.at(-1) ?? 0), ends };
   } finally {
     await handle.close();
   }

@@ -98,7 +98,17 @@ export function encodeLogLine(
   return `{"seq":${seq},"ts":${tsJson},"stream":"${stream}","text":${JSON.stringify(text)}${continued ? ',"continued":true}' : '}'}`;
 }
 
+/**
+ * The start of a `log.batch` frame; the lines, encoded by {@link encodeLogLine} and joined
+ * by commas, follow, and {@link LOG_BATCH_END} closes it.
+ */
+export function logBatchStart(jobId: string): string {
+  return `{"type":"log.batch","jobId":${JSON.stringify(jobId)},"lines":[`;
+}
+
+export const LOG_BATCH_END = ']}';
+
 /** A `log.batch` frame from lines already encoded by {@link encodeLogLine}. */
 export function encodeLogBatch(jobId: string, lines: readonly string[]): string {
-  return `{"type":"log.batch","jobId":${JSON.stringify(jobId)},"lines":[${lines.join(',')}]}`;
+  return `${logBatchStart(jobId)}${lines.join(',')}${LOG_BATCH_END}`;
 }
