@@ -1,3 +1,4 @@
+import { readdirSync, readlinkSync } from 'node:fs';
 import { appendFile, mkdtemp, open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,25 @@ describe('LogFiles', () => {
       datasync.mockRestore();
     }
     expect(await all(files, 'j')).toEqual(batch(1, 500).map((l) => l.seq));
+  });
+
+  it('holds no file open once the batches of a job stop coming', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
+    const files = new LogFiles(dir);
+    await files.init();
+    const openFiles = () =>
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          return [readlinkSync(`/proc/self/fd/${fd}`)];
+        } catch {
+          return [];
+        }
+      });
+    await Promise.all([files.append('j', [line(1)]), files.append('j', [line(2)])]);
+    await files.append('j', [line(3)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(openFiles().filter((path) => path.startsWith(dir))).toEqual([]);
+    expect(await all(files, 'j')).toEqual([1, 2, 3]);
   });
 
   it('knows where it stopped after a restart, even with a torn last line', async () => {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logLineSchema, type LogLine } from '@berth/protocol';
 
@@ -92,6 +92,8 @@ function pickLines(
 export class LogFiles {
   private readonly lastSeq = new Map<string, number>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Each job's file, open for appending while its batches come one after another. */
+  private readonly handles = new Map<string, FileHandle>();
   /** Per job, the batches waiting for the write in progress to end, and their shared write. */
   private readonly waiting = new Map<string, { lines: LogLine[][]; done: Promise<number> }>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -140,14 +142,21 @@ export class LogFiles {
       last = line.seq;
     }
     if (fresh.length === 0) return last;
-    const handle = await open(this.file(jobId), 'a', 0o600);
+    let handle = this.handles.get(jobId);
+    if (!handle) {
+      handle = await open(this.file(jobId), 'a', 0o600);
+      this.handles.set(jobId, handle);
+    }
     try {
       await handle.write(fresh.map((l) => `${JSON.stringify(l)}\n`).join(''));
       await handle.datasync();
-    } finally {
-      await handle.close();
+    } catch (err) {
+      this.closeFile(jobId);
+      throw err;
     }
     this.lastSeq.set(jobId, last);
+    // Open while more batches wait behind this one; an idle job holds no file open.
+    if (!this.waiting.has(jobId)) this.closeFile(jobId);
     for (const listener of this.listeners.get(jobId) ?? [])
       for (const line of fresh) listener(line);
     return last;
@@ -173,6 +182,12 @@ export class LogFiles {
       this.chains.delete(jobId);
       this.lastSeq.delete(jobId);
     });
+  }
+
+  private closeFile(jobId: string): void {
+    const handle = this.handles.get(jobId);
+    this.handles.delete(jobId);
+    void handle?.close().catch(() => undefined);
   }
 
   /** Deletes a job's log file (retention); missing files are fine. */

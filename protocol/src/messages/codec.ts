@@ -24,14 +24,16 @@ function knownTypes(schema: UnionSchema): Set<string> {
 function makeDecoder<T>(schema: UnionSchema) {
   const types = knownTypes(schema);
   return (raw: string | Buffer): DecodeResult<T> => {
-    const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-    if (Buffer.byteLength(text) > MAX_FRAME_BYTES) {
+    // The size is checked before the bytes are decoded; a Buffer's length is its size.
+    const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+    if (bytes > MAX_FRAME_BYTES) {
       return {
         ok: false,
         code: 'FRAME_TOO_LARGE',
         error: `frame exceeds ${MAX_FRAME_BYTES} bytes`,
       };
     }
+    const text = typeof raw === 'string' ? raw : raw.toString('utf8');
     let data: unknown;
     try {
       data = JSON.parse(text);
