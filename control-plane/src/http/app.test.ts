@@ -1,4 +1,6 @@
+import { Agent as HttpAgent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { closeHttpServer, createHttpServer, listen } from './listen.js';
 import { TEST_ADMIN_TOKEN, createTestApp } from './testing.js';
 
 describe('admin auth', () => {
@@ -57,5 +59,70 @@ describe('errors and system routes', () => {
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.text).toContain('berth_http_requests_total{method="GET",status="401"} 1');
     expect(metrics.text).not.toContain(TEST_ADMIN_TOKEN);
+  });
+});
+
+describe('a body over the limit', () => {
+  /** One request through a keep-alive pool of one socket, as an HTTP client library does. */
+  function send(
+    agent: HttpAgent,
+    port: number,
+    path: string,
+    body?: string,
+  ): Promise<{ status: number; connection: string | undefined; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: '127.0.0.1',
+          port,
+          path,
+          method: body === undefined ? 'GET' : 'POST',
+          headers: {
+            authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('is refused with 413, and the same client goes on working', async () => {
+    const { app } = await createTestApp();
+    const server = createHttpServer(app);
+    const port = await listen(server, 0, '127.0.0.1');
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const big = await send(
+        agent,
+        port,
+        '/api/v1/projects',
+        JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }),
+      );
+      expect(big.status).toBe(413);
+      expect(big.text).toContain('exceeds');
+      expect(big.connection).toBe('close');
+      const failures: string[] = [];
+      for (let i = 0; i < 30; i += 1) {
+        const res = await send(agent, port, '/healthz').catch((err: Error) => ({
+          status: `${err.message}`,
+        }));
+        if (res.status !== 200) failures.push(`request ${i + 1}: ${res.status}`);
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      agent.destroy();
+      await closeHttpServer(server);
+    }
   });
 });

@@ -31,13 +31,17 @@ export function createApp(deps: AppDeps): Hono {
     '*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        errorResponse(
+      // The answer goes before the body is read, so the connection cannot carry another
+      // request: say so, and Node closes it once the answer is out.
+      onError: (c) => {
+        c.header('Connection', 'close');
+        return errorResponse(
           c,
           new BerthError('INVALID_INPUT', `the request body exceeds ${MAX_BODY_BYTES} bytes`, {
             status: 413,
           }),
-        ),
+        );
+      },
     }),
   );
   const sessions = new DashboardSessions(deps.now);
