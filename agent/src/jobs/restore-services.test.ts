@@ -62,14 +62,19 @@ describe('restoreInterruptedServices', () => {
     await journal.put(entry('j4', 'c', 'deploy', before - 1000, 'dep-c'));
     const c = await container('c', 'dep-c', after);
 
+    const logged: string[] = [];
     const restored = await restoreInterruptedServices({
       engine,
       journal,
-      logger: createLogger(() => undefined),
+      logger: createLogger((_level, line) => logged.push(line)),
       stoppedBetween: [0, boot],
-      cause: 'a reboot',
+      cause: 'a restart of the Docker engine',
     });
     expect(restored).toEqual(['a']);
+    // The log names what stopped the service.
+    expect(logged.filter((l) => l.includes('started service a again'))).toHaveLength(1);
+    expect(logged.join('\n')).toContain('after a restart of the Docker engine');
+    expect(logged.join('\n')).not.toContain('reboot');
     expect(engine.containers.get(a)?.state).toBe('running');
     expect(engine.containers.get(b)?.state).toBe('exited');
     expect(engine.containers.get(c)?.state).toBe('exited');

@@ -41,11 +41,11 @@ export async function restoreInterruptedServices(options: {
       await engine.startContainer(current.id);
       restored.push(serviceId);
       logger.info(
-        `started service ${serviceId} again after a reboot (deployment ${last.deploymentId})`,
+        `started service ${serviceId} again after ${options.cause} (deployment ${last.deploymentId})`,
       );
     } catch (err) {
       logger.warn(
-        `could not start service ${serviceId} after a reboot: ${err instanceof Error ? err.message : String(err)}`,
+        `could not start service ${serviceId} after ${options.cause}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
   }
