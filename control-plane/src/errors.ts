@@ -8,7 +8,6 @@ export interface FieldIssue {
 export interface BerthErrorOptions {
   /** HTTP status; defaults from the code. */
   status?: number;
-  retryable?: boolean;
   cause?: unknown;
   fields?: FieldIssue[];
 }
@@ -37,7 +36,6 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
 export class BerthError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  readonly retryable: boolean;
   readonly fields: FieldIssue[] | undefined;
 
   constructor(code: ErrorCode, message: string, options: BerthErrorOptions = {}) {
@@ -45,16 +43,8 @@ export class BerthError extends Error {
     this.name = 'BerthError';
     this.code = code;
     this.status = options.status ?? STATUS_BY_CODE[code] ?? 500;
-    this.retryable = options.retryable ?? false;
     this.fields = options.fields;
   }
-}
-
-/** The single place that decides whether a failure is worth retrying. */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof BerthError) return err.retryable;
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'EAGAIN' || code === 'EBUSY' || code === 'EMFILE' || code === 'ENFILE';
 }
 
 export function notFound(kind: string, id: string): BerthError {

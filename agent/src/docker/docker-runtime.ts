@@ -42,7 +42,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): DockerR
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
   const now = options.now ?? systemNow;
-  // The API version stays unset: engines refuse versions newer than their own (TOOLCHAIN.md).
+  // The API version stays unset: an engine refuses a client that asks for an API version
+  // newer than its own (Docker 20.10 speaks 1.41), so the engine's own version is used.
   const docker = new Docker({
     ...(options.socketPath ? { socketPath: options.socketPath } : {}),
     timeout: timeoutMs,

@@ -23,7 +23,7 @@ function notBuilt(release: AgentRelease, what: string): BerthError {
   return new BerthError(
     'INTERNAL',
     `${what} is not built: run \`pnpm build\` in the Berth checkout, or point BERTH_AGENT_RELEASE_DIR at a built release (now ${release.dir})`,
-    { status: 503, retryable: true },
+    { status: 503 },
   );
 }
 

@@ -8,7 +8,7 @@ export interface QueueEventMap {
   service: [serviceId: string];
 }
 
-/** Change notifications for live views: SSE log streams now, the dashboard later. */
+/** Change notifications for live views: log streams and the dashboard's event stream. */
 export class QueueEvents extends EventEmitter<QueueEventMap> {
   constructor() {
     super();
