@@ -23,7 +23,7 @@ import { LogFollower, hasLine, readLog, textsOf } from '../support/deploy-logs.j
 import { dockerOrSkip } from '../support/docker.js';
 import { startGitAppStage, type GitAppStage } from '../support/git-app-stage.js';
 import type { GitRepo } from '../support/git-server.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const hasDocker = dockerOrSkip();
 
@@ -95,10 +95,14 @@ describe.skipIf(!hasDocker)('the queue and cancel', () => {
     expect(job.status).toBe('cancelled');
     expect(job.startedAt).toBeFalsy();
 
+    // Jobs of a service run in order: once a deploy queued after the cancelled one has
+    // finished, the cancelled one has had every chance to run.
+    const later = await deploy(stage, service.id);
     const first = await waitForFinished(stage, running);
     await expectDeploymentStatus(stage, first.deployment, 'succeeded');
-    serving = first.deployment;
-    await sleep(1_000);
+    const last = await waitForFinished(stage, later);
+    await expectDeploymentStatus(stage, last.deployment, 'succeeded');
+    serving = last.deployment;
     const cancelled = await getDeployment(stage, waiting.deployment.id);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.startedAt).toBeFalsy();
