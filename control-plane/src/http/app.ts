@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { dashboardRoutes } from '../dashboard/routes.js';
+import { dashboardRoutes } from './dashboard.js';
 import { BerthError } from '../errors.js';
 import { requireAdminToken } from './auth.js';
 import type { AppDeps } from './deps.js';

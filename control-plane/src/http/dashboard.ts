@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
-import { dashboardScript } from './client-script.js';
-import { FAVICON_SVG, SHELL_HTML } from './shell.js';
-import { DASHBOARD_CSS } from './styles.js';
+import { dashboardScript } from '../dashboard/client-script.js';
+import { FAVICON_SVG, SHELL_HTML } from '../dashboard/shell.js';
+import { DASHBOARD_CSS } from '../dashboard/styles.js';
 
 /**
  * Same-origin only: no inline script, no external anything. Even if a bug let

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createTestApp } from '../http/testing.js';
+import { createTestApp } from './testing.js';
 
-const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
+const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dashboard', 'client');
 
 function clientSources(dir = CLIENT_DIR): { path: string; text: string }[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
