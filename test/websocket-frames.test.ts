@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '@berth/protocol';
 import { createJoinToken, listServers } from './support/api.js';
-import { FakeControlPlane } from './support/fake-control-plane.js';
+import { MisbehavingControlPlane } from './support/misbehaving-control-plane.js';
 import {
   agentStatus,
   startAgent,
@@ -135,10 +135,10 @@ describe('bad WebSocket frames never crash the control plane', () => {
 });
 
 describe('bad WebSocket frames never crash the agent', () => {
-  let fake: FakeControlPlane;
+  let fake: MisbehavingControlPlane;
 
   beforeAll(async () => {
-    fake = new FakeControlPlane();
+    fake = new MisbehavingControlPlane();
     await fake.listen();
   });
   afterAll(async () => {

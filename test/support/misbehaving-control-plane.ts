@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '@berth/protocol';
  * A deliberately misbehaving control plane: it enrolls anyone and welcomes any
  * hello, so a test can then push bad frames at a real agent.
  */
-export class FakeControlPlane {
+export class MisbehavingControlPlane {
   readonly received: Record<string, unknown>[] = [];
   sockets: WebSocket[] = [];
   connections = 0;
