@@ -49,6 +49,7 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     ...(image.digest ? { digest: image.digest } : {}),
   };
 
+  ctx.phase('create');
   const existing = await engine.listContainers({ [LABELS.service]: service.id });
   for (const stale of existing.filter((c) => c.labels[LABELS.deployment] === deployment.id)) {
     await engine.removeContainer(stale.id);
@@ -74,6 +75,7 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
   const handover = service.ports.length > 0 && serving.length > 0;
   let stoppedAt = ctx.now();
   if (handover) {
+    ctx.phase('switch');
     ctx.log('system', `Stopping the current release to hand over its ports`);
     await ctx.recordStopped(serving.map((c) => c.id));
     stoppedAt = ctx.now();
@@ -83,12 +85,14 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
   let failure: string | undefined;
   let answeredAt = ctx.now();
   try {
+    ctx.phase('start');
     ctx.log(
       'system',
       `Starting container ${shortId(containerId)} from image ${shortId(image.imageId)}`,
     );
     await engine.startContainer(containerId);
     answeredAt = ctx.now();
+    ctx.phase('healthcheck');
     ctx.log('system', `Health check: ${describeHealthcheck(service.healthcheck)}`);
     const health = await runHealthcheck(ctx, engine, containerId, service.healthcheck);
     if (health.ok) answeredAt = Math.max(answeredAt, health.answeredAt);
@@ -97,6 +101,7 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     failure = `the container could not start: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (!failure && ctx.signal.aborted) failure = 'cancelled';
+  ctx.phase(failure ? 'restore' : 'cleanup');
 
   await logContainerOutput(ctx, containerId, 'Output of the new container');
 

@@ -63,6 +63,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
   const noCache = deployment.cache === 'none';
   const dir = await mkdtemp(join(ctx.workDir, 'checkout-'));
   try {
+    ctx.phase('fetch');
     ctx.log('system', `Fetching ref ${source.ref} from ${source.repository}`);
     const commit = await checkoutRef({
       repository: source.repository,
@@ -88,6 +89,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
         [LABELS.buildKey]: key,
       });
       if (reusable) {
+        ctx.phase('reuse');
         await engine.tagImage(reusable.id, repo, tag);
         ctx.log(
           'system',
@@ -106,8 +108,12 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
         `The Dockerfile "${source.dockerfile}" must be inside the build context "${source.context}"`,
       );
     }
-    if (noCache) await refreshBaseImages(ctx, dockerfilePath);
+    if (noCache) {
+      ctx.phase('pull');
+      await refreshBaseImages(ctx, dockerfilePath);
+    }
 
+    ctx.phase('build');
     ctx.setPhase('building');
     ctx.log(
       'system',
@@ -153,6 +159,7 @@ export async function imageFromRegistry(
   const { engine, spec } = ctx;
   const deployment = spec.deployment!;
   const reference = source.image;
+  ctx.phase(deployment.cache === 'use-existing' ? 'reuse' : 'pull');
   let local = deployment.cache === 'use-existing' ? await engine.inspectImage(reference) : null;
   if (local) {
     ctx.log('system', `Using the local image ${reference} (${shortId(local.id)})`);
@@ -161,6 +168,7 @@ export async function imageFromRegistry(
       'system',
       deployment.cache === 'none' ? `Pulling ${reference} (without cache)` : `Pulling ${reference}`,
     );
+    ctx.phase('pull');
     ctx.setPhase('building');
     try {
       await engine.pullImage(reference, {

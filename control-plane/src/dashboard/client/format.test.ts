@@ -8,6 +8,7 @@ const base: Deployment = {
   number: 1,
   status: 'succeeded',
   cache: 'use-existing',
+  phases: [],
   trigger: 'deploy',
   source: {
     type: 'git',
