@@ -3,6 +3,7 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parseImageReference, type GitSource, type ImageSource } from '@berth/protocol';
 import { checkoutRef } from '../git/checkout.js';
+import { resolveRemoteRef } from '../git/resolve-ref.js';
 import { baseImages } from './dockerfile-bases.js';
 import { JobFailure, shortId, throwIfAborted, type JobContext } from './job-context.js';
 import type { ReleaseImage } from './release.js';
@@ -63,22 +64,76 @@ async function refreshBaseImages(ctx: JobContext, dockerfilePath: string): Promi
   }
 }
 
-/** Fetches the ref, then reuses a matching image or builds one. */
+/** The image built earlier from this commit and these build inputs, tagged for this deployment. */
+async function reuseBuilt(
+  ctx: JobContext,
+  source: GitSource,
+  commit: string,
+): Promise<ReleaseImage | null> {
+  const repo = imageRepo(ctx.spec.service.id);
+  const reusable = await ctx.engine.inspectImage(
+    `${repo}:${buildKeyTag(buildKey(commit, source))}`,
+  );
+  if (!reusable) return null;
+  ctx.phase('reuse');
+  ctx.report({ commit });
+  await ctx.engine.tagImage(reusable.id, repo, String(ctx.spec.deployment!.number));
+  ctx.log(
+    'system',
+    `Reusing image ${shortId(reusable.id)} (same commit ${commit.slice(0, 12)}, same build inputs); skipping the build`,
+  );
+  return { imageId: reusable.id, commit };
+}
+
+/**
+ * Asks the remote which commit the ref names, without fetching; null when it cannot say, or
+ * when no image was built from that commit yet.
+ */
+async function reuseBeforeFetch(
+  ctx: JobContext,
+  source: GitSource,
+  signal: AbortSignal,
+): Promise<ReleaseImage | null> {
+  const commit = await resolveRemoteRef({
+    repository: source.repository,
+    ref: source.ref,
+    cwd: ctx.workDir,
+    signal,
+  }).catch(() => null);
+  return commit ? reuseBuilt(ctx, source, commit) : null;
+}
+
+/**
+ * Fetches the ref, then reuses a matching image or builds one. With the cache, the remote is
+ * asked for the ref's commit while the fetch runs; when that commit's image is already built,
+ * the fetch is stopped and the image reused.
+ */
 export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<ReleaseImage> {
   const { spec, engine } = ctx;
   const deployment = spec.deployment!;
   const noCache = deployment.cache === 'none';
   const dir = await mkdtemp(join(ctx.workDir, 'checkout-'));
+  const skipFetch = new AbortController();
   try {
     ctx.phase('fetch');
     ctx.log('system', `Fetching ref ${source.ref} from ${source.repository}`);
-    const commit = await checkoutRef({
+    const fetching = checkoutRef({
       repository: source.repository,
       ref: source.ref,
       dir,
-      signal: ctx.signal,
+      signal: AbortSignal.any([ctx.signal, skipFetch.signal]),
       onLine: (line) => ctx.log('system', line),
-    }).catch((err: unknown) => {
+    });
+    fetching.catch(() => undefined); // awaited below, unless the image is reused first
+    if (!noCache) {
+      const early = await reuseBeforeFetch(ctx, source, ctx.signal);
+      if (early) {
+        skipFetch.abort();
+        await fetching.catch(() => undefined);
+        return early;
+      }
+    }
+    const commit = await fetching.catch((err: unknown) => {
       throwIfAborted(ctx.signal);
       throw new JobFailure(
         `Could not fetch ref ${source.ref}: ${err instanceof Error ? err.message : String(err)}`,
@@ -91,16 +146,9 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
     const tag = String(deployment.number);
     const repo = imageRepo(spec.service.id);
     if (!noCache) {
-      const reusable = await engine.inspectImage(`${repo}:${buildKeyTag(key)}`);
-      if (reusable) {
-        ctx.phase('reuse');
-        await engine.tagImage(reusable.id, repo, tag);
-        ctx.log(
-          'system',
-          `Reusing image ${shortId(reusable.id)} (same commit ${commit.slice(0, 12)}, same build inputs); skipping the build`,
-        );
-        return { imageId: reusable.id, commit };
-      }
+      // The ref may have moved since it was asked for, or the remote could not say.
+      const reused = await reuseBuilt(ctx, source, commit);
+      if (reused) return reused;
     }
 
     const root = await realpath(dir);
