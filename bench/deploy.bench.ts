@@ -148,7 +148,10 @@ async function main(): Promise<void> {
   const run = uniqueId();
   const load = [loadavg()[0]!];
   const git = await GitServer.start();
-  const stage = await startStage('bench');
+  // Production heartbeat timing (the test stage beats every 500 ms), so idle CPU is what a server sees.
+  const stage = await startStage('bench', {
+    controlPlaneEnv: { BERTH_HEARTBEAT_INTERVAL_MS: '5000', BERTH_LIVENESS_TIMEOUT_MS: '15000' },
+  });
   const pushed = await pushAppImage({ repository: 'berth-bench/web', tag: run, version: run });
   stage.pulledImages.push(pushed.image, pushed.pinned);
   try {
