@@ -86,21 +86,20 @@ async function reuseBuilt(
 }
 
 /**
- * Asks the remote which commit the ref names, without fetching; null when it cannot say, or
- * when no image was built from that commit yet.
+ * Asks the remote which commit the ref names, without fetching, and reuses that commit's image
+ * when there is one. `asked` is the commit looked for (null when the remote could not say).
  */
 async function reuseBeforeFetch(
   ctx: JobContext,
   source: GitSource,
-  signal: AbortSignal,
-): Promise<ReleaseImage | null> {
-  const commit = await resolveRemoteRef({
+): Promise<{ asked: string | null; image: ReleaseImage | null }> {
+  const asked = await resolveRemoteRef({
     repository: source.repository,
     ref: source.ref,
     cwd: ctx.workDir,
-    signal,
+    signal: ctx.signal,
   }).catch(() => null);
-  return commit ? reuseBuilt(ctx, source, commit) : null;
+  return { asked, image: asked ? await reuseBuilt(ctx, source, asked) : null };
 }
 
 /**
@@ -125,12 +124,14 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       onLine: (line) => ctx.log('system', line),
     });
     fetching.catch(() => undefined); // awaited below, unless the image is reused first
+    let asked: string | null = null;
     if (!noCache) {
-      const early = await reuseBeforeFetch(ctx, source, ctx.signal);
-      if (early) {
+      const early = await reuseBeforeFetch(ctx, source);
+      asked = early.asked;
+      if (early.image) {
         skipFetch.abort();
         await fetching.catch(() => undefined);
-        return early;
+        return early.image;
       }
     }
     const commit = await fetching.catch((err: unknown) => {
@@ -145,8 +146,8 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
     const key = buildKey(commit, source);
     const tag = String(deployment.number);
     const repo = imageRepo(spec.service.id);
-    if (!noCache) {
-      // The ref may have moved since it was asked for, or the remote could not say.
+    if (!noCache && commit !== asked) {
+      // The ref moved since it was asked for, or the remote could not say.
       const reused = await reuseBuilt(ctx, source, commit);
       if (reused) return reused;
     }
