@@ -1,99 +1,208 @@
-// Measures what a user waits for and what the processes cost, against the real
-// control plane, agent and Docker engine. Prints figures; asserts nothing.
+// Measures what a user waits for against the same work done with the raw Docker CLI, in the
+// same run, on the same engine, image and app; and what the agent costs. Prints figures;
+// asserts nothing.
 //
-//   pnpm bench          (after pnpm build, with a Docker engine and test/run.sh's base image)
-import { readFileSync } from 'node:fs';
-import { appFiles } from '../test/support/app-fixture.js';
+//   pnpm build && pnpm bench   (with a Docker engine, the registry and test/run.sh's base image)
+//
+// BENCH_ROUNDS (default 5) rounds per row, Berth and raw taking turns; BENCH_DEPLOYS (default 50)
+// deployments between the idle and the "after" memory figures.
+import { loadavg } from 'node:os';
+import { appFiles, pushAppImage, uniqueId } from '../test/support/app-fixture.js';
 import {
   createService,
   deploy,
+  getDeployment,
   stopStage,
   startStage,
-  waitForFinished,
+  type Deployment,
   type Stage,
 } from '../test/support/deploy-helpers.js';
+import { GitServer, type GitRepo } from '../test/support/git-server.js';
 import { freePort } from '../test/support/ports.js';
-import { GitServer } from '../test/support/git-server.js';
+import { tempDir } from '../test/support/processes.js';
 import { sleep } from '../test/support/wait.js';
+import { cpuSeconds, dockerCli, gitCli, rssMb, waitForHttp } from './deploy/measure.js';
+import { phaseTable, resultTable, type RowResult } from './deploy/report.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DEPLOYS = Number(process.env.BENCH_DEPLOYS ?? 50);
+const APP_PORT = 8080;
+const HEALTHCHECK = { type: 'http', port: APP_PORT, path: '/', timeoutSeconds: 30 } as const;
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 102.4) / 10;
+/** Deploys and waits for the outcome on the deployment's log stream, which ends the moment it does. */
+async function timedDeploy(
+  stage: Stage,
+  serviceId: string,
+): Promise<{ ms: number; deployment: Deployment }> {
+  const started = performance.now();
+  const queued = await deploy(stage, serviceId, 'use-existing');
+  const res = await fetch(
+    `${stage.cp.url}/api/v1/deployments/${queued.deployment.id}/logs?follow=1`,
+    { headers: { authorization: `Bearer ${stage.cp.token}` } },
+  );
+  if (!res.ok || !res.body) throw new Error(`log stream: ${res.status}`);
+  const decoder = new TextDecoder();
+  let seen = '';
+  for await (const chunk of res.body) {
+    seen = (seen + decoder.decode(chunk as Uint8Array, { stream: true })).slice(-4096);
+    if (seen.includes('event: end')) break;
+  }
+  const ms = performance.now() - started;
+  const deployment = await getDeployment(stage, queued.deployment.id);
+  if (deployment.status !== 'succeeded')
+    throw new Error(`deployment #${deployment.number} ${deployment.status}: ${deployment.error}`);
+  return { ms, deployment };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+/** `docker rm -f` + `docker run` + the first 200 from the published port. */
+async function rawRun(name: string, image: string, port: number): Promise<void> {
+  await dockerCli(['rm', '-f', name]);
+  await dockerCli([
+    'run',
+    '-d',
+    '--init',
+    '--name',
+    name,
+    '-p',
+    `127.0.0.1:${port}:${APP_PORT}`,
+    image,
+  ]);
+  await waitForHttp(`http://127.0.0.1:${port}/`);
 }
 
-async function timedDeploy(stage: Stage, serviceId: string, cache: 'use-existing' | 'none') {
-  const started = Date.now();
-  const queued = await deploy(stage, serviceId, cache);
-  const done = await waitForFinished(stage, queued, 120_000);
-  if (done.deployment.status !== 'succeeded')
-    throw new Error(`deployment ${done.deployment.status}: ${done.deployment.error}`);
-  return {
-    totalMs: Date.now() - started,
-    queueToStartMs:
-      Date.parse(done.deployment.startedAt ?? '') - Date.parse(done.deployment.createdAt),
-    unavailableMs: (done.deployment as { unavailableMs?: number }).unavailableMs ?? NaN,
-  };
+async function timed(work: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+interface Row {
+  label: string;
+  raw: string;
+  berth: () => Promise<{ ms: number; deployment: Deployment }>;
+  rawWork: () => Promise<void>;
+  /** Runs before each Berth round and before each raw round, untimed (a new commit). */
+  prepare?: (side: 'berth' | 'raw', round: number) => Promise<void>;
+}
+
+async function runRow(row: Row): Promise<RowResult> {
+  const berth: number[] = [];
+  const raw: number[] = [];
+  const deployments: Deployment[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    await row.prepare?.('berth', round);
+    const b = await row.berth();
+    berth.push(b.ms);
+    deployments.push(b.deployment);
+    await row.prepare?.('raw', round);
+    raw.push(await timed(row.rawWork));
+  }
+  return { label: row.label, rawLabel: row.raw, berth, raw, deployments };
+}
+
+async function gitRows(stage: Stage, repo: GitRepo, run: string): Promise<RowResult[]> {
+  await repo.commit(appFiles({ version: `v0-${run}` }), 'v0');
+  const service = await createService(stage, {
+    name: 'bench-git',
+    source: { type: 'git', repository: repo.url, ref: 'main' },
+    ports: [{ container: APP_PORT, host: await freePort() }],
+    healthcheck: HEALTHCHECK,
+  });
+  const first = await timedDeploy(stage, service.id);
+  const rawPort = await freePort();
+  const rawName = `bench-raw-git-${run}`;
+  const unchanged = await runRow({
+    label: 'git app, unchanged commit, use existing cache (build skipped)',
+    raw: '`rm -f` + `run` + first 200',
+    berth: () => timedDeploy(stage, service.id),
+    rawWork: () => rawRun(rawName, first.deployment.imageId!, rawPort),
+  });
+
+  const checkout = tempDir('bench-raw-checkout');
+  await gitCli(checkout, ['init', '-q']);
+  let version = 0;
+  const newCommit = await runRow({
+    label: 'git app, new commit, layer cache',
+    raw: '`fetch` + `build` + `rm -f` + `run` + first 200',
+    prepare: async (side, round) => {
+      version += 1;
+      await repo.commit(appFiles({ version: `v${version}-${side}-${round}-${run}` }), 'bench');
+    },
+    berth: () => timedDeploy(stage, service.id),
+    rawWork: async () => {
+      await gitCli(checkout, ['fetch', '-q', '--depth', '1', '--no-tags', repo.url, 'main']);
+      await gitCli(checkout, ['checkout', '-q', '--detach', 'FETCH_HEAD']);
+      const tag = `bench-raw-git-${run}:${version}`;
+      await dockerCli(['build', '-q', '-t', tag, checkout], { DOCKER_BUILDKIT: '0' });
+      await rawRun(rawName, tag, rawPort);
+    },
+  });
+  await dockerCli(['rm', '-f', rawName]);
+  const tags = (await dockerCli(['image', 'ls', '-q', `bench-raw-git-${run}`])).split('\n');
+  for (const id of new Set(tags.filter(Boolean)))
+    await dockerCli(['rmi', '-f', id]).catch(() => '');
+  return [unchanged, newCommit];
 }
 
 async function main(): Promise<void> {
+  const run = uniqueId();
+  const load = [loadavg()[0]!];
   const git = await GitServer.start();
-  const stage = await startStage('bench');
+  // Production heartbeat timing (the test stage beats every 500 ms), so idle CPU is what a server sees.
+  const stage = await startStage('bench', {
+    controlPlaneEnv: { BERTH_HEARTBEAT_INTERVAL_MS: '5000', BERTH_LIVENESS_TIMEOUT_MS: '15000' },
+  });
+  const pushed = await pushAppImage({ repository: 'berth-bench/web', tag: run, version: run });
+  stage.pulledImages.push(pushed.image, pushed.pinned);
   try {
-    await sleep(2_000);
-    const idle = {
-      agent: rssMb(stage.agent.process.pid),
-      controlPlane: rssMb(stage.cp.process.pid),
-    };
-    const repo = await git.createRepo('bench-app');
-    await repo.commit(appFiles({ version: 'v1', buildSleepSeconds: 2 }), 'bench');
-    const port = await freePort();
+    await sleep(3_000);
+    const agentPid = stage.agent.process.pid;
+    const idleCpuStart = cpuSeconds(agentPid);
+    await sleep(10_000);
+    const idleCpuPercent = ((cpuSeconds(agentPid) - idleCpuStart) / 10) * 100;
+    const idleRss = rssMb(agentPid).rss;
+
     const service = await createService(stage, {
-      name: 'bench',
-      source: { type: 'git', repository: repo.url, ref: 'main' },
-      ports: [{ container: 8080, host: port }],
-      healthcheck: { type: 'http', port: 8080, path: '/', timeoutSeconds: 30 },
+      name: 'bench-image',
+      source: { type: 'image', image: pushed.image },
+      ports: [{ container: APP_PORT, host: await freePort() }],
+      healthcheck: HEALTHCHECK,
     });
-    const first = await timedDeploy(stage, service.id, 'use-existing');
-    const cached: number[] = [];
-    const cold: number[] = [];
-    const unavailable: number[] = [];
-    const queueLatency: number[] = [];
-    for (let i = 0; i < ROUNDS; i += 1) {
-      const a = await timedDeploy(stage, service.id, 'use-existing');
-      const b = await timedDeploy(stage, service.id, 'none');
-      cached.push(a.totalMs);
-      cold.push(b.totalMs);
-      unavailable.push(a.unavailableMs, b.unavailableMs);
-      queueLatency.push(a.queueToStartMs, b.queueToStartMs);
-    }
-    const busy = {
-      agent: rssMb(stage.agent.process.pid),
-      controlPlane: rssMb(stage.cp.process.pid),
-    };
-    const rows: [string, string][] = [
-      ['first deploy (cold build, 2 s RUN step)', `${first.totalMs} ms`],
-      [`redeploy, use existing cache (median of ${ROUNDS})`, `${median(cached)} ms`],
-      [`redeploy, without cache (median of ${ROUNDS})`, `${median(cold)} ms`],
-      ['ratio without cache / with cache', `${(median(cold) / median(cached)).toFixed(1)}x`],
-      ['unavailable during the switch (median)', `${median(unavailable)} ms`],
-      ['queued to started (median)', `${median(queueLatency)} ms`],
-      ['agent RSS idle / after deploys', `${idle.agent} MB / ${busy.agent} MB`],
-      [
-        'control plane RSS idle / after deploys',
-        `${idle.controlPlane} MB / ${busy.controlPlane} MB`,
-      ],
-    ];
-    const width = Math.max(...rows.map(([k]) => k.length));
-    console.log('\nBerth deploy benchmark');
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+    await timedDeploy(stage, service.id); // pulls the image once
+    const rawPort = await freePort();
+    const rawName = `bench-raw-img-${run}`;
+    const image = await runRow({
+      label: 'image service, redeploy, use existing cache',
+      raw: '`rm -f` + `run` + first 200',
+      berth: () => timedDeploy(stage, service.id),
+      rawWork: () => rawRun(rawName, pushed.image, rawPort),
+    });
+    await dockerCli(['rm', '-f', rawName]);
+    const repo = await git.createRepo(`bench-${run}`);
+    const rows = [image, ...(await gitRows(stage, repo, run))];
+
+    for (let i = 0; i < DEPLOYS; i += 1) await timedDeploy(stage, service.id);
+    await sleep(5_000);
+    const after = rssMb(agentPid);
+    load.push(loadavg()[0]!);
+
+    console.log(
+      `\nBerth deploy benchmark: medians of ${ROUNDS}, Berth and raw Docker taking turns`,
+    );
+    console.log(resultTable(rows));
+    console.log('\nPhase breakdown (medians, ms)');
+    console.log(phaseTable(rows));
+    console.log('\nAgent');
+    console.log(`  RSS idle, connected, Docker reachable   ${idleRss} MB`);
+    console.log(`  RSS after ${DEPLOYS} more deployments          ${after.rss} MB`);
+    console.log(`  RSS peak (VmHWM)                         ${after.peak} MB`);
+    console.log(
+      `  CPU idle                                 ${idleCpuPercent.toFixed(2)}% of a core`,
+    );
+    console.log(`  control plane RSS                        ${rssMb(stage.cp.process.pid).rss} MB`);
+    console.log(
+      `  1-min load average before / after        ${load.map((l) => l.toFixed(2)).join(' / ')} (2 cores)`,
+    );
   } finally {
     await stopStage(stage);
     await git.stop();

@@ -1,5 +1,7 @@
 // esbuild options shared by every Node bundle Berth builds: one ESM file for
 // Node 20 that can still load the CommonJS dependencies it bundles.
+import { lazyRequires } from './lazy-requires.mjs';
+
 export const NODE_BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
@@ -19,4 +21,5 @@ export const NODE_BUNDLE_OPTIONS = {
     ].join('\n'),
   },
   logLevel: 'warning',
+  plugins: [lazyRequires],
 };

@@ -18,6 +18,7 @@ import { ContainerLogRelay } from './hub/container-log-relay.js';
 import { JobQueue } from './queue/job-queue.js';
 import { runLeaseLoop } from './queue/lease-loop.js';
 import { QueueEvents } from './queue/queue-events.js';
+import { phaseSeconds } from './queue/timeline.js';
 import { LogFiles } from './store/log-files.js';
 import { applyRetention } from './upkeep/retention.js';
 import { schedule } from './upkeep/schedule.js';
@@ -68,6 +69,11 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
   const logs = new LogFiles(join(config.dataDir, 'logs'));
   await logs.init();
   const events = new QueueEvents();
+  events.on('ended', (job, deployment) => {
+    if (!deployment?.phases) return;
+    for (const { phase, seconds } of phaseSeconds(deployment.phases))
+      metrics.deploymentPhases.observe({ phase, status: job.status }, seconds);
+  });
   const queue = new JobQueue({
     store,
     sessions: hub,

@@ -220,6 +220,40 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
     expect(await page.getByRole('log').count()).toBe(0);
   });
 
+  it('the history row shows the total; expanding it shows a bar chart of the phases', async () => {
+    const row = deploymentRow(page, 1);
+    const total = row.getByRole('button', { name: /^Timeline of deployment #1: / });
+    expect(await total.innerText()).toMatch(/^\d+(\.\d)? s$/);
+    expect(await total.getAttribute('aria-expanded')).toBe('false');
+    await total.click();
+    const chart = page.getByRole('list', { name: 'Timeline of deployment #1' });
+    await chart.waitFor();
+    const phases = await chart.locator('.phase').evaluateAll((items) =>
+      items.map((item) => ({
+        name: item.querySelector('.phase-name')?.textContent,
+        time: item.querySelector('.phase-time')?.textContent,
+        width: (item.querySelector('.phase-bar') as HTMLElement | null)?.style.width,
+      })),
+    );
+    expect(phases.map((p) => p.name)).toEqual([
+      'queued',
+      'dispatch',
+      'fetch',
+      'build',
+      'create',
+      'start',
+      'healthcheck',
+      'cleanup',
+    ]);
+    for (const phase of phases) {
+      expect(phase.time).toMatch(/^\d+(\.\d)? s$/);
+      expect(phase.width).toMatch(/%$/);
+    }
+    await capture(page, 'deployment-row-timeline');
+    await total.click();
+    await chart.waitFor({ state: 'detached' });
+  });
+
   it('Redeploy opens the Redeployment dialog, which keeps focus inside it', async () => {
     const redeploy = page.getByRole('button', { name: 'Redeploy', exact: true });
     await redeploy.focus();

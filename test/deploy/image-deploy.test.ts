@@ -84,6 +84,32 @@ describe.skipIf(!hasDocker)('image service deployments', () => {
     ]);
   });
 
+  it("records each deployment's timeline, in the API and as histograms on /metrics", async () => {
+    const [latest] = await listDeployments(stage, service.id);
+    const names = latest!.phases.map((p) => p.name);
+    // The image is found on the node or pulled; then the release handed over host ports.
+    expect(['reuse', 'pull']).toContain(names[2]);
+    expect(names.filter((n) => n !== 'reuse' && n !== 'pull')).toEqual([
+      'queued',
+      'dispatch',
+      'create',
+      'switch',
+      'start',
+      'healthcheck',
+      'cleanup',
+    ]);
+    for (const phase of latest!.phases) {
+      expect(Date.parse(phase.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(phase.startedAt));
+    }
+    expect(latest!.phases[0]!.startedAt).toBe(latest!.createdAt);
+
+    const metrics = await (await fetch(`${stage.cp.url}/metrics`)).text();
+    expect(metrics).toContain('# TYPE berth_deployment_phase_seconds histogram');
+    expect(metrics).toMatch(
+      /^berth_deployment_phase_seconds_count\{phase="healthcheck",status="succeeded"\} [1-9]/m,
+    );
+  });
+
   it('runs exactly the image an @sha256 digest pins', async () => {
     await patchService(stage, service.id, { source: { type: 'image', image: one.pinned } });
     const pinned = await deployAndWait(stage, service.id);

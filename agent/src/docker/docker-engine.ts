@@ -140,7 +140,6 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
       const stream = await docker.buildImage(context, {
         t: request.tags[0],
         dockerfile: request.dockerfile,
-        labels: request.labels,
         nocache: request.noCache,
         pull: false,
         rm: true,

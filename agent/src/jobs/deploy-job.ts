@@ -7,6 +7,7 @@ async function resolveImage(ctx: JobContext): Promise<ReleaseImage> {
   const deployment = ctx.spec.deployment!;
   if (deployment.imageId) {
     // A rollback: run that deployment's exact image again, no fetch, no build.
+    ctx.phase('reuse');
     const image = await ctx.engine.inspectImage(deployment.imageId);
     if (!image) {
       throw new JobFailure(

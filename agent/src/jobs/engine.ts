@@ -51,7 +51,6 @@ export interface BuildRequest {
   /** Relative to contextDir's repository root, already validated. */
   dockerfile: string;
   tags: string[];
-  labels: Record<string, string>;
   noCache: boolean;
   signal: AbortSignal;
   /** Each whole line of build output; `continued` marks a later part of a long line. */
@@ -122,5 +121,4 @@ export const LABELS = {
   service: 'berth.service',
   deployment: 'berth.deployment',
   number: 'berth.deployment-number',
-  buildKey: 'berth.build-key',
 } as const;

@@ -6,6 +6,13 @@ export type HealthResult = { ok: true; answeredAt: number } | { ok: false; reaso
 
 const POLL_MS = 250;
 const REQUEST_TIMEOUT_MS = 2_000;
+/** An HTTP check probes at once, then waits 5, 10, 20 … ms between probes, up to POLL_MS. */
+const FIRST_RETRY_MS = 5;
+
+/** The wait before probe number `attempt + 1`: doubling from FIRST_RETRY_MS, capped at POLL_MS. */
+export function probeDelayMs(attempt: number): number {
+  return Math.min(POLL_MS, FIRST_RETRY_MS * 2 ** Math.min(attempt, 16));
+}
 
 function exitedReason(exitCode: number | undefined, afterMs: number): string {
   return `the container exited with status ${exitCode ?? 'unknown'} after ${(afterMs / 1000).toFixed(1)} s`;
@@ -57,13 +64,21 @@ async function checkHttp(
   const started = ctx.now();
   const deadline = started + check.timeoutSeconds * 1000;
   let last = 'no answer yet';
-  for (;;) {
-    const details = await engine.inspectContainer(containerId);
-    if (!details) return { ok: false, reason: 'the container disappeared' };
-    if (details.state !== 'running')
-      return { ok: false, reason: exitedReason(details.exitCode, ctx.now() - started) };
-    if (details.ipAddress) {
-      const answer = await probe(`http://${details.ipAddress}:${check.port}${check.path}`);
+  let address: string | null = null;
+  // The container is inspected first (for its address), then again only every POLL_MS while
+  // probes fail, to notice it exiting; quick probes in between cost no Docker call.
+  let inspectedAt = -Infinity;
+  for (let attempt = 0; ; attempt += 1) {
+    if (!address || ctx.now() - inspectedAt >= POLL_MS) {
+      const details = await engine.inspectContainer(containerId);
+      inspectedAt = ctx.now();
+      if (!details) return { ok: false, reason: 'the container disappeared' };
+      if (details.state !== 'running')
+        return { ok: false, reason: exitedReason(details.exitCode, ctx.now() - started) };
+      address = details.ipAddress;
+    }
+    if (address) {
+      const answer = await probe(`http://${address}:${check.port}${check.path}`);
       if (answer.status !== undefined && answer.status >= 200 && answer.status < 400) {
         return { ok: true, answeredAt: ctx.now() };
       }
@@ -78,7 +93,7 @@ async function checkHttp(
         reason: `port ${check.port} path ${check.path} gave no 2xx or 3xx answer within ${check.timeoutSeconds} s (last: ${last})`,
       };
     }
-    await ctx.sleep(POLL_MS, ctx.signal);
+    await ctx.sleep(probeDelayMs(attempt), ctx.signal);
   }
 }
 

@@ -14,6 +14,11 @@ export interface JobContext {
   log(stream: LogStream, text: string, continued?: boolean): void;
   /** Null while the log keeps up; else resolves once it has room again (see LogSpool.room). */
   logRoom(): Promise<void> | null;
+  /**
+   * Starts the next phase of the deployment's timeline, ending the one before. Names are
+   * documented in the protocol's deploymentPhaseSchema.
+   */
+  phase(name: string): void;
   /** Tells the control plane the deployment moved on to building or deploying. */
   setPhase(phase: 'building' | 'deploying'): void;
   /** Tells the control plane what was resolved so far (the commit after checkout). */

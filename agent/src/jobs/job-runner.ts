@@ -14,6 +14,7 @@ import {
   type JobOutcome,
 } from './job-context.js';
 import type { Journal, JournalEntry } from './journal.js';
+import { PhaseTimeline } from './timeline.js';
 
 export interface JobRunnerDeps {
   engine: Engine;
@@ -196,6 +197,7 @@ export class JobRunner {
       () => controller.abort(new DeadlineExceeded(spec.deadlineAt)),
       Math.max(0, deadlineMs),
     );
+    const timeline = new PhaseTimeline(this.now);
     const ctx: JobContext = {
       spec,
       engine: this.deps.engine,
@@ -203,8 +205,14 @@ export class JobRunner {
       workDir: this.deps.workDir,
       log: (stream, text, continued) => void spool.append(spec.jobId, stream, text, continued),
       logRoom: () => spool.room(spec.jobId),
+      phase: (name) => timeline.start(name),
       setPhase: (phase) =>
-        this.deps.send({ type: 'job.status', jobId: spec.jobId, deploymentStatus: phase }),
+        this.deps.send({
+          type: 'job.status',
+          jobId: spec.jobId,
+          deploymentStatus: phase,
+          result: { phases: timeline.list() },
+        }),
       report: (result) => this.deps.send({ type: 'job.status', jobId: spec.jobId, result }),
       recordStopped: (containerIds) =>
         this.deps.journal.update(spec.jobId, { stoppedContainers: containerIds }),
@@ -228,6 +236,8 @@ export class JobRunner {
     if (outcome.status === 'cancelled' && controller.signal.reason instanceof DeadlineExceeded) {
       outcome = { ...outcome, status: 'failed' };
     }
+    timeline.end();
+    if (spec.kind === 'deploy') outcome.result = { ...outcome.result, phases: timeline.list() };
     spool.finish(spec.jobId);
     await this.deps.journal.update(spec.jobId, {
       status: outcome.status,

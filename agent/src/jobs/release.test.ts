@@ -29,6 +29,7 @@ function spec(overrides: Partial<JobSpec> = {}, number = 1): JobSpec {
 function context(engine: FakeEngine, jobSpec: JobSpec) {
   const lines: { stream: LogStream; text: string }[] = [];
   const phases: string[] = [];
+  const timeline: string[] = [];
   const ctx: JobContext = {
     spec: jobSpec,
     engine,
@@ -36,13 +37,14 @@ function context(engine: FakeEngine, jobSpec: JobSpec) {
     workDir: mkdtempSync(join(tmpdir(), 'berth-jobs-')),
     log: (stream, text) => lines.push({ stream, text }),
     logRoom: () => null,
+    phase: (name) => timeline.push(name),
     setPhase: (phase) => phases.push(phase),
     recordStopped: () => Promise.resolve(),
     report: () => undefined,
     now: Date.now,
     sleep: () => Promise.resolve(),
   };
-  return { ctx, lines, phases };
+  return { ctx, lines, phases, timeline };
 }
 
 function publish(engine: FakeEngine, reference: string, digestHex: string) {
@@ -61,8 +63,9 @@ describe('deploying an image service', () => {
   it('pulls, starts the container with env, ports and labels, and records the digest', async () => {
     const engine = new FakeEngine();
     const imageId = publish(engine, '127.0.0.1:5000/web:v1', 'a'.repeat(64));
-    const { ctx, lines } = context(engine, spec());
+    const { ctx, lines, timeline } = context(engine, spec());
     const outcome = await runDeployJob(ctx);
+    expect(timeline).toEqual(['reuse', 'pull', 'create', 'start', 'healthcheck', 'cleanup']);
     expect(outcome).toMatchObject({
       status: 'succeeded',
       result: { imageId, digest: `sha256:${'a'.repeat(64)}` },
@@ -100,9 +103,10 @@ describe('a release that fails its health check', () => {
 
     const next = spec({}, 2);
     next.service.source = { type: 'image', image: '127.0.0.1:5000/web:v2' };
-    const { ctx, lines } = context(engine, next);
+    const { ctx, lines, timeline } = context(engine, next);
     const outcome = await runDeployJob(ctx);
     expect(outcome.status).toBe('failed');
+    expect(timeline.slice(-2)).toEqual(['healthcheck', 'restore']);
     expect('error' in outcome && outcome.error).toMatch(
       /exited with status 3.*Deployment #1 was restored/,
     );

@@ -1,5 +1,5 @@
 import type { JobResult } from '@berth/protocol';
-import { LABELS, type ContainerSummary } from './engine.js';
+import { LABELS, type ContainerSummary, type Engine } from './engine.js';
 import { describeHealthcheck, runHealthcheck } from './healthcheck.js';
 import { cancelledReason, shortId, type JobContext, type JobOutcome } from './job-context.js';
 
@@ -35,6 +35,14 @@ async function logContainerOutput(
   for (const line of lines) ctx.log(line.stream, line.text, line.continued);
 }
 
+/** Stops (when up) and removes containers, one after the other. */
+async function removeContainers(engine: Engine, containers: ContainerSummary[]): Promise<void> {
+  for (const old of containers) {
+    if (isUp(old)) await engine.stopContainer(old.id, STOP_TIMEOUT_SECONDS);
+    await engine.removeContainer(old.id);
+  }
+}
+
 /**
  * Starts the new release, checks its health, and either makes it current (removing
  * the previous container, keeping its image) or puts the previous release back.
@@ -49,6 +57,7 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     ...(image.digest ? { digest: image.digest } : {}),
   };
 
+  ctx.phase('create');
   const existing = await engine.listContainers({ [LABELS.service]: service.id });
   for (const stale of existing.filter((c) => c.labels[LABELS.deployment] === deployment.id)) {
     await engine.removeContainer(stale.id);
@@ -56,26 +65,30 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
   const previous = existing.filter((c) => c.labels[LABELS.deployment] !== deployment.id);
   const serving = previous.filter(isUp);
 
-  const containerId = await engine.createContainer({
-    name: containerName(service.id, deployment.number),
-    image: image.imageId,
-    env: service.env,
-    labels: {
-      [LABELS.service]: service.id,
-      [LABELS.deployment]: deployment.id,
-      [LABELS.number]: String(deployment.number),
-    },
-    ports: service.ports,
-  });
-  result.containerId = containerId;
-
   // Host ports can be bound by one container at a time: hand them over. Without
   // host ports the old release keeps serving until the new one is healthy.
   const handover = service.ports.length > 0 && serving.length > 0;
+  // The journal notes which containers are about to stop while the new one is created.
+  const [containerId] = await Promise.all([
+    engine.createContainer({
+      name: containerName(service.id, deployment.number),
+      image: image.imageId,
+      env: service.env,
+      labels: {
+        [LABELS.service]: service.id,
+        [LABELS.deployment]: deployment.id,
+        [LABELS.number]: String(deployment.number),
+      },
+      ports: service.ports,
+    }),
+    handover ? ctx.recordStopped(serving.map((c) => c.id)) : undefined,
+  ]);
+  result.containerId = containerId;
+
   let stoppedAt = ctx.now();
   if (handover) {
+    ctx.phase('switch');
     ctx.log('system', `Stopping the current release to hand over its ports`);
-    await ctx.recordStopped(serving.map((c) => c.id));
     stoppedAt = ctx.now();
     for (const old of serving) await engine.stopContainer(old.id, STOP_TIMEOUT_SECONDS);
   }
@@ -83,12 +96,14 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
   let failure: string | undefined;
   let answeredAt = ctx.now();
   try {
+    ctx.phase('start');
     ctx.log(
       'system',
       `Starting container ${shortId(containerId)} from image ${shortId(image.imageId)}`,
     );
     await engine.startContainer(containerId);
     answeredAt = ctx.now();
+    ctx.phase('healthcheck');
     ctx.log('system', `Health check: ${describeHealthcheck(service.healthcheck)}`);
     const health = await runHealthcheck(ctx, engine, containerId, service.healthcheck);
     if (health.ok) answeredAt = Math.max(answeredAt, health.answeredAt);
@@ -97,15 +112,17 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     failure = `the container could not start: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (!failure && ctx.signal.aborted) failure = 'cancelled';
-
-  await logContainerOutput(ctx, containerId, 'Output of the new container');
+  ctx.phase(failure ? 'restore' : 'cleanup');
 
   if (!failure) {
+    // The new container's output is read while the previous release goes.
+    const [output, removal] = await Promise.allSettled([
+      logContainerOutput(ctx, containerId, 'Output of the new container'),
+      removeContainers(engine, previous),
+    ]);
+    if (output.status === 'rejected') throw output.reason;
+    if (removal.status === 'rejected') throw removal.reason;
     ctx.log('system', 'Health check passed');
-    for (const old of previous) {
-      if (isUp(old)) await engine.stopContainer(old.id, STOP_TIMEOUT_SECONDS);
-      await engine.removeContainer(old.id);
-    }
     if (handover) {
       result.unavailableMs = Math.max(0, answeredAt - stoppedAt);
       ctx.log(
@@ -119,6 +136,7 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     return { status: 'succeeded', result };
   }
 
+  await logContainerOutput(ctx, containerId, 'Output of the new container');
   const aborted = ctx.signal.aborted;
   ctx.log(
     'system',

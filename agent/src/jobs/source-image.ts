@@ -3,8 +3,8 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parseImageReference, type GitSource, type ImageSource } from '@berth/protocol';
 import { checkoutRef } from '../git/checkout.js';
+import { resolveRemoteRef } from '../git/resolve-ref.js';
 import { baseImages } from './dockerfile-bases.js';
-import { LABELS } from './engine.js';
 import { JobFailure, shortId, throwIfAborted, type JobContext } from './job-context.js';
 import type { ReleaseImage } from './release.js';
 
@@ -18,6 +18,14 @@ export function buildKey(commit: string, source: GitSource): string {
 
 function imageRepo(serviceId: string): string {
   return `berth/${serviceId.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`;
+}
+
+/**
+ * The tag that marks a built image with its build key, so an unchanged commit finds it again.
+ * A tag, not an image label: each label is one more step of the classic builder (~150 ms).
+ */
+function buildKeyTag(key: string): string {
+  return `build-${key}`;
 }
 
 async function insideCheckout(root: string, path: string, what: string): Promise<string> {
@@ -56,21 +64,77 @@ async function refreshBaseImages(ctx: JobContext, dockerfilePath: string): Promi
   }
 }
 
-/** Fetches the ref, then reuses a matching image or builds one. */
+/** The image built earlier from this commit and these build inputs, tagged for this deployment. */
+async function reuseBuilt(
+  ctx: JobContext,
+  source: GitSource,
+  commit: string,
+): Promise<ReleaseImage | null> {
+  const repo = imageRepo(ctx.spec.service.id);
+  const reusable = await ctx.engine.inspectImage(
+    `${repo}:${buildKeyTag(buildKey(commit, source))}`,
+  );
+  if (!reusable) return null;
+  ctx.phase('reuse');
+  ctx.report({ commit });
+  await ctx.engine.tagImage(reusable.id, repo, String(ctx.spec.deployment!.number));
+  ctx.log(
+    'system',
+    `Reusing image ${shortId(reusable.id)} (same commit ${commit.slice(0, 12)}, same build inputs); skipping the build`,
+  );
+  return { imageId: reusable.id, commit };
+}
+
+/**
+ * Asks the remote which commit the ref names, without fetching, and reuses that commit's image
+ * when there is one. `asked` is the commit looked for (null when the remote could not say).
+ */
+async function reuseBeforeFetch(
+  ctx: JobContext,
+  source: GitSource,
+): Promise<{ asked: string | null; image: ReleaseImage | null }> {
+  const asked = await resolveRemoteRef({
+    repository: source.repository,
+    ref: source.ref,
+    cwd: ctx.workDir,
+    signal: ctx.signal,
+  }).catch(() => null);
+  return { asked, image: asked ? await reuseBuilt(ctx, source, asked) : null };
+}
+
+/**
+ * Fetches the ref, then reuses a matching image or builds one. With the cache, the remote is
+ * asked for the ref's commit while the fetch runs; when that commit's image is already built,
+ * the fetch is stopped and the image reused.
+ */
 export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<ReleaseImage> {
   const { spec, engine } = ctx;
   const deployment = spec.deployment!;
   const noCache = deployment.cache === 'none';
   const dir = await mkdtemp(join(ctx.workDir, 'checkout-'));
+  const skipFetch = new AbortController();
   try {
+    ctx.phase('fetch');
     ctx.log('system', `Fetching ref ${source.ref} from ${source.repository}`);
-    const commit = await checkoutRef({
+    const fetching = checkoutRef({
       repository: source.repository,
       ref: source.ref,
       dir,
-      signal: ctx.signal,
+      signal: AbortSignal.any([ctx.signal, skipFetch.signal]),
       onLine: (line) => ctx.log('system', line),
-    }).catch((err: unknown) => {
+    });
+    fetching.catch(() => undefined); // awaited below, unless the image is reused first
+    let asked: string | null = null;
+    if (!noCache) {
+      const early = await reuseBeforeFetch(ctx, source);
+      asked = early.asked;
+      if (early.image) {
+        skipFetch.abort();
+        await fetching.catch(() => undefined);
+        return early.image;
+      }
+    }
+    const commit = await fetching.catch((err: unknown) => {
       throwIfAborted(ctx.signal);
       throw new JobFailure(
         `Could not fetch ref ${source.ref}: ${err instanceof Error ? err.message : String(err)}`,
@@ -82,19 +146,10 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
     const key = buildKey(commit, source);
     const tag = String(deployment.number);
     const repo = imageRepo(spec.service.id);
-    if (!noCache) {
-      const [reusable] = await engine.listImages({
-        [LABELS.service]: spec.service.id,
-        [LABELS.buildKey]: key,
-      });
-      if (reusable) {
-        await engine.tagImage(reusable.id, repo, tag);
-        ctx.log(
-          'system',
-          `Reusing image ${shortId(reusable.id)} (same commit ${commit.slice(0, 12)}, same build inputs); skipping the build`,
-        );
-        return { imageId: reusable.id, commit };
-      }
+    if (!noCache && commit !== asked) {
+      // The ref moved since it was asked for, or the remote could not say.
+      const reused = await reuseBuilt(ctx, source, commit);
+      if (reused) return reused;
     }
 
     const root = await realpath(dir);
@@ -106,8 +161,12 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
         `The Dockerfile "${source.dockerfile}" must be inside the build context "${source.context}"`,
       );
     }
-    if (noCache) await refreshBaseImages(ctx, dockerfilePath);
+    if (noCache) {
+      ctx.phase('pull');
+      await refreshBaseImages(ctx, dockerfilePath);
+    }
 
+    ctx.phase('build');
     ctx.setPhase('building');
     ctx.log(
       'system',
@@ -117,11 +176,6 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       contextDir,
       dockerfile: dockerfileInContext.split(sep).join('/'),
       tags: [`${repo}:${tag}`],
-      labels: {
-        [LABELS.service]: spec.service.id,
-        [LABELS.deployment]: deployment.id,
-        [LABELS.buildKey]: key,
-      },
       noCache,
       signal: ctx.signal,
       onLine: (line) => ctx.log('build', line.text, line.continued),
@@ -129,6 +183,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
     });
     throwIfAborted(ctx.signal);
     if (!outcome.ok) throw new JobFailure(`The build failed: ${outcome.error}`);
+    await engine.tagImage(outcome.imageId, repo, buildKeyTag(key));
     ctx.log('system', `Built image ${shortId(outcome.imageId)} tagged ${repo}:${tag}`);
     return { imageId: outcome.imageId, commit };
   } finally {
@@ -153,6 +208,7 @@ export async function imageFromRegistry(
   const { engine, spec } = ctx;
   const deployment = spec.deployment!;
   const reference = source.image;
+  ctx.phase(deployment.cache === 'use-existing' ? 'reuse' : 'pull');
   let local = deployment.cache === 'use-existing' ? await engine.inspectImage(reference) : null;
   if (local) {
     ctx.log('system', `Using the local image ${reference} (${shortId(local.id)})`);
@@ -161,6 +217,7 @@ export async function imageFromRegistry(
       'system',
       deployment.cache === 'none' ? `Pulling ${reference} (without cache)` : `Pulling ${reference}`,
     );
+    ctx.phase('pull');
     ctx.setPhase('building');
     try {
       await engine.pullImage(reference, {

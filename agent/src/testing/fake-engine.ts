@@ -88,7 +88,7 @@ export class FakeEngine implements Engine {
         id: outcome.imageId,
         tags: request.tags,
         repoDigests: [],
-        labels: request.labels,
+        labels: {},
       });
     }
     return outcome;

@@ -1,5 +1,6 @@
 import type { Deployment, Environment, Job, Project, Server, Service } from '@berth/protocol';
 import { isOlderVersion } from '../agent-release.js';
+import { timelineOf } from '../queue/timeline.js';
 import type {
   DeploymentRecord,
   EnvironmentRecord,
@@ -83,5 +84,5 @@ export function jobView(record: JobRecord): Job {
 /** A Deployment as the contract has it, plus how long the switch left the service unanswered. */
 export function deploymentView(record: DeploymentRecord): Deployment & { unavailableMs?: number } {
   const { jobId: _jobId, contact: _contact, contactLostAt: _since, ...view } = record;
-  return { ...view, ...contactView(record) };
+  return { ...view, phases: timelineOf(record), ...contactView(record) };
 }

@@ -28,4 +28,25 @@ describe('MetricsRegistry', () => {
     );
     expect(rejected.get({ code: 'MALFORMED_FRAME' })).toBe(2);
   });
+
+  it('renders histograms with cumulative buckets, a sum and a count', async () => {
+    const registry = new MetricsRegistry();
+    const phases = registry.histogram('phase_seconds', 'Phase durations.', [0.1, 1]);
+    phases.observe({ phase: 'build' }, 0.05);
+    phases.observe({ phase: 'build' }, 0.5);
+    phases.observe({ phase: 'build' }, 3);
+
+    expect(await registry.render()).toBe(
+      [
+        '# HELP phase_seconds Phase durations.',
+        '# TYPE phase_seconds histogram',
+        'phase_seconds_bucket{phase="build",le="0.1"} 1',
+        'phase_seconds_bucket{phase="build",le="1"} 2',
+        'phase_seconds_bucket{phase="build",le="+Inf"} 3',
+        'phase_seconds_sum{phase="build"} 3.55',
+        'phase_seconds_count{phase="build"} 3',
+        '',
+      ].join('\n'),
+    );
+  });
 });

@@ -12,6 +12,7 @@ import {
 import type { Store } from '../store/store.js';
 import { runTimeOf, type QueueDeps } from './context.js';
 import { finishJob } from './job-transitions.js';
+import { queuedTimeline } from './timeline.js';
 
 export type QueuedAction = NewJob;
 
@@ -73,6 +74,7 @@ export function queueDeployment(
       source: origin ? origin.source : service.source,
       ...(origin?.imageId ? { imageId: origin.imageId } : {}),
       createdAt: job.createdAt,
+      phases: queuedTimeline(job.createdAt),
       jobId: job.id,
     };
     const snapshot = origin ? { ...job.service, source: origin.source } : job.service;

@@ -4,6 +4,7 @@ import { isFinalStatus } from '../store/records.js';
 import { changeJob, type QueueDeps } from './context.js';
 import { finishJob, regainContact, requeueJob, type JobEnd } from './job-transitions.js';
 import { statusFromContainer } from './service-status.js';
+import { markAccepted, mergeAgentPhases } from './timeline.js';
 
 type Message<T extends AgentMessage['type']> = Extract<AgentMessage, { type: T }>;
 
@@ -61,6 +62,7 @@ export async function onAccept(deps: QueueDeps, message: Message<'job.accept'>):
     if (job.status !== 'running') return false;
     job.acceptedAt ??= acceptedAt;
     if (deployment?.status === 'queued') deployment.status = 'building';
+    if (deployment) markAccepted(deployment, acceptedAt);
     return true;
   });
 }
@@ -73,6 +75,7 @@ export async function onStatus(deps: QueueDeps, message: Message<'job.status'>):
     const { commit, digest } = message.result ?? {};
     if (deployment.source.type === 'git' && commit) deployment.source.commit = commit;
     if (deployment.source.type === 'image' && digest) deployment.source.digest = digest;
+    mergeAgentPhases(deployment, message.result?.phases);
     return true;
   });
 }

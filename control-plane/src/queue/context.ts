@@ -3,6 +3,7 @@ import type { AgentSessions } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { JobUnit } from '../store/history.js';
 import type { LogFiles } from '../store/log-files.js';
+import { isFinalStatus } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { QueueEvents } from './queue-events.js';
 
@@ -40,8 +41,15 @@ export async function changeJob(
   jobId: string,
   change: (unit: JobUnit) => boolean,
 ): Promise<JobUnit | null> {
-  const unit = await deps.store.history.updateJob(jobId, (u) => (change(u) ? u : null));
+  let endedNow = false;
+  const unit = await deps.store.history.updateJob(jobId, (u) => {
+    const wasFinal = isFinalStatus(u.job.status);
+    if (!change(u)) return null;
+    endedNow = !wasFinal && isFinalStatus(u.job.status);
+    return u;
+  });
   if (!unit) return null;
   deps.events.emit('job', unit.job, unit.deployment);
+  if (endedNow) deps.events.emit('ended', unit.job, unit.deployment);
   return unit;
 }

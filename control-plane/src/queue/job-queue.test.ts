@@ -108,6 +108,54 @@ async function deploymentOf(store: Store, id: string) {
 }
 
 describe('JobQueue', () => {
+  it("records a deployment's timeline: queued and dispatch here, then the agent's phases", async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const { job, deployment } = await t.queue.deploy(a.id, 'use-existing');
+    t.clock.advance(1_000);
+    await t.settle();
+    t.clock.advance(20);
+    await t.accept(job.id);
+    const at = (ms: number) => new Date(t.clock.now() + ms).toISOString();
+    await t.queue.handleMessage('srv1', {
+      type: 'job.finished',
+      jobId: job.id,
+      status: 'succeeded',
+      result: {
+        phases: [
+          { name: 'pull', startedAt: at(0), finishedAt: at(300) },
+          { name: 'start', startedAt: at(300), finishedAt: at(400) },
+          { name: 'healthcheck', startedAt: at(400) },
+        ],
+      },
+      lastSeq: 0,
+    });
+    const phases = (await deploymentOf(t.store, deployment!.id)).phases!;
+    expect(phases.map((p) => p.name)).toEqual([
+      'queued',
+      'dispatch',
+      'pull',
+      'start',
+      'healthcheck',
+    ]);
+    expect(Date.parse(phases[0]!.finishedAt!) - Date.parse(phases[0]!.startedAt)).toBe(1_000);
+    expect(Date.parse(phases[1]!.finishedAt!) - Date.parse(phases[1]!.startedAt)).toBe(20);
+    // A phase the agent left open ends with the deployment.
+    expect(phases.every((p) => p.finishedAt)).toBe(true);
+  });
+
+  it('keeps the timeline of an older agent that reports no phases', async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const { job, deployment } = await t.queue.deploy(a.id, 'use-existing');
+    await t.settle();
+    await t.accept(job.id);
+    await t.finished(job.id);
+    const phases = (await deploymentOf(t.store, deployment!.id)).phases!;
+    expect(phases.map((p) => p.name)).toEqual(['queued', 'dispatch']);
+    expect(phases.every((p) => p.finishedAt)).toBe(true);
+  });
+
   it('runs one job per service at a time, in order, and different services in parallel', async () => {
     const t = await setup();
     const a = await t.service('a');

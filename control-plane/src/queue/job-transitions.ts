@@ -3,6 +3,7 @@ import { isoTime } from '../clock.js';
 import type { JobUnit } from '../store/history.js';
 import { isFinalStatus } from '../store/records.js';
 import { serviceOnFinish, serviceOnStart } from './service-status.js';
+import { closeTimeline, markDispatched, mergeAgentPhases, queuedTimeline } from './timeline.js';
 
 // How a job and its deployment move from state to state. Each function changes the unit it is
 // given (inside a store transaction) and says whether anything changed.
@@ -20,7 +21,10 @@ export function startJob(unit: JobUnit, nowMs: number, runForMs: number): boolea
   job.status = 'running';
   job.startedAt = isoTime(nowMs);
   job.deadlineAt = isoTime(nowMs + runForMs);
-  if (deployment) deployment.startedAt = job.startedAt;
+  if (deployment) {
+    deployment.startedAt = job.startedAt;
+    markDispatched(deployment, job.startedAt);
+  }
   job.serviceStatusBefore = service.status;
   serviceOnStart(service, job);
   return true;
@@ -40,6 +44,7 @@ export function requeueJob(unit: JobUnit): boolean {
     deployment.status = 'queued';
     delete deployment.startedAt;
     delete deployment.contactLostAt;
+    deployment.phases = queuedTimeline(deployment.createdAt);
   }
   if (job.serviceStatusBefore !== undefined) service.status = job.serviceStatusBefore;
   delete job.serviceStatusBefore;
@@ -71,6 +76,8 @@ export function finishJob(unit: JobUnit, end: JobEnd, nowMs: number): boolean {
     if (deployment.source.type === 'git' && result.commit) deployment.source.commit = result.commit;
     if (deployment.source.type === 'image' && result.digest)
       deployment.source.digest = result.digest;
+    mergeAgentPhases(deployment, result.phases);
+    closeTimeline(deployment, finishedAt);
   }
   // A job that never started leaves the service as it was.
   if (started) serviceOnFinish(service, job, end);

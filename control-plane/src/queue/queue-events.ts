@@ -4,6 +4,8 @@ import type { DeploymentRecord, JobRecord } from '../store/records.js';
 export interface QueueEventMap {
   /** A job or its deployment changed (status, times, result). */
   job: [job: JobRecord, deployment: DeploymentRecord | undefined];
+  /** A job that had started or was queued reached its outcome (emitted once, after `job`). */
+  ended: [job: JobRecord, deployment: DeploymentRecord | undefined];
   /** A service's status or current deployment changed. */
   service: [serviceId: string];
 }

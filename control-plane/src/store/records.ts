@@ -76,6 +76,8 @@ export const deploymentRecordSchema = deploymentSchema.extend({
   jobId: z.string(),
   /** How long the service answered nothing during the switch, in milliseconds. */
   unavailableMs: z.number().optional(),
+  /** Absent on deployments recorded before timelines; the views fill in what they can. */
+  phases: deploymentSchema.shape.phases.optional(),
 });
 // `contact` is derived from `contactLostAt` in the views; records keep only the time.
 export type DeploymentRecord = z.infer<typeof deploymentRecordSchema>;

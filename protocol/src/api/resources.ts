@@ -236,6 +236,19 @@ export const deploymentSourceSchema = z.union([
   imageSourceSchema.extend({ digest: z.string().optional() }),
 ]);
 
+/**
+ * One step of a deployment's timeline. Names in order: `queued` and `dispatch` (control
+ * plane), then from the agent `fetch`, `pull`, `build` or `reuse`, `create`, `switch` (the
+ * old release stops to hand over host ports), `start`, `healthcheck`, `cleanup`. A phase
+ * still running has no `finishedAt`.
+ */
+export const deploymentPhaseSchema = z.object({
+  name: z.string().min(1).max(32),
+  startedAt: isoTime,
+  finishedAt: isoTime.optional(),
+});
+export type DeploymentPhase = z.infer<typeof deploymentPhaseSchema>;
+
 export const deploymentSchema = z.object({
   id: z.string(),
   serviceId: z.string(),
@@ -250,6 +263,8 @@ export const deploymentSchema = z.object({
   startedAt: isoTime.optional(),
   finishedAt: isoTime.optional(),
   error: z.string().optional(),
+  /** The timeline, in order; see deploymentPhaseSchema. */
+  phases: z.array(deploymentPhaseSchema),
   ...contactFields,
   /** Its log was deleted by the log retention (`BERTH_LOG_RETENTION_DAYS`). */
   logsExpired: z.boolean().optional(),

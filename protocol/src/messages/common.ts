@@ -9,6 +9,7 @@ import {
   portMappingSchema,
   sourceSchema,
   dockerInfoSchema,
+  deploymentPhaseSchema,
 } from '../api/resources.js';
 import { envSchema } from '../api/validators.js';
 import { errorCodeSchema } from '../errors.js';
@@ -59,6 +60,8 @@ export const jobResultSchema = z.object({
   digest: z.string().optional(),
   /** How long the service answered nothing during the switch, in milliseconds. */
   unavailableMs: z.number().nonnegative().optional(),
+  /** The agent's part of the deployment timeline so far; older agents send none. */
+  phases: z.array(deploymentPhaseSchema).max(64).optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 

@@ -1,6 +1,6 @@
 import type { Deployment } from '@berth/protocol';
 import { describe, expect, it } from 'vitest';
-import { deploymentDuration, duration, relativeTime, revisionOf } from './format.js';
+import { duration, phaseSpans, relativeTime, revisionOf, timelineTotal } from './format.js';
 
 const base: Deployment = {
   id: 'dep_1',
@@ -8,6 +8,7 @@ const base: Deployment = {
   number: 1,
   status: 'succeeded',
   cache: 'use-existing',
+  phases: [],
   trigger: 'deploy',
   source: {
     type: 'git',
@@ -27,11 +28,35 @@ describe('format', () => {
     expect(duration(3_720_000)).toBe('1 h 02 min');
   });
 
-  it('measures a running deployment up to now and a finished one to its end', () => {
-    const started = { ...base, startedAt: '2025-01-01T00:00:00.000Z' };
-    expect(deploymentDuration(base)).toBeNull();
-    expect(deploymentDuration(started, Date.parse('2025-01-01T00:00:05Z'))).toBe(5_000);
-    expect(deploymentDuration({ ...started, finishedAt: '2025-01-01T00:00:02.500Z' })).toBe(2_500);
+  it('measures a running deployment up to now and a finished one to its end, queue included', () => {
+    const running = { ...base, status: 'building' as const };
+    expect(timelineTotal(running, Date.parse('2025-01-01T00:00:05Z'))).toBe(5_000);
+    expect(timelineTotal({ ...base, finishedAt: '2025-01-01T00:00:02.500Z' })).toBe(2_500);
+  });
+
+  it('places each phase on the time axis of the deployment', () => {
+    const deployment: Deployment = {
+      ...base,
+      status: 'deploying',
+      phases: [
+        {
+          name: 'queued',
+          startedAt: '2025-01-01T00:00:00.000Z',
+          finishedAt: '2025-01-01T00:00:00.100Z',
+        },
+        {
+          name: 'build',
+          startedAt: '2025-01-01T00:00:00.100Z',
+          finishedAt: '2025-01-01T00:00:41.100Z',
+        },
+        { name: 'healthcheck', startedAt: '2025-01-01T00:00:41.100Z' },
+      ],
+    };
+    expect(phaseSpans(deployment, Date.parse('2025-01-01T00:00:53.100Z'))).toEqual([
+      { name: 'queued', offsetMs: 0, ms: 100, running: false },
+      { name: 'build', offsetMs: 100, ms: 41_000, running: false },
+      { name: 'healthcheck', offsetMs: 41_100, ms: 12_000, running: true },
+    ]);
   });
 
   it('says how long ago', () => {

@@ -39,12 +39,40 @@ export function duration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** How long a deployment ran (or has been running), or null before it started. */
-export function deploymentDuration(deployment: Deployment, now = Date.now()): number | null {
-  if (!deployment.startedAt) return null;
-  const start = Date.parse(deployment.startedAt);
+export interface PhaseSpan {
+  name: string;
+  /** From the start of the first phase, in ms. */
+  offsetMs: number;
+  ms: number;
+  running: boolean;
+}
+
+/**
+ * A deployment's timeline as spans from its first phase: "queued 0.1 s, build 41 s, …".
+ * A phase still running lasts until `now`.
+ */
+export function phaseSpans(deployment: Deployment, now = Date.now()): PhaseSpan[] {
+  const [first] = deployment.phases;
+  if (!first) return [];
+  const origin = Date.parse(first.startedAt);
+  return deployment.phases.map((phase) => {
+    const start = Date.parse(phase.startedAt);
+    const end = phase.finishedAt ? Date.parse(phase.finishedAt) : now;
+    return {
+      name: phase.name,
+      offsetMs: Math.max(0, start - origin),
+      ms: Math.max(0, end - start),
+      running: !phase.finishedAt,
+    };
+  });
+}
+
+/** From the action to the outcome (or until now), queue included; null before any timeline. */
+export function timelineTotal(deployment: Deployment, now = Date.now()): number | null {
+  const [first] = deployment.phases;
+  const start = Date.parse(first?.startedAt ?? deployment.createdAt);
   const end = deployment.finishedAt ? Date.parse(deployment.finishedAt) : now;
-  return end - start;
+  return Number.isNaN(start) || Number.isNaN(end) ? null : Math.max(0, end - start);
 }
 
 /** What a deployment ran, in full and shortened: the commit SHA or the image digest. */

@@ -22,6 +22,7 @@ function deployment(number: number, status: Deployment['status']): Deployment {
     number,
     status,
     cache: 'use-existing',
+    phases: [],
     trigger: 'deploy',
     source: { type: 'image', image: 'nginx:1.27' },
     createdAt: '2025-01-01T00:00:00.000Z',

@@ -102,6 +102,13 @@ export const PHONE_CSS = css`
       background: transparent;
       text-align: left;
     }
+    .timeline-row td {
+      display: block;
+      text-align: left;
+    }
+    .phase {
+      grid-template-columns: 80px 1fr 52px;
+    }
     .status-cell {
       align-items: flex-end;
     }

@@ -309,6 +309,55 @@ export const SERVICE_CSS = css`
     padding: 4px 12px;
     color: var(--log-muted);
   }
+  .timeline-toggle {
+    font: inherit;
+    color: var(--primary);
+    background: none;
+    border: 0;
+    padding: 2px 4px;
+    border-radius: 5px;
+    cursor: pointer;
+    text-decoration: underline dotted;
+    text-underline-offset: 3px;
+  }
+  .timeline-toggle[aria-expanded='true'] {
+    background: var(--primary-soft);
+  }
+  .timeline-row td {
+    padding: 4px 14px 12px;
+    background: var(--surface-2);
+  }
+  .timeline {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: 3px;
+    max-width: 720px;
+  }
+  .phase {
+    display: grid;
+    grid-template-columns: 96px 1fr 64px;
+    align-items: center;
+    gap: 8px;
+    font-size: 12px;
+  }
+  .phase-track {
+    display: block;
+    height: 10px;
+  }
+  .phase-bar {
+    display: block;
+    height: 100%;
+    border-radius: 3px;
+    background: var(--primary);
+  }
+  .phase[data-running='true'] .phase-bar {
+    opacity: 0.55;
+  }
+  .phase-time {
+    text-align: right;
+  }
   .log-jump {
     position: absolute;
     right: 14px;

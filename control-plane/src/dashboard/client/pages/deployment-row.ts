@@ -5,10 +5,10 @@ import {
   CACHE_LABELS,
   TRIGGER_LABELS,
   absoluteTime,
-  deploymentDuration,
   duration,
   relativeTime,
   revisionOf,
+  timelineTotal,
 } from '../format.js';
 import { openLiveStream, type LiveStream } from '../live.js';
 import { deploymentLogSource, fetchLogLines } from '../log-source.js';
@@ -16,6 +16,7 @@ import { createLogView, type LogView } from '../log-view.js';
 import { icon } from '../icons.js';
 import { isFinished, type DeploymentItem } from '../service-model.js';
 import { badge, busy, button, copyButton, setBadge } from '../ui.js';
+import { timelineChart, type TimelineView } from './deployment-timeline.js';
 import type { PageContext } from './page.js';
 
 export interface RowActions {
@@ -26,8 +27,8 @@ export interface RowActions {
 
 export interface RowView {
   element: HTMLTableRowElement;
-  /** The open log panel's row, right below this one. */
-  logRow: HTMLTableRowElement | null;
+  /** The rows open below this one, in order: the timeline, then the log panel. */
+  detailRows(): HTMLTableRowElement[];
   update(deployment: DeploymentItem, service: Service): void;
   /** Refreshes its times: how long ago it started, and a running duration. */
   tick(): void;
@@ -51,7 +52,17 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
   const cache = h('td', { data: { label: 'Cache' } }, cacheLabel);
   const revision = h('td', { class: 'revision', data: { label: 'Commit / digest' } });
   const started = h('td', { data: { label: 'Started' } });
-  const took = h('td', { class: 'numeric', data: { label: 'Duration' } });
+  const timelineId = newId('deployment-timeline');
+  const total = h('button', {
+    class: 'timeline-toggle numeric',
+    attrs: {
+      type: 'button',
+      'aria-expanded': 'false',
+      'aria-controls': timelineId,
+      title: 'Show the timeline: how long each phase took',
+    },
+  });
+  const took = h('td', { class: 'numeric', data: { label: 'Duration' } }, total);
   const logPanelId = newId('deployment-log');
 
   const logs = button('View Logs', { kind: 'ghost', icon: 'logs', class: 'btn-small view-logs' });
@@ -86,6 +97,25 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
 
   let logRow: HTMLTableRowElement | null = null;
   let logView: LogView | null = null;
+  let timelineRow: HTMLTableRowElement | null = null;
+  let timeline: TimelineView | null = null;
+  const toggleTimeline = () => {
+    if (timelineRow) {
+      timelineRow.remove();
+      timelineRow = null;
+      timeline = null;
+    } else {
+      timeline = timelineChart(deployment);
+      timelineRow = h(
+        'tr',
+        { class: 'timeline-row' },
+        h('td', { attrs: { colspan: COLUMNS, id: timelineId } }, timeline.element),
+      );
+      element.after(timelineRow);
+    }
+    total.setAttribute('aria-expanded', String(timelineRow !== null));
+  };
+  total.addEventListener('click', toggleTimeline);
   let stream: LiveStream | null = null;
 
   const startedTime = h('time');
@@ -101,15 +131,20 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
       startedTime.title = absoluteTime(since);
     }
     setText(startedTime, relativeTime(since));
-    const ms = deploymentDuration(deployment);
-    setText(took, ms === null ? '—' : duration(ms));
+    const ms = timelineTotal(deployment);
+    setText(total, ms === null ? '—' : duration(ms));
+    total.setAttribute(
+      'aria-label',
+      `Timeline of deployment #${deployment.number}: ${total.textContent ?? ''}`,
+    );
+    if (timeline && !isFinished(deployment)) timeline.update(deployment);
   };
 
   let shownRevision = '';
   const view: RowView = {
     element,
-    get logRow() {
-      return logRow;
+    detailRows() {
+      return [timelineRow, logRow].filter((row): row is HTMLTableRowElement => row !== null);
     },
     update(next, service) {
       deployment = next;
@@ -150,6 +185,7 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
               ),
         );
       }
+      timeline?.update(next);
       times();
       cancel.hidden = isFinished(next);
       rollback.hidden = !(
@@ -207,7 +243,7 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
           ),
         ),
       );
-      element.after(logRow);
+      (timelineRow ?? element).after(logRow);
       element.classList.add('row-open');
       logs.setAttribute('aria-expanded', 'true');
       logs.querySelector('.btn-label')!.textContent = 'Hide Logs';

@@ -214,9 +214,9 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
       const next: Element | null = anchor ? anchor.nextElementSibling : body.firstElementChild;
       if (next !== row.element) body.insertBefore(row.element, next);
       anchor = row.element;
-      if (row.logRow) {
-        if (anchor.nextElementSibling !== row.logRow) anchor.after(row.logRow);
-        anchor = row.logRow;
+      for (const detail of row.detailRows()) {
+        if (anchor.nextElementSibling !== detail) anchor.after(detail);
+        anchor = detail;
       }
     }
   };
