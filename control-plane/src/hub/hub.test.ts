@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { CLOSE_CODES, MAX_FRAME_BYTES, type AgentMessage } from '@berth/protocol';
+import { CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentMessage } from '@berth/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLivenessChecker } from './liveness-loop.js';
 import { TestAgent, startTestHub, waitFor, type TestHub } from './testing.js';
@@ -66,7 +66,7 @@ describe('hub handshake', () => {
     await agent.hello(identity, { protocolVersion: '2.3' });
     const error = await agent.next('error');
     expect(error.code).toBe('PROTOCOL_MISMATCH');
-    expect(error.message).toContain('control plane speaks 1.0');
+    expect(error.message).toContain(`control plane speaks ${PROTOCOL_VERSION}`);
     expect(error.message).toContain('agent speaks 2.3');
     expect((await agent.closed).code).toBe(CLOSE_CODES.protocolMismatch);
   });
