@@ -9,7 +9,6 @@ import { createApp } from './http/app.js';
 import { closeHttpServer, createHttpServer, listen } from './http/listen.js';
 import { Hub } from './hub/hub.js';
 import { runLivenessLoop } from './hub/liveness-loop.js';
-import { runPingLoop } from './hub/ping-loop.js';
 import type { Logger } from './log.js';
 import { registerGauges } from './metrics/gauges.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -132,7 +131,6 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       restartGraceMs: config.restartGraceMs,
       startedAt,
     }),
-    runPingLoop({ signal: controller.signal, hub, sleep, intervalMs: config.heartbeatIntervalMs }),
     runLeaseLoop({
       signal: controller.signal,
       queue,

@@ -214,14 +214,18 @@ describe('hub sessions', () => {
 });
 
 describe('hub robustness', () => {
-  it('counts a pong as life', async () => {
+  it('counts any frame as life and sends no pings of its own', async () => {
     t = await startTestHub();
     const identity = await t.enroll();
-    await TestAgent.authenticated(t.url, identity);
-    const [before] = t.hub.liveSessions();
+    const agent = await TestAgent.authenticated(t.url, identity);
+    let pings = 0;
+    agent.ws.on('ping', () => (pings += 1));
+    const before = [...t.hub.liveSessions()][0]!.lastLifeAt;
     t.clock.advance(10_000);
-    t.hub.pingAll();
-    await waitFor(() => (t.hub.liveSessions()[0]?.lastLifeAt ?? 0) > (before?.lastLifeAt ?? 0));
+    agent.heartbeat();
+    await agent.next('heartbeat.ack');
+    expect([...t.hub.liveSessions()][0]!.lastLifeAt).toBe(before + 10_000);
+    expect(pings).toBe(0);
   });
 
   it('survives a listener that throws', async () => {

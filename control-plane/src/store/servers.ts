@@ -115,6 +115,13 @@ export class ServerRecords {
     return { items: page.items.map((config) => this.#view(config)), nextCursor: page.nextCursor };
   }
 
+  /** Ids of the servers with this status, without building their records. */
+  idsWithStatus(status: ServerStatus): string[] {
+    const ids: string[] = [];
+    for (const [id, presence] of this.#presence.entries()) if (presence.status === status) ids.push(id);
+    return ids;
+  }
+
   countByStatus(): Record<ServerStatus, number> {
     const counts: Record<ServerStatus, number> = { online: 0, reconnecting: 0, offline: 0 };
     for (const [, presence] of this.#presence.entries()) counts[presence.status] += 1;
@@ -130,6 +137,15 @@ export class ServerRecords {
     const key = parseEd25519PublicKey(config.publicKey);
     this.#keys.set(id, key);
     return key;
+  }
+
+  nameOf(id: string): string | undefined {
+    return this.#index.get(id)?.name;
+  }
+
+  /** Notes a sign of life at `at` (ms), in memory only. */
+  seen(id: string, at: number): void {
+    this.#presence.seen(id, at);
   }
 
   isRevoked(id: string): boolean {
@@ -190,13 +206,16 @@ export class ServerRecords {
     return Promise.resolve(this.#presence.setStatus(id, 'offline'));
   }
 
-  /** Notes a sign of life, in memory; a change of Docker state is written at once. */
-  async touch(id: string, docker?: DockerInfo): Promise<void> {
+  /**
+   * Notes a heartbeat, in memory. A change of Docker state is journaled: the returned promise
+   * settles once it is on disk. Usually nothing changed, and there is no promise at all.
+   */
+  touch(id: string, docker?: DockerInfo): Promise<void> | null {
     const config = this.#index.get(id);
-    if (!config) return;
+    if (!config) return null;
     this.#presence.seen(id, this.#now());
-    if (docker === undefined || sameDocker(config.docker, docker)) return;
-    await this.#update({ ...config, docker });
+    if (docker === undefined || sameDocker(config.docker, docker)) return null;
+    return this.#update({ ...config, docker });
   }
 
   /**
