@@ -56,6 +56,16 @@ export async function runConnectionLoop(options: ConnectionLoopOptions): Promise
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     });
     if (signal.aborted) break;
+    if (outcome.retryAfterMs !== undefined) {
+      // Not a failure: the control plane is admitting a crowd and gave this agent its turn.
+      if (lastKey !== 'deferred')
+        logger.info(
+          `the control plane is admitting other agents; connecting again in ${outcome.retryAfterMs} ms`,
+        );
+      lastKey = 'deferred';
+      await options.sleep(outcome.retryAfterMs, signal);
+      continue;
+    }
     const verdict = classifyOutcome(outcome, url);
     connection.recordError(verdict.message);
     // A welcome starts a new story, except when a twin with this identity keeps taking over
