@@ -171,7 +171,9 @@ export class FakeControlPlane {
       this.deferNextConnections.count -= 1;
       this.nonces.push('');
       this.connectedAt.push(Date.now());
-      ws.send(JSON.stringify({ type: 'connect.retry', afterMs: this.deferNextConnections.afterMs }));
+      ws.send(
+        JSON.stringify({ type: 'connect.retry', afterMs: this.deferNextConnections.afterMs }),
+      );
       ws.close(CLOSE_CODES.tryAgainLater, 'try again later');
       return;
     }

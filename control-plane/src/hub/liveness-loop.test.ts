@@ -40,7 +40,10 @@ async function storeWithServer(
 
 /** A store as a restarted control plane opens it: the server was online before the restart. */
 async function restartedStore(clock: ReturnType<typeof fakeClock>, id: string): Promise<Store> {
-  const backing = { serverJournal: new MemoryServerJournal(), presence: new Memory<PresenceSnapshot>() };
+  const backing = {
+    serverJournal: new MemoryServerJournal(),
+    presence: new Memory<PresenceSnapshot>(),
+  };
   await (await storeWithServer(clock, id, backing)).close();
   return openMemoryStore({ now: clock.now, ...backing });
 }

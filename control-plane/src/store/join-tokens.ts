@@ -46,7 +46,8 @@ export class JoinTokenRecords {
   }
 }
 
-export type TokenCheck = { ok: true; token: JoinTokenRecord } | { ok: false; reason: RedeemFailure };
+export type TokenCheck =
+  { ok: true; token: JoinTokenRecord } | { ok: false; reason: RedeemFailure };
 
 /**
  * Whether a token may be spent now. Only unspent tokens are in db.json, so the search is over the

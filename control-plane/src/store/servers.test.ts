@@ -125,7 +125,10 @@ describe('ServerRecords across a restart', () => {
     await first.close();
 
     const second = await reopen(journal, presence);
-    expect(second.servers.get('s1')).toMatchObject({ status: 'reconnecting', agentVersion: '0.2.0' });
+    expect(second.servers.get('s1')).toMatchObject({
+      status: 'reconnecting',
+      agentVersion: '0.2.0',
+    });
     expect(second.servers.get('s1')?.lastSeenAt).not.toBeNull();
     expect(second.servers.get('s2')?.status).toBe('offline');
     expect(second.servers.get('s3')).toBeUndefined();
@@ -149,7 +152,10 @@ describe('ServerRecords across a restart', () => {
     await first.db.flush();
     expect(first.db.data.joinTokens).toEqual([]);
     const second = await reopen(journal, presence);
-    expect(await second.servers.enroll(enrollInput('s2', 'h'))).toEqual({ ok: false, reason: 'used' });
+    expect(await second.servers.enroll(enrollInput('s2', 'h'))).toEqual({
+      ok: false,
+      reason: 'used',
+    });
   });
 });
 

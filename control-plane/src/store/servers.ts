@@ -105,12 +105,18 @@ export class ServerRecords {
     return this.#index.all().map((config) => this.#view(config));
   }
 
-  page(options: { limit: number; cursor?: string; status?: ServerStatus }): ServerPage<ServerRecord> {
+  page(options: {
+    limit: number;
+    cursor?: string;
+    status?: ServerStatus;
+  }): ServerPage<ServerRecord> {
     const { status } = options;
     const page = this.#index.page({
       limit: options.limit,
       ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
-      ...(status === undefined ? {} : { filter: (s: ServerConfig) => this.#status(s.id) === status }),
+      ...(status === undefined
+        ? {}
+        : { filter: (s: ServerConfig) => this.#status(s.id) === status }),
     });
     return { items: page.items.map((config) => this.#view(config)), nextCursor: page.nextCursor };
   }
@@ -118,7 +124,8 @@ export class ServerRecords {
   /** Ids of the servers with this status, without building their records. */
   idsWithStatus(status: ServerStatus): string[] {
     const ids: string[] = [];
-    for (const [id, presence] of this.#presence.entries()) if (presence.status === status) ids.push(id);
+    for (const [id, presence] of this.#presence.entries())
+      if (presence.status === status) ids.push(id);
     return ids;
   }
 

@@ -13,11 +13,7 @@ import { EnvironmentRecords, ProjectRecords } from './projects.js';
 import type { Data } from './records.js';
 import { openServers } from './open-servers.js';
 import type { PresenceSnapshot } from './presence.js';
-import {
-  FileServerJournal,
-  MemoryServerJournal,
-  type ServerJournal,
-} from './server-journal.js';
+import { FileServerJournal, MemoryServerJournal, type ServerJournal } from './server-journal.js';
 import type { ServerRecords } from './servers.js';
 import { ServiceRecords } from './services.js';
 
