@@ -42,10 +42,13 @@ interface Row {
   simCpuPct: number;
 }
 
-function cpuSeconds(pid: number): number {
+/** CPU time of a process so far, in seconds: user, system (kernel, e.g. socket I/O) and both. */
+function cpuSeconds(pid: number): { user: number; system: number; total: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const user = Number(fields[11]) / CLK_TCK;
+  const system = Number(fields[12]) / CLK_TCK;
+  return { user, system, total: user + system };
 }
 
 function loadAverage(): string {
@@ -57,7 +60,12 @@ async function startCp(dataDir: string) {
     dataDir,
     port: PORT,
     token: TOKEN,
-    env: { BERTH_RESTART_GRACE_MS: '60000', BERTH_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS) },
+    env: {
+      BERTH_RESTART_GRACE_MS: '60000',
+      BERTH_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+    },
+    // e.g. BERTH_FLEET_CP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+    nodeArgs: (process.env.BERTH_FLEET_CP_NODE_ARGS ?? '').split(' ').filter(Boolean),
     onSpawn: raiseFileLimit,
   });
 }
@@ -68,7 +76,11 @@ async function main(): Promise<void> {
   const probe = () => new HttpProbe(cp.url, TOKEN);
   await delay(1000);
   const baseRssMb = cp.memory().rssMb;
-  const fleet = await SimFleet.start({ children: CHILDREN, cpUrl: cp.url, heartbeatMs: HEARTBEAT_MS });
+  const fleet = await SimFleet.start({
+    children: CHILDREN,
+    cpUrl: cp.url,
+    heartbeatMs: HEARTBEAT_MS,
+  });
   const rows: Row[] = [];
   console.log(
     `fleet benchmark: sizes ${SIZES.join(', ')}, ${CHILDREN} simulator processes, ` +
@@ -99,13 +111,15 @@ async function main(): Promise<void> {
       const windowStarted = performance.now();
       await delay(IDLE_S * 1000);
       const windowS = (performance.now() - windowStarted) / 1000;
-      const idleCpuPct = ((cpuSeconds(cp.pid) - cpuBefore) / windowS) * 100;
+      const cpuAfter = cpuSeconds(cp.pid);
+      const idleCpuPct = ((cpuAfter.total - cpuBefore.total) / windowS) * 100;
+      const systemPct = ((cpuAfter.system - cpuBefore.system) / windowS) * 100;
       const idle = await fleet.stats(true);
       const simCpuPct = ((idle.cpuMicros - simBefore) / 1e6 / windowS) * 100;
       const rssMb = cp.memory().rssMb;
       const kbPerAgent = ((rssMb - baseRssMb) * 1024) / size;
       console.log(
-        `[${size}] idle: CP ${idleCpuPct.toFixed(1)}% of a core, RSS ${rssMb.toFixed(0)} MB; ` +
+        `[${size}] idle: CP ${idleCpuPct.toFixed(1)}% of a core (${systemPct.toFixed(1)}% in the kernel), RSS ${rssMb.toFixed(0)} MB; ` +
           `${idle.rtts.length} heartbeats; simulator ${simCpuPct.toFixed(1)}%`,
       );
 
@@ -117,9 +131,12 @@ async function main(): Promise<void> {
       // Restart: SIGTERM, start again on the same data dir, wait for every agent.
       const before = await fleet.stats();
       const restartStarted = performance.now();
-      await cp.stop();
+      const stopMs = await cp.stop();
       const started = await startCp(dataDir);
       cp = started.cp;
+      console.log(
+        `[${size}] restart: the stop took ${formatMs(stopMs)} ms, the start ${formatMs(started.readyMs)} ms`,
+      );
       const readyAt = performance.now();
       await fleet.allWelcomed(RECONNECT_TIMEOUT_MS);
       const doneAt = performance.now();

@@ -14,6 +14,9 @@ import type { ChildCommand, ChildReport } from './messages.js';
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 const RECONNECT_BASE_MS = 500;
 const RECONNECT_CAP_MS = 30_000;
+// As the agent: for a minute after losing a working connection, retries wait at most 5 s.
+const RECENT_LOSS_WINDOW_MS = 60_000;
+const RECENT_LOSS_CAP_MS = 5_000;
 
 interface SimAgent {
   id: string;
@@ -21,8 +24,10 @@ interface SimAgent {
   ws: WebSocket | null;
   welcomed: boolean;
   attempt: number;
+  /** performance.now() when a welcomed socket last closed. */
+  lostAt: number;
   heartbeat: NodeJS.Timeout | null;
-  /** performance.now() of each heartbeat not yet acknowledged, oldest first. */
+  /** performance.now() of the heartbeats sent since the last acknowledgement, oldest first. */
   inFlight: number[];
 }
 
@@ -70,6 +75,7 @@ async function enroll(count: number, adminToken: string, concurrency: number): P
         ws: null,
         welcomed: false,
         attempt: 0,
+        lostAt: -Infinity,
         heartbeat: null,
         inFlight: [],
       });
@@ -125,7 +131,9 @@ function connect(agent: SimAgent): void {
         startHeartbeats(agent, ws);
         return;
       case 'heartbeat.ack': {
-        const sentAt = agent.inFlight.shift();
+        // The control plane answers the heartbeat it just got (and not every one): the latest.
+        const sentAt = agent.inFlight.at(-1);
+        agent.inFlight = [];
         if (sentAt !== undefined) stats.rtts.push(performance.now() - sentAt);
         return;
       }
@@ -135,6 +143,7 @@ function connect(agent: SimAgent): void {
   });
   ws.on('close', () => {
     clearTimeout(deadline);
+    if (agent.welcomed) agent.lostAt = performance.now();
     if (agent.heartbeat) clearInterval(agent.heartbeat);
     agent.heartbeat = null;
     agent.inFlight = [];
@@ -144,7 +153,9 @@ function connect(agent: SimAgent): void {
     if (!running) return;
     const delayMs =
       retryAfterMs ??
-      Math.floor(Math.random() * Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** agent.attempt));
+      Math.floor(
+        Math.random() * Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** agent.attempt),
+      );
     if (retryAfterMs === null) agent.attempt += 1;
     setTimeout(() => connect(agent), delayMs);
   });

@@ -124,7 +124,9 @@ export class SimFleet {
       const stats = await this.stats();
       if (stats.welcomed === stats.agents) return performance.now() - started;
       if (performance.now() - started > timeoutMs) {
-        throw new Error(`only ${stats.welcomed} of ${stats.agents} agents welcomed in ${timeoutMs} ms`);
+        throw new Error(
+          `only ${stats.welcomed} of ${stats.agents} agents welcomed in ${timeoutMs} ms`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

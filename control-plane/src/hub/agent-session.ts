@@ -21,6 +21,8 @@ const CLOSE_GRACE_MS = 2000;
 export class AgentSession {
   readonly nonce = randomBytes(24).toString('base64url');
   serverId: string | null = null;
+  /** Heartbeats received since the last one acknowledged (see SessionEvents). */
+  heartbeatsSinceAck = 0;
   /** When the peer last sent a frame, in ms since the epoch. */
   lastLifeAt: number;
   readonly #ws: WebSocket;

@@ -234,9 +234,19 @@ describe('hub robustness', () => {
       throw new Error('listener bug');
     });
     const agent = await TestAgent.authenticated(t.url, await t.enroll());
-    agent.heartbeat();
+    for (let i = 0; i < 3; i += 1) agent.heartbeat();
+    // With the default timing every second heartbeat is acknowledged, the first one included.
     await agent.next('heartbeat.ack');
-    agent.heartbeat();
     await agent.next('heartbeat.ack');
+  });
+
+  it('acknowledges as few heartbeats as keep the agent within its liveness timeout', async () => {
+    t = await startTestHub({ heartbeatIntervalMs: 1000, livenessTimeoutMs: 4500 });
+    const agent = await TestAgent.authenticated(t.url, await t.enroll());
+    for (let i = 0; i < 7; i += 1) agent.heartbeat();
+    agent.sendJson({ type: 'teleport' });
+    await agent.next('error');
+    // 4.5 s allows three silent intervals with one to spare: heartbeats 1, 4 and 7 are answered.
+    expect(agent.received.filter((m) => m.type === 'heartbeat.ack')).toHaveLength(3);
   });
 });

@@ -9,6 +9,7 @@ import { isoTime } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { AgentSession } from './agent-session.js';
 import { authenticateHello, type AuthOutcome } from './authenticate.js';
+import { ConnectionLog } from './connection-log.js';
 import type { Hub, HubOptions } from './hub.js';
 import type { SessionHost } from './session-host.js';
 
@@ -22,6 +23,13 @@ export class SessionEvents implements SessionHost {
   readonly maxBufferedBytes: number;
   readonly #hub: Hub;
   readonly #options: HubOptions;
+  /**
+   * Every how many heartbeats one is acknowledged: as few writes as keep the agent hearing from
+   * us at least once per liveness timeout, with one heartbeat interval to spare. The first
+   * heartbeat of a session is always acknowledged. With the defaults (5 s, 15 s): every second.
+   */
+  readonly #ackEvery: number;
+  readonly #connections: ConnectionLog;
   #ackAt = -1;
   #ackText = '';
 
@@ -38,6 +46,9 @@ export class SessionEvents implements SessionHost {
     this.helloTimeoutMs = args.helloTimeoutMs;
     this.maxBadFrames = args.maxBadFrames;
     this.maxBufferedBytes = args.maxBufferedBytes;
+    this.#connections = new ConnectionLog(args.options.log, args.options.now);
+    const { heartbeatIntervalMs, livenessTimeoutMs } = args.options;
+    this.#ackEvery = Math.max(1, Math.floor(livenessTimeoutMs / heartbeatIntervalMs) - 1);
   }
 
   authenticate(hello: Hello, nonce: string): AuthOutcome {
@@ -56,7 +67,7 @@ export class SessionEvents implements SessionHost {
       livenessTimeoutMs: this.#options.livenessTimeoutMs,
       maxFrameBytes: MAX_FRAME_BYTES,
     });
-    this.#options.log.info(
+    this.#connections.connected(
       `agent ${server.id} (${server.name}) connected: agent ${hello.agentVersion}, protocol ${hello.protocolVersion}`,
     );
     this.#background(
@@ -76,7 +87,7 @@ export class SessionEvents implements SessionHost {
       // The heartbeat is the one liveness mechanism: its ack is the agent's sign of our life.
       const docker = this.#options.store.servers.touch(serverId, message.docker);
       if (docker) this.#background(docker, `record the Docker state of ${serverId}`);
-      session.sendText(this.#ack());
+      if (session.heartbeatsSinceAck++ % this.#ackEvery === 0) session.sendText(this.#ack());
     } else if (message.type === 'error') {
       this.#options.log.warn(
         `agent ${serverId} reported ${message.code}: ${message.message.slice(0, 300)}`,
@@ -107,7 +118,7 @@ export class SessionEvents implements SessionHost {
 
   onClosed(session: AgentSession, code: number): void {
     if (session.serverId !== null) {
-      this.#options.log.info(`${describeSession(session)} disconnected (${code})`);
+      this.#connections.disconnected(`${describeSession(session)} disconnected (${code})`);
       this.#options.store.servers.seen(session.serverId, session.lastLifeAt);
     }
     this.#hub.forget(session, code);
