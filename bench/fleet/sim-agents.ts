@@ -137,7 +137,13 @@ function connect(agent: SimAgent): void {
         if (sentAt !== undefined) stats.rtts.push(performance.now() - sentAt);
         return;
       }
-      default:
+      case 'job.assign':
+      case 'job.cancel':
+      case 'job.ack':
+      case 'log.ack':
+      case 'container.logs':
+      case 'container.logs.stop':
+      case 'error':
         return;
     }
   });
@@ -151,11 +157,13 @@ function connect(agent: SimAgent): void {
     if (agent.ws === ws) agent.ws = null;
     stats.closes += 1;
     if (!running) return;
+    const capMs =
+      performance.now() - agent.lostAt < RECENT_LOSS_WINDOW_MS
+        ? RECENT_LOSS_CAP_MS
+        : RECONNECT_CAP_MS;
     const delayMs =
       retryAfterMs ??
-      Math.floor(
-        Math.random() * Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** agent.attempt),
-      );
+      Math.floor(Math.random() * Math.min(capMs, RECONNECT_BASE_MS * 2 ** agent.attempt));
     if (retryAfterMs === null) agent.attempt += 1;
     setTimeout(() => connect(agent), delayMs);
   });
