@@ -82,10 +82,13 @@ export class AgentSession {
     return this.#ws.bufferedAmount;
   }
 
-  /** Sends an `error` saying why, then closes with `closeCode`. */
-  close(closeCode: number, errorCode: ErrorCode, message: string): void {
+  /**
+   * Sends an `error` saying why, then closes with `closeCode`. Without `errorCode` the close
+   * reason alone says it: one write less, for closing a whole fleet at shutdown.
+   */
+  close(closeCode: number, errorCode: ErrorCode | null, message: string): void {
     if (this.#closing) return;
-    this.send({ type: 'error', code: errorCode, message });
+    if (errorCode !== null) this.send({ type: 'error', code: errorCode, message });
     this.#closing = true;
     this.#closeCode = closeCode;
     clearTimeout(this.#helloTimer);

@@ -112,6 +112,9 @@ export class Hub implements AgentSessions {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    // The 101 answer and the first frame (challenge or retry) leave in one write.
+    socket.cork();
+    process.nextTick(() => socket.uncork());
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const retryAfterMs = this.#admission.admit();
       if (retryAfterMs !== null) {
@@ -203,7 +206,7 @@ export class Hub implements AgentSessions {
   async close(): Promise<void> {
     this.#shuttingDown = true;
     await inChunks([...this.#all], (session) =>
-      session.close(1001, 'INTERNAL', 'the control plane is shutting down'),
+      session.close(1001, null, 'the control plane is shutting down'),
     );
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
   }
