@@ -213,6 +213,35 @@ describe('hub sessions', () => {
   });
 });
 
+describe('hub back-pressure', () => {
+  it('drops an agent that stops reading instead of buffering for it without bound', async () => {
+    const lines: string[] = [];
+    const maxBufferedBytes = 256 * 1024;
+    t = await startTestHub({
+      maxBufferedBytes,
+      log: { info: () => {}, warn: (m) => lines.push(m), error: (m) => lines.push(m) },
+    });
+    const identity = await t.enroll();
+    const agent = await TestAgent.authenticated(t.url, identity);
+    // The agent's process stops reading: the kernel buffers fill, then the control plane's.
+    (agent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const frame = { type: 'job.cancel' as const, jobId: 'j'.repeat(4096) };
+    let accepted = 0;
+    // Bounded: 64 MB of frames at most, far more than any socket buffer holds.
+    for (let i = 0; i < 16_384 && t.hub.send(identity.id, frame); i += 1) {
+      accepted += 1;
+      if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(accepted).toBeLessThan(16_384);
+    await waitFor(() => !t.hub.isConnected(identity.id));
+    const reason = lines.find((line) => line.includes('reads too slowly'));
+    expect(reason).toContain(`agent ${identity.id} dropped`);
+    const waiting = Number(/\((\d+) bytes waiting/.exec(reason ?? '')?.[1]);
+    expect(waiting).toBeLessThanOrEqual(maxBufferedBytes);
+    expect(t.hub.send(identity.id, frame)).toBe(false);
+  });
+});
+
 describe('hub robustness', () => {
   it('counts any frame as life and sends no pings of its own', async () => {
     t = await startTestHub();

@@ -44,7 +44,7 @@ export class PresenceBook {
 
   private constructor(adapter: Adapter<PresenceSnapshot>, options: PresenceOptions) {
     this.#adapter = adapter;
-    this.#statusWriteMs = options.statusWriteMs ?? 5_000;
+    this.#statusWriteMs = options.statusWriteMs ?? 1_000;
     this.#lastSeenWriteMs = options.lastSeenWriteMs ?? 60_000;
     this.#onWriteError = options.onWriteError ?? (() => undefined);
   }
