@@ -11,23 +11,34 @@ export interface AdmissionOptions {
 /** The shortest and longest delay an agent is told to wait, in milliseconds. */
 const MIN_RETRY_MS = 250;
 const MAX_RETRY_MS = 20_000;
-/** Assume at least this many handshakes finish per second, before any has been measured. */
-const FLOOR_RATE_PER_S = 500;
+/** Admissions per second allowed before any handshake has been measured. */
+const FLOOR_RATE_PER_S = 200;
+/** Admit this much faster than handshakes finished in the last second, to find the pace. */
+const RATE_HEADROOM = 1.5;
+/** An event loop this late (ms) means sockets already wait in the accept queue: admit none. */
+const MAX_LAG_MS = 100;
+const LAG_PROBE_MS = 50;
 
 /**
- * Paces a reconnect herd. While few handshakes are in flight every socket is admitted; past the
- * limit a socket is answered at once with a delay to come back after, instead of queueing behind
- * the others until its own handshake times out. Delays spread the waiting agents over the time the
- * control plane needs for them, from the handshake rate it is achieving now.
+ * Paces a reconnect herd. Sockets are admitted at about the rate handshakes are finishing (plus
+ * headroom to find a faster pace), with few in flight, and none while the event loop lags. Every
+ * other socket is answered at once with a delay to come back after, instead of queueing until
+ * its handshake times out. Delays spread the waiting agents over the time they need at that rate.
  */
 export class Admission {
   readonly #options: AdmissionOptions;
   #pending = 0;
+  #tokens: number;
+  #refilledAt: number;
+  #lagMs = 0;
+  #probe: NodeJS.Timeout | null = null;
   /** Handshakes finished and agents deferred, in the current and the previous second. */
   #window = { startedAt: 0, finished: 0, deferred: 0, lastFinished: 0, lastDeferred: 0 };
 
   constructor(options: AdmissionOptions) {
     this.#options = options;
+    this.#tokens = options.maxPendingHandshakes;
+    this.#refilledAt = options.now();
   }
 
   get pending(): number {
@@ -36,16 +47,23 @@ export class Admission {
 
   /** Null to admit the socket now (and count it pending), or the delay to tell it, in ms. */
   admit(): number | null {
+    this.#watchLag();
     this.#roll();
-    if (this.#pending < this.#options.maxPendingHandshakes) {
+    const rate = this.#ratePerS();
+    this.#refill(rate);
+    if (
+      this.#pending < this.#options.maxPendingHandshakes &&
+      this.#tokens >= 1 &&
+      this.#lagMs <= MAX_LAG_MS
+    ) {
+      this.#tokens -= 1;
       this.#pending += 1;
       return null;
     }
     this.#window.deferred += 1;
     const w = this.#window;
-    const ratePerS = Math.max(FLOOR_RATE_PER_S, w.finished, w.lastFinished);
     const waiting = Math.max(w.deferred, w.lastDeferred) + this.#pending;
-    const spreadMs = Math.min(MAX_RETRY_MS, (waiting / ratePerS) * 1000);
+    const spreadMs = Math.min(MAX_RETRY_MS, (waiting / rate) * 1000);
     return Math.round(MIN_RETRY_MS + this.#options.random() * spreadMs);
   }
 
@@ -56,6 +74,35 @@ export class Admission {
       this.#roll();
       this.#window.finished += 1;
     }
+  }
+
+  /** Stops watching the event loop. */
+  close(): void {
+    if (this.#probe) clearTimeout(this.#probe);
+    this.#probe = null;
+  }
+
+  #ratePerS(): number {
+    const w = this.#window;
+    return Math.max(FLOOR_RATE_PER_S, Math.max(w.finished, w.lastFinished) * RATE_HEADROOM);
+  }
+
+  #refill(ratePerS: number): void {
+    const at = this.#options.now();
+    const burst = this.#options.maxPendingHandshakes;
+    this.#tokens = Math.min(burst, this.#tokens + ((at - this.#refilledAt) / 1000) * ratePerS);
+    this.#refilledAt = at;
+  }
+
+  /** Measures how late the event loop runs, while sockets keep arriving. */
+  #watchLag(): void {
+    if (this.#probe) return;
+    const expected = Date.now() + LAG_PROBE_MS;
+    this.#probe = setTimeout(() => {
+      this.#lagMs = Math.max(0, Date.now() - expected);
+      this.#probe = null;
+    }, LAG_PROBE_MS);
+    this.#probe.unref();
   }
 
   #roll(): void {

@@ -205,6 +205,7 @@ export class Hub implements AgentSessions {
   /** Closes every socket with 1001, a chunk per turn of the event loop, and stops accepting new ones. */
   async close(): Promise<void> {
     this.#shuttingDown = true;
+    this.#admission.close();
     await inChunks([...this.#all], (session) =>
       session.close(1001, null, 'the control plane is shutting down'),
     );
