@@ -147,8 +147,12 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     async close() {
       controller.abort();
       stopRetention();
+      // Stop listening first: a fleet that is told to go away retries at once, and the kernel
+      // refuses those connections for free instead of this process answering each.
+      const httpClosed = closeHttpServer(server);
       await hub.close();
-      await closeHttpServer(server);
+      server.closeAllConnections();
+      await httpClosed;
       await loops;
       await store.close();
       await nodeRuntime?.close();

@@ -25,8 +25,8 @@ export class SessionEvents implements SessionHost {
   readonly #options: HubOptions;
   /**
    * Every how many heartbeats one is acknowledged: as few writes as keep the agent hearing from
-   * us at least once per liveness timeout, with one heartbeat interval to spare. The first
-   * heartbeat of a session is always acknowledged. With the defaults (5 s, 15 s): every second.
+   * us within two thirds of its liveness timeout, a third to spare for delays. The first heartbeat
+   * of a session is always acknowledged. With the defaults (5 s, 15 s): every second one.
    */
   readonly #ackEvery: number;
   readonly #connections: ConnectionLog;
@@ -48,7 +48,7 @@ export class SessionEvents implements SessionHost {
     this.maxBufferedBytes = args.maxBufferedBytes;
     this.#connections = new ConnectionLog(args.options.log, args.options.now);
     const { heartbeatIntervalMs, livenessTimeoutMs } = args.options;
-    this.#ackEvery = Math.max(1, Math.floor(livenessTimeoutMs / heartbeatIntervalMs) - 1);
+    this.#ackEvery = Math.max(1, Math.floor((2 * livenessTimeoutMs) / 3 / heartbeatIntervalMs));
   }
 
   authenticate(hello: Hello, nonce: string): AuthOutcome {
