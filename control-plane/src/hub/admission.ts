@@ -15,23 +15,19 @@ const MAX_RETRY_MS = 20_000;
 const FLOOR_RATE_PER_S = 200;
 /** Admit this much faster than handshakes finished in the last second, to find the pace. */
 const RATE_HEADROOM = 1.5;
-/** An event loop this late (ms) means sockets already wait in the accept queue: admit none. */
-const MAX_LAG_MS = 100;
-const LAG_PROBE_MS = 50;
 
 /**
  * Paces a reconnect herd. Sockets are admitted at about the rate handshakes are finishing (plus
- * headroom to find a faster pace), with few in flight, and none while the event loop lags. Every
- * other socket is answered at once with a delay to come back after, instead of queueing until
- * its handshake times out. Delays spread the waiting agents over the time they need at that rate.
+ * headroom to find a faster pace, and never below a floor, so admission cannot stall), with few
+ * in flight. Every other socket is answered at once with a delay to come back after, instead of
+ * queueing until its handshake times out. Delays spread the waiting agents over the time they
+ * need at that rate.
  */
 export class Admission {
   readonly #options: AdmissionOptions;
   #pending = 0;
   #tokens: number;
   #refilledAt: number;
-  #lagMs = 0;
-  #probe: NodeJS.Timeout | null = null;
   /** Handshakes finished and agents deferred, in the current and the previous second. */
   #window = { startedAt: 0, finished: 0, deferred: 0, lastFinished: 0, lastDeferred: 0 };
 
@@ -47,15 +43,10 @@ export class Admission {
 
   /** Null to admit the socket now (and count it pending), or the delay to tell it, in ms. */
   admit(): number | null {
-    this.#watchLag();
     this.#roll();
     const rate = this.#ratePerS();
     this.#refill(rate);
-    if (
-      this.#pending < this.#options.maxPendingHandshakes &&
-      this.#tokens >= 1 &&
-      this.#lagMs <= MAX_LAG_MS
-    ) {
+    if (this.#pending < this.#options.maxPendingHandshakes && this.#tokens >= 1) {
       this.#tokens -= 1;
       this.#pending += 1;
       return null;
@@ -76,12 +67,6 @@ export class Admission {
     }
   }
 
-  /** Stops watching the event loop. */
-  close(): void {
-    if (this.#probe) clearTimeout(this.#probe);
-    this.#probe = null;
-  }
-
   #ratePerS(): number {
     const w = this.#window;
     return Math.max(FLOOR_RATE_PER_S, Math.max(w.finished, w.lastFinished) * RATE_HEADROOM);
@@ -92,17 +77,6 @@ export class Admission {
     const burst = this.#options.maxPendingHandshakes;
     this.#tokens = Math.min(burst, this.#tokens + ((at - this.#refilledAt) / 1000) * ratePerS);
     this.#refilledAt = at;
-  }
-
-  /** Measures how late the event loop runs, while sockets keep arriving. */
-  #watchLag(): void {
-    if (this.#probe) return;
-    const expected = Date.now() + LAG_PROBE_MS;
-    this.#probe = setTimeout(() => {
-      this.#lagMs = Math.max(0, Date.now() - expected);
-      this.#probe = null;
-    }, LAG_PROBE_MS);
-    this.#probe.unref();
   }
 
   #roll(): void {

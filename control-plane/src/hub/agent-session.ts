@@ -96,6 +96,13 @@ export class AgentSession {
     setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
+  /** Cuts the socket without a close handshake. */
+  terminate(): void {
+    this.#closing = true;
+    clearTimeout(this.#helloTimer);
+    this.#ws.terminate();
+  }
+
   #drop(buffered: number): void {
     this.#closing = true;
     this.#closeCode = CLOSE_CODES.slowConsumer;

@@ -46,6 +46,8 @@ const DEFAULT_MAX_PENDING_HANDSHAKES = 256;
 // Twice the largest frame: a healthy agent never has more than a frame or two in flight.
 const DEFAULT_MAX_BUFFERED_BYTES = 2 * MAX_FRAME_BYTES;
 const RETRY_CLOSE_GRACE_MS = 2000;
+/** At shutdown, sockets still open this long after their close frame are cut, in ms. */
+const SHUTDOWN_GRACE_MS = 1000;
 
 /** What the HTTP layer and the loops need from the hub. */
 export interface AgentSessions {
@@ -205,11 +207,21 @@ export class Hub implements AgentSessions {
   /** Closes every socket with 1001, a chunk per turn of the event loop, and stops accepting new ones. */
   async close(): Promise<void> {
     this.#shuttingDown = true;
-    this.#admission.close();
     await inChunks([...this.#all], (session) =>
       session.close(1001, null, 'the control plane is shutting down'),
     );
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    // Agents answer the close at once; a fleet's stragglers are cut off after a moment, not
+    // after a close handshake each on a busy machine.
+    const closed = new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), SHUTDOWN_GRACE_MS);
+    });
+    if ((await Promise.race([closed, waited])) === 'late') {
+      await inChunks([...this.#all], (session) => session.terminate());
+      await closed;
+    }
+    clearTimeout(timer);
   }
 
   // ----- called by SessionEvents -----
