@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES } from '@berth/protocol';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@berth/protocol';
 import { createJoinToken, listServers } from './support/api.js';
 import { MisbehavingControlPlane } from './support/misbehaving-control-plane.js';
 import {
@@ -104,7 +104,7 @@ describe('bad WebSocket frames never crash the control plane', () => {
     const mismatch = future.ofType('error')[0];
     expect(mismatch?.code).toBe('PROTOCOL_MISMATCH');
     expect(String(mismatch?.message)).toContain('2.0');
-    expect(String(mismatch?.message)).toContain('1.0');
+    expect(String(mismatch?.message)).toContain(PROTOCOL_VERSION);
   });
 
   it('a second connection with the same identity wins and the stale one is closed', async () => {

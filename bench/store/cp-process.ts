@@ -22,8 +22,9 @@ export class ControlPlaneProcess {
     this.#child = child;
     this.url = url;
     this.token = token;
+    // Only the tail: a large fleet logs every connect.
     const collect = (chunk: Buffer) => {
-      this.output += chunk.toString();
+      this.output = (this.output + chunk.toString()).slice(-65_536);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
@@ -35,21 +36,33 @@ export class ControlPlaneProcess {
     dataDir: string;
     port: number;
     token: string;
+    /** Node options before the script, e.g. `--cpu-prof`. */
+    nodeArgs?: string[];
+    /** More environment variables for the control plane. */
+    env?: Record<string, string>;
+    /** Called with the new process's PID before it is ready, e.g. to raise its limits. */
+    onSpawn?: (pid: number) => void;
   }): Promise<{ cp: ControlPlaneProcess; readyMs: number }> {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'control-plane/dist/main.js')], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/root',
-        BERTH_DATA_DIR: options.dataDir,
-        BERTH_PORT: String(options.port),
-        BERTH_HOST: '127.0.0.1',
-        BERTH_ADMIN_TOKEN: options.token,
-        BERTH_RESTART_GRACE_MS: '3600000',
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), join(REPO_ROOT, 'control-plane/dist/main.js')],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/root',
+          BERTH_DATA_DIR: options.dataDir,
+          BERTH_PORT: String(options.port),
+          BERTH_HOST: '127.0.0.1',
+          BERTH_ADMIN_TOKEN: options.token,
+          BERTH_RESTART_GRACE_MS: '3600000',
+          ...options.env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const cp = new ControlPlaneProcess(child, `http://127.0.0.1:${options.port}`, options.token);
     for (;;) {
       if (!cp.alive) throw new Error(`the control plane exited while starting:\n${cp.output}`);

@@ -95,7 +95,7 @@ describe('control plane over real sockets', () => {
     expect((await again.closed).code).toBe(CLOSE_CODES.revoked);
   });
 
-  it('keeps records across a restart, and keeps servers online through the restart grace', async () => {
+  it('keeps records across a restart, and shows servers reconnecting until they are back', async () => {
     const first = await start();
     const identity = await enroll(first.api);
     const agent = await TestAgent.authenticated(first.wsUrl, identity);
@@ -107,6 +107,10 @@ describe('control plane over real sockets', () => {
     expect((await second.api('GET', `/api/v1/projects/${String(project?.id)}`)).json).toEqual(
       project,
     );
+    expect((await second.api('GET', `/api/v1/servers/${identity.id}`)).json).toMatchObject({
+      status: 'reconnecting',
+    });
+    await TestAgent.authenticated(second.wsUrl, identity);
     expect((await second.api('GET', `/api/v1/servers/${identity.id}`)).json).toMatchObject({
       status: 'online',
     });

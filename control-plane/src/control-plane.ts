@@ -9,7 +9,6 @@ import { createApp } from './http/app.js';
 import { closeHttpServer, createHttpServer, listen } from './http/listen.js';
 import { Hub } from './hub/hub.js';
 import { runLivenessLoop } from './hub/liveness-loop.js';
-import { runPingLoop } from './hub/ping-loop.js';
 import type { Logger } from './log.js';
 import { registerGauges } from './metrics/gauges.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -138,7 +137,6 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       restartGraceMs: config.restartGraceMs,
       startedAt,
     }),
-    runPingLoop({ signal: controller.signal, hub, sleep, intervalMs: config.heartbeatIntervalMs }),
     runLeaseLoop({
       signal: controller.signal,
       queue,
@@ -155,8 +153,12 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     async close() {
       controller.abort();
       stopRetention();
+      // Stop listening first: a fleet that is told to go away retries at once, and the kernel
+      // refuses those connections for free instead of this process answering each.
+      const httpClosed = closeHttpServer(server);
       await hub.close();
-      await closeHttpServer(server);
+      server.closeAllConnections();
+      await httpClosed;
       await loops;
       await store.close();
       await nodeRuntime?.close();

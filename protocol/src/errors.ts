@@ -50,6 +50,10 @@ export const CLOSE_CODES = {
   livenessTimeout: 4408,
   /** Too many bad frames in a row. */
   tooManyBadFrames: 4400,
+  /** The control plane is admitting other agents; connect again after `connect.retry`'s delay. */
+  tryAgainLater: 1013,
+  /** The peer read too slowly: its send buffer passed the bound. */
+  slowConsumer: 4429,
 } as const;
 
 /** Formats zod issues as `path: message` pairs, naming each bad field. */

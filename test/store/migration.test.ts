@@ -73,6 +73,9 @@ interface DeploymentView {
 interface LegacyDb {
   services: Record<string, unknown>[];
   deployments: { id: string; jobId: string }[];
+  servers: Record<string, unknown>[];
+  revokedServerIds: string[];
+  joinTokens: { tokenHash: string; usedAt?: string }[];
   [key: string]: unknown;
 }
 
@@ -143,14 +146,17 @@ async function snapshot(cp: ControlPlane): Promise<Snapshot> {
 
 /**
  * Every answer equals 0.1.0's, field for field: no field lost, none added. Only a server's
- * `outdated` may differ (it compares the agent with the bundle this control plane serves).
+ * `outdated` may differ (it compares the agent with the bundle this control plane serves), and
+ * a server 0.1.0 showed online is `reconnecting` here: its agent is not running, and a restarted
+ * control plane no longer calls a server online before its agent is back.
  * Deployment logs are compared byte for byte, with 0.1.0's answer and with the log file.
  */
 async function expectAnswersOf010(cp: ControlPlane): Promise<void> {
   const actual = await snapshot(cp);
   const { takenAt: _takenAt, ...want } = structuredClone(expected.immediate);
-  want.servers.body = (want.servers.body as object[]).map((s) => ({
+  want.servers.body = (want.servers.body as { status: string }[]).map((s) => ({
     ...s,
+    status: s.status === 'online' ? 'reconnecting' : s.status,
     outdated: expect.any(Boolean),
   }));
   for (const [deploymentId, answer] of Object.entries(actual.logs)) {
@@ -196,14 +202,42 @@ function expectMigratedFiles(dataDir: string): void {
   expect(db.version).toBe(2);
   for (const key of ['deployments', 'jobs', 'keptImages']) expect(db).not.toHaveProperty(key);
   // The configuration is kept whole, internals the API never shows included (keys, hashes, times).
-  const { deployments: _d, jobs: _j, keptImages: _k, services, ...config } = legacy;
+  // Servers, tombstones and spent join tokens live in the server journal; db.json keeps the rest.
+  const {
+    deployments: _d,
+    jobs: _j,
+    keptImages: _k,
+    services,
+    servers,
+    revokedServerIds,
+    joinTokens,
+    ...config
+  } = legacy;
   expect(db).toEqual({
     version: 2,
     ...config,
+    servers: [],
+    revokedServerIds: [],
+    joinTokens: joinTokens.filter((token) => !token.usedAt),
     services: services.map(
       ({ status: _s, primaryAction: _p, currentDeploymentId: _c, ...service }) => service,
     ),
   });
+  const journalPath = join(dataDir, 'servers.ndjson');
+  expect(statSync(journalPath).mode & 0o777).toBe(0o600);
+  const journal = readFileSync(journalPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(journal).toEqual(
+    expect.arrayContaining([
+      ...servers.map(({ status: _s, lastSeenAt: _l, ...server }) => ({ op: 'server', server })),
+      ...revokedServerIds.map((id) => ({ op: 'revoke', id })),
+      ...joinTokens
+        .filter((token) => token.usedAt)
+        .map((token) => ({ op: 'spent', tokenHash: token.tokenHash, until: expect.any(Number) })),
+    ]),
+  );
   expect(statSync(join(dataDir, 'history', 'data.mdb')).mode & 0o777).toBe(0o600);
 
   expect(

@@ -34,7 +34,7 @@ export async function api<T = unknown>(
 export interface ServerView {
   id: string;
   name: string;
-  status: 'online' | 'offline';
+  status: 'online' | 'reconnecting' | 'offline';
   lastSeenAt: string | null;
   agentVersion: string | null;
   docker: { version: string } | null;

@@ -170,6 +170,7 @@ export class ProtocolAgent {
         return;
       case 'heartbeat.ack':
       case 'container.logs.stop':
+      case 'connect.retry':
         return;
     }
   }

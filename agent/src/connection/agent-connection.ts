@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 type MessageOf<T extends ControlPlaneMessage['type']> = Extract<ControlPlaneMessage, { type: T }>;
 
 /** Messages the connection handles itself; every other type is handed on as an event. */
-type SessionMessageType = 'auth.challenge' | 'welcome' | 'heartbeat.ack' | 'error';
+type SessionMessageType =
+  'auth.challenge' | 'connect.retry' | 'welcome' | 'heartbeat.ack' | 'error';
 
 /** Control-plane messages for the rest of the agent (`job.assign`, `job.cancel`, `log.ack`, …). */
 export type RoutedMessage = Exclude<ControlPlaneMessage, { type: SessionMessageType }>;

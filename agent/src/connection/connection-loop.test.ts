@@ -257,7 +257,7 @@ describe('runConnectionLoop', () => {
     expect(cp.messages('hello')).toEqual([]);
     expect(cp.messages('error')[0]).toMatchObject({ code: 'PROTOCOL_MISMATCH' });
     await cp.waitFor(() => logger.lines.some((line) => line.level === 'error'));
-    expect(logger.text()).toMatch(/agent speaks 1\.0, control plane speaks 2\.0/);
+    expect(logger.text()).toContain(`agent speaks ${PROTOCOL_VERSION}, control plane speaks 2.0`);
   });
 
   it('terminates and reconnects when the control plane goes silent past the liveness timeout', async () => {
@@ -267,8 +267,46 @@ describe('runConnectionLoop', () => {
       responsive: false,
     });
     await cp.waitFor(() => cp.messages('hello').length >= 2, 3000);
-    expect(logger.text()).toContain('no frame or pong from the control plane');
+    expect(logger.text()).toContain('no frame from the control plane');
     expect(connection.state.reconnectsTotal).toBeGreaterThanOrEqual(1);
+  });
+
+  it('comes back after the delay a pacing control plane names, without counting a failure', async () => {
+    const cp = await startFakeControlPlane({ heartbeatIntervalMs: 60_000 });
+    cp.deferNextConnections = { count: 2, afterMs: 1234 };
+    const { identity, publicKey } = createTestIdentity();
+    cp.registerAgent(identity.agentId, publicKey);
+    const logger = createMemoryLogger();
+    const connection = new AgentConnection(logger);
+    const controller = new AbortController();
+    const slept: number[] = [];
+    const done = runConnectionLoop({
+      signal: controller.signal,
+      now: systemNow,
+      sleep: (ms, signal) => {
+        slept.push(ms);
+        return systemSleep(Math.min(ms, 10), signal);
+      },
+      random: () => 0.5,
+      controlPlaneUrl: cp.url,
+      identity,
+      connection,
+      docker: createFakeDockerRuntime('20.10.24'),
+      logger,
+      reconnectMaxMs: 30_000,
+    });
+    try {
+      await cp.waitFor(() => connection.state.connected);
+      // The others are the handshake deadline (15 s) and the heartbeat interval.
+      expect(slept.filter((ms) => ms < 15_000)).toEqual([1234, 1234]);
+      expect(connection.state.lastError).toBeNull();
+      expect(logger.text()).toContain('connecting again in 1234 ms');
+      expect(logger.lines.filter((line) => line.level !== 'info')).toEqual([]);
+    } finally {
+      controller.abort();
+      await done;
+      await cp.close();
+    }
   });
 
   it('closes the socket with 1001 when the signal aborts', async () => {

@@ -29,6 +29,13 @@ export interface ConnectionLoopOptions {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
+/**
+ * For this long after losing a working connection, retries wait at most RECENT_LOSS_CAP_MS: the
+ * control plane is most likely restarting, and it paces a crowd itself (connect.retry), so agents
+ * should not sit out a 30 s backoff once it is back. Later failures back off to the full cap.
+ */
+const RECENT_LOSS_WINDOW_MS = 60_000;
+const RECENT_LOSS_CAP_MS = 5_000;
 
 /**
  * Keeps one socket to the control plane open until the signal aborts: connect, handshake,
@@ -40,6 +47,7 @@ export async function runConnectionLoop(options: ConnectionLoopOptions): Promise
   const baseMs = options.reconnectBaseMs ?? RECONNECT_BASE_MS;
   let attempt = 0;
   let lastKey: string | undefined;
+  let lostAt = -Infinity;
   for (let first = true; !signal.aborted; first = false) {
     if (!first) connection.recordReconnect();
     const outcome = await runSession({
@@ -56,6 +64,16 @@ export async function runConnectionLoop(options: ConnectionLoopOptions): Promise
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     });
     if (signal.aborted) break;
+    if (outcome.retryAfterMs !== undefined) {
+      // Not a failure: the control plane is admitting a crowd and gave this agent its turn.
+      if (lastKey !== 'deferred')
+        logger.info(
+          `the control plane is admitting other agents; connecting again in ${outcome.retryAfterMs} ms`,
+        );
+      lastKey = 'deferred';
+      await options.sleep(outcome.retryAfterMs, signal);
+      continue;
+    }
     const verdict = classifyOutcome(outcome, url);
     connection.recordError(verdict.message);
     // A welcome starts a new story, except when a twin with this identity keeps taking over
@@ -63,13 +81,18 @@ export async function runConnectionLoop(options: ConnectionLoopOptions): Promise
     if (outcome.welcomed && verdict.key !== 'replaced') {
       attempt = 0;
       lastKey = undefined;
+      lostAt = options.now();
     }
     // Log a repeated failure once, when it starts.
     if (verdict.key !== lastKey) logger[verdict.level](verdict.message);
     lastKey = verdict.key;
+    const recentLoss = options.now() - lostAt < RECENT_LOSS_WINDOW_MS;
+    const capMs = recentLoss
+      ? Math.min(options.reconnectMaxMs, RECENT_LOSS_CAP_MS)
+      : options.reconnectMaxMs;
     const delayMs = verdict.revoked
       ? options.reconnectMaxMs
-      : backoffDelayMs({ attempt, baseMs, capMs: options.reconnectMaxMs, random: options.random });
+      : backoffDelayMs({ attempt, baseMs, capMs, random: options.random });
     attempt += 1;
     await options.sleep(delayMs, signal);
   }

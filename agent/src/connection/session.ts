@@ -45,6 +45,8 @@ export interface SessionOutcome {
   failure?: { key: string; message: string };
   /** The last `error` message the control plane sent, which explains its close code. */
   peerError?: { code: ErrorCode; message: string };
+  /** The control plane is pacing admissions: connect again after this many milliseconds. */
+  retryAfterMs?: number;
 }
 
 type Phase = 'challenge' | 'welcome' | 'ready';
@@ -76,7 +78,6 @@ class Session {
       seen();
       this.#onFrame(data);
     });
-    this.#socket.on('pong', seen);
     this.#socket.on('ping', seen);
     this.#socket.on('error', (err) => {
       this.#outcome.failure ??= { key: `error:${describeError(err)}`, message: describeError(err) };
@@ -144,6 +145,12 @@ class Session {
         if (phase !== 'challenge') return this.#unexpected(message.type);
         this.#phase = 'welcome';
         void this.#answerChallenge(message.nonce, message.protocolVersion);
+        return;
+      case 'connect.retry':
+        if (phase !== 'challenge') return this.#unexpected(message.type);
+        this.#outcome.retryAfterMs = message.afterMs;
+        // The control plane closes the socket itself; this only makes sure it ends.
+        this.#socket.close(1000, 'coming back later');
         return;
       case 'welcome':
         if (phase !== 'welcome') return this.#unexpected(message.type);
@@ -237,12 +244,12 @@ class Session {
     if (silentMs > livenessTimeoutMs) {
       this.#fail(
         'liveness',
-        `no frame or pong from the control plane for ${silentMs} ms (liveness timeout ${livenessTimeoutMs} ms)`,
+        `no frame from the control plane for ${silentMs} ms (liveness timeout ${livenessTimeoutMs} ms)`,
       );
       return;
     }
     if (this.#socket.readyState !== WebSocket.OPEN) return;
-    this.#socket.ping();
+    // The heartbeat is the only liveness traffic: its ack (any frame) proves the control plane.
     const docker = await this.#dockerInfo();
     const sent = this.#sendRaw({
       type: 'heartbeat',

@@ -45,6 +45,8 @@ export class FakeControlPlane {
   readonly closes: { socket: number; code: number; reason: string }[] = [];
   /** Answers the next N enrollments with 503, like a control plane that is starting. */
   failNextEnrollments = 0;
+  /** Answers the next N sockets with `connect.retry` after `afterMs`, like a busy control plane. */
+  deferNextConnections = { count: 0, afterMs: 0 };
   readonly #options: Required<FakeControlPlaneOptions>;
   readonly #http = createServer((req, res) => this.#onRequest(req, res));
   readonly #wss: WebSocketServer;
@@ -165,6 +167,16 @@ export class FakeControlPlane {
 
   #onSocket(ws: WebSocket): void {
     const index = this.sockets.push(ws) - 1;
+    if (this.deferNextConnections.count > 0) {
+      this.deferNextConnections.count -= 1;
+      this.nonces.push('');
+      this.connectedAt.push(Date.now());
+      ws.send(
+        JSON.stringify({ type: 'connect.retry', afterMs: this.deferNextConnections.afterMs }),
+      );
+      ws.close(CLOSE_CODES.tryAgainLater, 'try again later');
+      return;
+    }
     const nonce = randomBytes(24).toString('base64url');
     this.nonces.push(nonce);
     this.connectedAt.push(Date.now());

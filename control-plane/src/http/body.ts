@@ -38,3 +38,10 @@ export function invalidFields(fields: { path: string; message: string }[]): Bert
   const summary = fields.map((field) => `${field.path}: ${field.message}`).join('; ');
   return new BerthError('INVALID_INPUT', `invalid request: ${summary}`, { fields });
 }
+
+/** Parses the query string against `schema`; invalid input becomes a 400 naming each bad field. */
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw invalidFields(describeBodyIssues(parsed.error));
+  return parsed.data;
+}

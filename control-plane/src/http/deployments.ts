@@ -8,7 +8,7 @@ import type { JobQueue } from '../queue/job-queue.js';
 import type { QueueEvents } from '../queue/queue-events.js';
 import type { LogFiles } from '../store/log-files.js';
 import type { Store } from '../store/store.js';
-import { readBody, describeBodyIssues, invalidFields } from './body.js';
+import { invalidFields, parseQuery, readBody } from './body.js';
 import { containerLogResponse, deploymentLogResponse } from './log-streams.js';
 import { deploymentView, jobView } from './views.js';
 
@@ -29,12 +29,6 @@ function accepted(c: Context, action: QueuedAction) {
     },
     202,
   );
-}
-
-function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success) throw invalidFields(describeBodyIssues(parsed.error));
-  return parsed.data;
 }
 
 const historyQuerySchema = z.object({

@@ -20,9 +20,13 @@ export function listen(server: Server, port: number, host: string): Promise<numb
   });
 }
 
+/**
+ * Stops listening at once and resolves once every connection has ended. Upgraded (WebSocket)
+ * sockets are not HTTP connections any more: their owner closes them.
+ */
 export function closeHttpServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections();
+    server.closeIdleConnections();
   });
 }

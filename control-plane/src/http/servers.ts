@@ -1,6 +1,7 @@
-import { CLOSE_CODES } from '@berth/protocol';
+import { CLOSE_CODES, listServersQuerySchema } from '@berth/protocol';
 import { Hono } from 'hono';
 import { notFound } from '../errors.js';
+import { parseQuery } from './body.js';
 import type { AppDeps } from './deps.js';
 import { serverView } from './views.js';
 
@@ -9,9 +10,19 @@ export function serverRoutes(deps: AppDeps): Hono {
 
   const latestAgentVersion = async () => (await deps.agentRelease.manifest())?.version ?? null;
 
+  // Always the contract's plain array, at most `limit` servers (1000 by default, the most); when
+  // more follow, `X-Next-Cursor` and a `Link: rel="next"` header say where the next page starts.
   app.get('/servers', async (c) => {
+    const query = parseQuery(c, listServersQuerySchema);
+    const page = deps.store.servers.page(query);
+    if (page.nextCursor !== null) {
+      const next = new URLSearchParams({ limit: String(query.limit), cursor: page.nextCursor });
+      if (query.status) next.set('status', query.status);
+      c.header('X-Next-Cursor', page.nextCursor);
+      c.header('Link', `</api/v1/servers?${next.toString()}>; rel="next"`);
+    }
     const latest = await latestAgentVersion();
-    return c.json(deps.store.servers.list().map((server) => serverView(server, latest)));
+    return c.json(page.items.map((server) => serverView(server, latest)));
   });
 
   app.get('/servers/:id', async (c) => {

@@ -21,7 +21,9 @@ const CLOSE_GRACE_MS = 2000;
 export class AgentSession {
   readonly nonce = randomBytes(24).toString('base64url');
   serverId: string | null = null;
-  /** When the peer last showed any sign of life (frame or pong), in ms since the epoch. */
+  /** Heartbeats received since the last one acknowledged (see SessionEvents). */
+  heartbeatsSinceAck = 0;
+  /** When the peer last sent a frame, in ms since the epoch. */
   lastLifeAt: number;
   readonly #ws: WebSocket;
   readonly #host: SessionHost;
@@ -36,7 +38,6 @@ export class AgentSession {
     this.#host = host;
     this.lastLifeAt = host.now();
     ws.on('message', (data, isBinary) => this.#guard(() => this.#onFrame(data, isBinary)));
-    ws.on('pong', () => this.#guard(() => this.#onLife()));
     ws.on('error', (err) => this.#host.onSocketError(this, err));
     ws.on('close', (code) => this.#guard(() => this.#onClose(code)));
     this.#helloTimer = setTimeout(
@@ -56,26 +57,59 @@ export class AgentSession {
   }
 
   send(message: ControlPlaneMessage): boolean {
+    return this.sendText(JSON.stringify(message));
+  }
+
+  /**
+   * Sends an encoded frame. An agent that reads so slowly that its socket would buffer more than
+   * `maxBufferedBytes` is cut off instead, so it cannot grow this process's memory.
+   */
+  sendText(text: string): boolean {
     if (this.#closing || this.#ws.readyState !== this.#ws.OPEN) return false;
-    this.#ws.send(JSON.stringify(message), (err) => {
+    const buffered = this.#ws.bufferedAmount;
+    if (buffered + text.length > this.#host.maxBufferedBytes) {
+      this.#drop(buffered);
+      return false;
+    }
+    this.#ws.send(text, (err) => {
       if (err) this.#host.onSocketError(this, err);
     });
     return true;
   }
 
-  ping(): void {
-    if (!this.#closing && this.#ws.readyState === this.#ws.OPEN) this.#ws.ping();
+  /** Bytes queued for this socket and not yet taken by the kernel. */
+  get bufferedBytes(): number {
+    return this.#ws.bufferedAmount;
   }
 
-  /** Sends an `error` saying why, then closes with `closeCode`. */
-  close(closeCode: number, errorCode: ErrorCode, message: string): void {
+  /**
+   * Sends an `error` saying why, then closes with `closeCode`. Without `errorCode` the close
+   * reason alone says it: one write less, for closing a whole fleet at shutdown.
+   */
+  close(closeCode: number, errorCode: ErrorCode | null, message: string): void {
     if (this.#closing) return;
-    this.send({ type: 'error', code: errorCode, message });
+    if (errorCode !== null) this.send({ type: 'error', code: errorCode, message });
     this.#closing = true;
     this.#closeCode = closeCode;
     clearTimeout(this.#helloTimer);
     this.#ws.close(closeCode, closeReason(message));
     setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Cuts the socket without a close handshake. */
+  terminate(): void {
+    this.#closing = true;
+    clearTimeout(this.#helloTimer);
+    this.#ws.terminate();
+  }
+
+  #drop(buffered: number): void {
+    this.#closing = true;
+    this.#closeCode = CLOSE_CODES.slowConsumer;
+    clearTimeout(this.#helloTimer);
+    this.#host.onSlowConsumer(this, buffered);
+    // The peer is not reading, so a close frame would only queue behind the rest.
+    this.#ws.terminate();
   }
 
   #guard(handler: () => void): void {
@@ -86,14 +120,10 @@ export class AgentSession {
     }
   }
 
-  #onLife(): void {
-    this.lastLifeAt = this.#host.now();
-    if (this.serverId) this.#host.onLife(this);
-  }
-
   #onFrame(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
-    this.#onLife();
+    // Any frame is a sign of life; the liveness loop reads this number, nothing is written.
+    this.lastLifeAt = this.#host.now();
     if (isBinary) {
       this.#reject('MALFORMED_FRAME', 'binary frames are not accepted; send JSON text frames');
       return;

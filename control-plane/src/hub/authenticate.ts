@@ -4,18 +4,20 @@ import {
   type AgentMessage,
   type ErrorCode,
 } from '@berth/protocol';
-import { parseEd25519PublicKey, verifyEd25519 } from '../crypto.js';
-import type { ServerRecord } from '../store/records.js';
+import type { KeyObject } from 'node:crypto';
+import { verifyEd25519 } from '../crypto.js';
 
 type Hello = Extract<AgentMessage, { type: 'hello' }>;
 
 export interface IdentityLookup {
-  get(id: string): ServerRecord | undefined;
+  /** The server's parsed public key (parsed once and kept), or null when it is not enrolled. */
+  publicKey(id: string): KeyObject | null;
+  nameOf(id: string): string | undefined;
   isRevoked(id: string): boolean;
 }
 
 export type AuthOutcome =
-  | { ok: true; server: ServerRecord }
+  | { ok: true; server: { id: string; name: string } }
   | { ok: false; closeCode: number; errorCode: ErrorCode; message: string };
 
 /** Checks that the hello is signed by the key the server enrolled with. */
@@ -32,9 +34,9 @@ export function authenticateHello(
       message: `server ${hello.agentId} was deleted; enroll this agent again with a new join token`,
     };
   }
-  const server = servers.get(hello.agentId);
-  const key = server ? parseEd25519PublicKey(server.publicKey) : null;
-  if (!server || !key) {
+  const key = servers.publicKey(hello.agentId);
+  const name = servers.nameOf(hello.agentId);
+  if (!key || name === undefined) {
     return {
       ok: false,
       closeCode: CLOSE_CODES.authFailed,
@@ -50,5 +52,5 @@ export function authenticateHello(
       message: `the signature does not match the key server ${hello.agentId} enrolled with`,
     };
   }
-  return { ok: true, server };
+  return { ok: true, server: { id: hello.agentId, name } };
 }

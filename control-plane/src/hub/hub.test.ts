@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { CLOSE_CODES, MAX_FRAME_BYTES, type AgentMessage } from '@berth/protocol';
+import { CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentMessage } from '@berth/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLivenessChecker } from './liveness-loop.js';
 import { TestAgent, startTestHub, waitFor, type TestHub } from './testing.js';
@@ -66,7 +66,7 @@ describe('hub handshake', () => {
     await agent.hello(identity, { protocolVersion: '2.3' });
     const error = await agent.next('error');
     expect(error.code).toBe('PROTOCOL_MISMATCH');
-    expect(error.message).toContain('control plane speaks 1.0');
+    expect(error.message).toContain(`control plane speaks ${PROTOCOL_VERSION}`);
     expect(error.message).toContain('agent speaks 2.3');
     expect((await agent.closed).code).toBe(CLOSE_CODES.protocolMismatch);
   });
@@ -213,15 +213,48 @@ describe('hub sessions', () => {
   });
 });
 
+describe('hub back-pressure', () => {
+  it('drops an agent that stops reading instead of buffering for it without bound', async () => {
+    const lines: string[] = [];
+    const maxBufferedBytes = 256 * 1024;
+    t = await startTestHub({
+      maxBufferedBytes,
+      log: { info: () => {}, warn: (m) => lines.push(m), error: (m) => lines.push(m) },
+    });
+    const identity = await t.enroll();
+    const agent = await TestAgent.authenticated(t.url, identity);
+    // The agent's process stops reading: the kernel buffers fill, then the control plane's.
+    (agent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const frame = { type: 'job.cancel' as const, jobId: 'j'.repeat(4096) };
+    let accepted = 0;
+    // Bounded: 64 MB of frames at most, far more than any socket buffer holds.
+    for (let i = 0; i < 16_384 && t.hub.send(identity.id, frame); i += 1) {
+      accepted += 1;
+      if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(accepted).toBeLessThan(16_384);
+    await waitFor(() => !t.hub.isConnected(identity.id));
+    const reason = lines.find((line) => line.includes('reads too slowly'));
+    expect(reason).toContain(`agent ${identity.id} dropped`);
+    const waiting = Number(/\((\d+) bytes waiting/.exec(reason ?? '')?.[1]);
+    expect(waiting).toBeLessThanOrEqual(maxBufferedBytes);
+    expect(t.hub.send(identity.id, frame)).toBe(false);
+  });
+});
+
 describe('hub robustness', () => {
-  it('counts a pong as life', async () => {
+  it('counts any frame as life and sends no pings of its own', async () => {
     t = await startTestHub();
     const identity = await t.enroll();
-    await TestAgent.authenticated(t.url, identity);
-    const [before] = t.hub.liveSessions();
+    const agent = await TestAgent.authenticated(t.url, identity);
+    let pings = 0;
+    agent.ws.on('ping', () => (pings += 1));
+    const before = [...t.hub.liveSessions()][0]!.lastLifeAt;
     t.clock.advance(10_000);
-    t.hub.pingAll();
-    await waitFor(() => (t.hub.liveSessions()[0]?.lastLifeAt ?? 0) > (before?.lastLifeAt ?? 0));
+    agent.heartbeat();
+    await agent.next('heartbeat.ack');
+    expect([...t.hub.liveSessions()][0]!.lastLifeAt).toBe(before + 10_000);
+    expect(pings).toBe(0);
   });
 
   it('survives a listener that throws', async () => {
@@ -230,9 +263,19 @@ describe('hub robustness', () => {
       throw new Error('listener bug');
     });
     const agent = await TestAgent.authenticated(t.url, await t.enroll());
-    agent.heartbeat();
+    for (let i = 0; i < 3; i += 1) agent.heartbeat();
+    // With the default timing every second heartbeat is acknowledged, the first one included.
     await agent.next('heartbeat.ack');
-    agent.heartbeat();
     await agent.next('heartbeat.ack');
+  });
+
+  it('acknowledges as few heartbeats as keep the agent within its liveness timeout', async () => {
+    t = await startTestHub({ heartbeatIntervalMs: 1000, livenessTimeoutMs: 4500 });
+    const agent = await TestAgent.authenticated(t.url, await t.enroll());
+    for (let i = 0; i < 7; i += 1) agent.heartbeat();
+    agent.sendJson({ type: 'teleport' });
+    await agent.next('error');
+    // Two thirds of 4.5 s is three intervals: heartbeats 1, 4 and 7 are answered.
+    expect(agent.received.filter((m) => m.type === 'heartbeat.ack')).toHaveLength(3);
   });
 });

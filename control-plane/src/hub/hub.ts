@@ -8,11 +8,13 @@ import {
   type ControlPlaneMessage,
   type ErrorCode,
 } from '@berth/protocol';
-import { WebSocketServer } from 'ws';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Now } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Counter } from '../metrics/registry.js';
 import type { Store } from '../store/store.js';
+import { Admission } from './admission.js';
 import { AgentSession } from './agent-session.js';
 import { Listeners } from './listeners.js';
 import { SessionEvents } from './session-events.js';
@@ -30,7 +32,22 @@ export interface HubOptions {
   helloTimeoutMs?: number;
   /** Consecutive bad frames tolerated before the socket is closed. */
   maxBadFrames?: number;
+  /** Handshakes in flight at once; later sockets are told to come back (see Admission). */
+  maxPendingHandshakes?: number;
+  /** Most bytes queued for one socket before its agent is dropped as too slow. */
+  maxBufferedBytes?: number;
+  /** In [0, 1), like Math.random. */
+  random?: () => number;
 }
+
+/** Sessions handled per turn of the event loop when acting on all of them. */
+export const SESSION_CHUNK = 500;
+const DEFAULT_MAX_PENDING_HANDSHAKES = 256;
+// Twice the largest frame: a healthy agent never has more than a frame or two in flight.
+const DEFAULT_MAX_BUFFERED_BYTES = 2 * MAX_FRAME_BYTES;
+const RETRY_CLOSE_GRACE_MS = 2000;
+/** At shutdown, sockets still open this long after their close frame are cut, in ms. */
+const SHUTDOWN_GRACE_MS = 1000;
 
 /** What the HTTP layer and the loops need from the hub. */
 export interface AgentSessions {
@@ -58,9 +75,18 @@ export class Hub implements AgentSessions {
   readonly #opened: Listeners<[serverId: string, hello: Hello]>;
   readonly #messages: Listeners<[serverId: string, message: AgentMessage]>;
   readonly #closed: Listeners<[serverId: string, closeCode: number]>;
+  readonly #admission: Admission;
+  /** Sessions admitted and not yet authenticated, as counted by the admission. */
+  readonly #handshaking = new WeakSet<AgentSession>();
+  #deferred = 0;
   #shuttingDown = false;
 
   constructor(options: HubOptions) {
+    this.#admission = new Admission({
+      now: options.now,
+      random: options.random ?? Math.random,
+      maxPendingHandshakes: options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES,
+    });
     this.#opened = new Listeners('session open', options.log);
     this.#messages = new Listeners('agent message', options.log);
     this.#closed = new Listeners('session close', options.log);
@@ -69,6 +95,7 @@ export class Hub implements AgentSessions {
       options,
       helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
       maxBadFrames: options.maxBadFrames ?? 20,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     });
   }
 
@@ -87,9 +114,38 @@ export class Hub implements AgentSessions {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    // The 101 answer and the first frame (challenge or retry) leave in one write.
+    socket.cork();
+    process.nextTick(() => socket.uncork());
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.#all.add(new AgentSession(ws, this.#events));
+      const retryAfterMs = this.#admission.admit();
+      if (retryAfterMs !== null) {
+        this.#comeBackLater(ws, retryAfterMs);
+        return;
+      }
+      const session = new AgentSession(ws, this.#events);
+      this.#handshaking.add(session);
+      this.#all.add(session);
     });
+  }
+
+  /** Agents told to come back later since this hub started, for metrics and benchmarks. */
+  get deferredTotal(): number {
+    return this.#deferred;
+  }
+
+  #comeBackLater(ws: WebSocket, afterMs: number): void {
+    this.#deferred += 1;
+    ws.on('error', () => undefined);
+    ws.send(
+      JSON.stringify({
+        type: 'connect.retry',
+        afterMs,
+        reason: 'the control plane is admitting other agents',
+      }),
+    );
+    ws.close(CLOSE_CODES.tryAgainLater, 'try again later');
+    setTimeout(() => ws.terminate(), RETRY_CLOSE_GRACE_MS).unref();
   }
 
   /** Called for each authenticated connection, with the agent's hello (and the jobs it holds). */
@@ -130,29 +186,48 @@ export class Hub implements AgentSessions {
     return this.#byServer.size;
   }
 
-  /** Authenticated sessions and when each last showed life, for the liveness loop. */
-  liveSessions(): { serverId: string; lastLifeAt: number }[] {
-    return [...this.#byServer].map(([serverId, session]) => ({
-      serverId,
-      lastLifeAt: session.lastLifeAt,
-    }));
+  /** Authenticated sessions, each with its server id and when it last sent a frame. */
+  liveSessions(): Iterable<{ serverId: string | null; lastLifeAt: number }> {
+    return this.#byServer.values();
   }
 
-  pingAll(): void {
-    for (const session of this.#byServer.values()) session.ping();
+  /**
+   * Sends one message to every authenticated agent, encoded once, a chunk of sessions per turn
+   * of the event loop so that heartbeats keep flowing meanwhile. Resolves with how many got it.
+   */
+  async broadcast(message: ControlPlaneMessage): Promise<number> {
+    const text = JSON.stringify(message);
+    let sent = 0;
+    await inChunks([...this.#byServer.values()], (session) => {
+      if (session.sendText(text)) sent += 1;
+    });
+    return sent;
   }
 
-  /** Closes every socket with 1001 and stops accepting new ones. */
+  /** Closes every socket with 1001, a chunk per turn of the event loop, and stops accepting new ones. */
   async close(): Promise<void> {
     this.#shuttingDown = true;
-    for (const session of this.#all)
-      session.close(1001, 'INTERNAL', 'the control plane is shutting down');
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    await inChunks([...this.#all], (session) =>
+      session.close(1001, null, 'the control plane is shutting down'),
+    );
+    // Agents answer the close at once; a fleet's stragglers are cut off after a moment, not
+    // after a close handshake each on a busy machine.
+    const closed = new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), SHUTDOWN_GRACE_MS);
+    });
+    if ((await Promise.race([closed, waited])) === 'late') {
+      await inChunks([...this.#all], (session) => session.terminate());
+      await closed;
+    }
+    clearTimeout(timer);
   }
 
   // ----- called by SessionEvents -----
 
   register(session: AgentSession, hello: Hello): void {
+    this.#settle(session, true);
     const serverId = hello.agentId;
     const previous = this.#byServer.get(serverId);
     if (previous && previous !== session) {
@@ -171,10 +246,23 @@ export class Hub implements AgentSessions {
   }
 
   forget(session: AgentSession, code: number): void {
+    this.#settle(session, false);
     this.#all.delete(session);
     const serverId = session.serverId;
     if (serverId === null) return;
     if (this.#byServer.get(serverId) === session) this.#byServer.delete(serverId);
     this.#closed.emit(serverId, code);
+  }
+
+  #settle(session: AgentSession, authenticated: boolean): void {
+    if (this.#handshaking.delete(session)) this.#admission.settled(authenticated);
+  }
+}
+
+/** Runs `act` on each item, yielding to the event loop after every SESSION_CHUNK items. */
+async function inChunks<T>(items: readonly T[], act: (item: T) => void): Promise<void> {
+  for (let start = 0; start < items.length; start += SESSION_CHUNK) {
+    if (start > 0) await yieldToLoop();
+    for (const item of items.slice(start, start + SESSION_CHUNK)) act(item);
   }
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
-import { openMemoryStore, type Store } from '../store/store.js';
+import { Memory } from 'lowdb';
+import type { PresenceSnapshot } from '../store/presence.js';
+import { MemoryServerJournal } from '../store/server-journal.js';
+import { openMemoryStore, type Store, type StoreOptions } from '../store/store.js';
 import { createLivenessChecker, runLivenessLoop } from './liveness-loop.js';
 import { fakeClock } from '../testing/fake-clock.js';
 
@@ -15,6 +18,7 @@ function fakeHub() {
     sessions,
     disconnected,
     liveSessions: () => [...sessions].map(([serverId, lastLifeAt]) => ({ serverId, lastLifeAt })),
+    isConnected: (serverId: string) => sessions.has(serverId),
     disconnect: (serverId: string, code: number) => {
       disconnected.push({ serverId, code });
       return sessions.delete(serverId);
@@ -22,18 +26,32 @@ function fakeHub() {
   };
 }
 
-async function storeWithServer(clock: ReturnType<typeof fakeClock>, id: string): Promise<Store> {
-  const store = await openMemoryStore({ now: clock.now });
+async function storeWithServer(
+  clock: ReturnType<typeof fakeClock>,
+  id: string,
+  backing: Pick<StoreOptions, 'serverJournal' | 'presence'> = {},
+): Promise<Store> {
+  const store = await openMemoryStore({ now: clock.now, ...backing });
   await store.joinTokens.create({ tokenHash: id, ttlSeconds: 3600, now: clock.now() });
   await store.servers.enroll({ id, tokenHash: id, name: id, publicKey: 'k', agentVersion: '1' });
   await store.servers.markOnline(id, { agentVersion: '1', docker: null });
   return store;
 }
 
+/** A store as a restarted control plane opens it: the server was online before the restart. */
+async function restartedStore(clock: ReturnType<typeof fakeClock>, id: string): Promise<Store> {
+  const backing = {
+    serverJournal: new MemoryServerJournal(),
+    presence: new Memory<PresenceSnapshot>(),
+  };
+  await (await storeWithServer(clock, id, backing)).close();
+  return openMemoryStore({ now: clock.now, ...backing });
+}
+
 describe('liveness', () => {
-  it('keeps servers persisted online through the restart grace, then marks them offline', async () => {
+  it('shows servers that were online as reconnecting through the restart grace, then offline', async () => {
     const clock = fakeClock();
-    const store = await storeWithServer(clock, 's1');
+    const store = await restartedStore(clock, 's1');
     clock.advance(60_000); // the control plane was down for a minute
     const hub = fakeHub();
     const check = createLivenessChecker({
@@ -47,7 +65,7 @@ describe('liveness', () => {
     });
     clock.advance(GRACE_MS - 1);
     await check();
-    expect(store.servers.get('s1')?.status).toBe('online');
+    expect(store.servers.get('s1')?.status).toBe('reconnecting');
     clock.advance(1);
     await check();
     expect(store.servers.get('s1')?.status).toBe('offline');
@@ -55,7 +73,7 @@ describe('liveness', () => {
 
   it('keeps a server that reconnects within the grace online', async () => {
     const clock = fakeClock();
-    const store = await storeWithServer(clock, 's1');
+    const store = await restartedStore(clock, 's1');
     const hub = fakeHub();
     const check = createLivenessChecker({
       hub,
@@ -68,6 +86,7 @@ describe('liveness', () => {
     });
     clock.advance(5_000);
     hub.sessions.set('s1', clock.now());
+    await store.servers.markOnline('s1', { agentVersion: '1', docker: null });
     clock.advance(GRACE_MS);
     hub.sessions.set('s1', clock.now());
     await check();

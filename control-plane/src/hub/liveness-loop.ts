@@ -6,12 +6,12 @@ import type { ServerRecords } from '../store/servers.js';
 import type { Hub } from './hub.js';
 
 export interface LivenessOptions {
-  hub: Pick<Hub, 'liveSessions' | 'disconnect'>;
-  servers: Pick<ServerRecords, 'list' | 'markOffline'>;
+  hub: Pick<Hub, 'liveSessions' | 'disconnect' | 'isConnected'>;
+  servers: Pick<ServerRecords, 'expireSilent' | 'seen'>;
   now: Now;
   log: Logger;
   livenessTimeoutMs: number;
-  /** After a restart, servers persisted online keep that status this long, in milliseconds. */
+  /** After a restart, servers that were online stay `reconnecting` this long, in milliseconds. */
   restartGraceMs: number;
   /** When this control plane started, in ms since the epoch. */
   startedAt: number;
@@ -44,48 +44,37 @@ export async function runLivenessLoop(options: LivenessLoopOptions): Promise<voi
 }
 
 /**
- * Returns one liveness pass. Servers persisted online when it is created (before any agent could
- * reconnect) are the ones the restart grace applies to.
+ * Returns one liveness pass. It walks the live sessions and the servers' in-memory status without
+ * copying either: O(1) per server, nothing written unless a status changes.
  */
 export function createLivenessChecker(options: LivenessOptions): () => Promise<void> {
   const { hub, servers, now, log, livenessTimeoutMs } = options;
   const graceUntil = options.startedAt + options.restartGraceMs;
-  const inherited = new Set(
-    servers
-      .list()
-      .filter((server) => server.status === 'online')
-      .map((server) => server.id),
-  );
 
-  return async () => {
+  return () => {
     const at = now();
-    const live = new Set<string>();
+    const silent: { serverId: string; silentMs: number }[] = [];
     for (const session of hub.liveSessions()) {
       const silentMs = at - session.lastLifeAt;
-      if (silentMs > livenessTimeoutMs) {
-        hub.disconnect(
-          session.serverId,
-          CLOSE_CODES.livenessTimeout,
-          `no sign of life for ${silentMs} ms (liveness timeout ${livenessTimeoutMs} ms)`,
-        );
-        log.warn(
-          `agent ${session.serverId} timed out after ${silentMs} ms of silence; marked offline`,
-        );
-        await servers.markOffline(session.serverId);
-        continue;
-      }
-      live.add(session.serverId);
-      inherited.delete(session.serverId);
+      if (session.serverId !== null && silentMs > livenessTimeoutMs)
+        silent.push({ serverId: session.serverId, silentMs });
     }
-    for (const server of servers.list()) {
-      if (server.status !== 'online' || live.has(server.id)) continue;
-      const lastSeen = server.lastSeenAt === null ? 0 : Date.parse(server.lastSeenAt);
-      let deadline = lastSeen + livenessTimeoutMs;
-      if (inherited.has(server.id)) deadline = Math.max(deadline, graceUntil);
-      if (at < deadline) continue;
-      inherited.delete(server.id);
-      if (await servers.markOffline(server.id))
-        log.info(`agent ${server.id} did not reconnect; marked offline`);
+    for (const { serverId, silentMs } of silent) {
+      hub.disconnect(
+        serverId,
+        CLOSE_CODES.livenessTimeout,
+        `no sign of life for ${silentMs} ms (liveness timeout ${livenessTimeoutMs} ms)`,
+      );
+      log.warn(`agent ${serverId} timed out after ${silentMs} ms of silence; marked offline`);
+      servers.seen(serverId, at - silentMs);
     }
+    const expired = servers.expireSilent({
+      at,
+      livenessTimeoutMs,
+      graceUntil,
+      isConnected: (id) => hub.isConnected(id),
+    });
+    for (const id of expired) log.info(`agent ${id} did not reconnect; marked offline`);
+    return Promise.resolve();
   };
 }

@@ -7,9 +7,9 @@ import {
 } from '@berth/protocol';
 import { isoTime } from '../clock.js';
 import { describeError } from '../errors.js';
-import type { ServerRecord } from '../store/records.js';
 import type { AgentSession } from './agent-session.js';
 import { authenticateHello, type AuthOutcome } from './authenticate.js';
+import { ConnectionLog } from './connection-log.js';
 import type { Hub, HubOptions } from './hub.js';
 import type { SessionHost } from './session-host.js';
 
@@ -20,27 +20,42 @@ export class SessionEvents implements SessionHost {
   readonly now: HubOptions['now'];
   readonly helloTimeoutMs: number;
   readonly maxBadFrames: number;
+  readonly maxBufferedBytes: number;
   readonly #hub: Hub;
   readonly #options: HubOptions;
+  /**
+   * Every how many heartbeats one is acknowledged: as few writes as keep the agent hearing from
+   * us within two thirds of its liveness timeout, a third to spare for delays. The first heartbeat
+   * of a session is always acknowledged. With the defaults (5 s, 15 s): every second one.
+   */
+  readonly #ackEvery: number;
+  readonly #connections: ConnectionLog;
+  #ackAt = -1;
+  #ackText = '';
 
   constructor(args: {
     hub: Hub;
     options: HubOptions;
     helloTimeoutMs: number;
     maxBadFrames: number;
+    maxBufferedBytes: number;
   }) {
     this.#hub = args.hub;
     this.#options = args.options;
     this.now = args.options.now;
     this.helloTimeoutMs = args.helloTimeoutMs;
     this.maxBadFrames = args.maxBadFrames;
+    this.maxBufferedBytes = args.maxBufferedBytes;
+    this.#connections = new ConnectionLog(args.options.log, args.options.now);
+    const { heartbeatIntervalMs, livenessTimeoutMs } = args.options;
+    this.#ackEvery = Math.max(1, Math.floor((2 * livenessTimeoutMs) / 3 / heartbeatIntervalMs));
   }
 
   authenticate(hello: Hello, nonce: string): AuthOutcome {
     return authenticateHello(this.#options.store.servers, hello, nonce);
   }
 
-  onAuthenticated(session: AgentSession, hello: Hello, server: ServerRecord): void {
+  onAuthenticated(session: AgentSession, hello: Hello, server: { id: string; name: string }): void {
     this.#hub.register(session, hello);
     session.send({
       type: 'welcome',
@@ -52,7 +67,7 @@ export class SessionEvents implements SessionHost {
       livenessTimeoutMs: this.#options.livenessTimeoutMs,
       maxFrameBytes: MAX_FRAME_BYTES,
     });
-    this.#options.log.info(
+    this.#connections.connected(
       `agent ${server.id} (${server.name}) connected: agent ${hello.agentVersion}, protocol ${hello.protocolVersion}`,
     );
     this.#background(
@@ -69,22 +84,16 @@ export class SessionEvents implements SessionHost {
     if (serverId === null) return;
     // Heartbeats and agent errors are the hub's own business; everything goes on to the listeners.
     if (message.type === 'heartbeat') {
-      this.#background(
-        this.#options.store.servers.touch(serverId, message.docker),
-        `record heartbeat of ${serverId}`,
-      );
-      session.send({ type: 'heartbeat.ack', sentAt: isoTime(this.now()) });
+      // The heartbeat is the one liveness mechanism: its ack is the agent's sign of our life.
+      const docker = this.#options.store.servers.touch(serverId, message.docker);
+      if (docker) this.#background(docker, `record the Docker state of ${serverId}`);
+      if (session.heartbeatsSinceAck++ % this.#ackEvery === 0) session.sendText(this.#ack());
     } else if (message.type === 'error') {
       this.#options.log.warn(
         `agent ${serverId} reported ${message.code}: ${message.message.slice(0, 300)}`,
       );
     }
     this.#hub.dispatch(serverId, message);
-  }
-
-  onLife(session: AgentSession): void {
-    if (session.serverId === null) return;
-    this.#background(this.#options.store.servers.touch(session.serverId), 'record life');
   }
 
   onRejectedFrame(session: AgentSession, code: ErrorCode, message: string): void {
@@ -108,9 +117,28 @@ export class SessionEvents implements SessionHost {
   }
 
   onClosed(session: AgentSession, code: number): void {
-    if (session.serverId !== null)
-      this.#options.log.info(`${describeSession(session)} disconnected (${code})`);
+    if (session.serverId !== null) {
+      this.#connections.disconnected(`${describeSession(session)} disconnected (${code})`);
+      this.#options.store.servers.seen(session.serverId, session.lastLifeAt);
+    }
     this.#hub.forget(session, code);
+  }
+
+  onSlowConsumer(session: AgentSession, bufferedBytes: number): void {
+    this.#options.log.warn(
+      `${describeSession(session)} dropped: it reads too slowly (${bufferedBytes} bytes waiting, ` +
+        `limit ${this.maxBufferedBytes}); it will reconnect and be sent what it missed`,
+    );
+  }
+
+  /** One encoded ack per millisecond at most: a fleet's heartbeats share it. */
+  #ack(): string {
+    const at = this.now();
+    if (at !== this.#ackAt) {
+      this.#ackAt = at;
+      this.#ackText = JSON.stringify({ type: 'heartbeat.ack', sentAt: isoTime(at) });
+    }
+    return this.#ackText;
   }
 
   #background(promise: Promise<unknown>, what: string): void {

@@ -1,6 +1,5 @@
 import type { AgentMessage, ErrorCode } from '@berth/protocol';
 import type { Now } from '../clock.js';
-import type { ServerRecord } from '../store/records.js';
 import type { AgentSession } from './agent-session.js';
 import type { AuthOutcome } from './authenticate.js';
 
@@ -11,12 +10,14 @@ export interface SessionHost {
   now: Now;
   helloTimeoutMs: number;
   maxBadFrames: number;
+  /** Most bytes one socket may have queued; a slower reader is dropped. */
+  maxBufferedBytes: number;
   authenticate(hello: Hello, nonce: string): AuthOutcome;
-  onAuthenticated(session: AgentSession, hello: Hello, server: ServerRecord): void;
+  onAuthenticated(session: AgentSession, hello: Hello, server: { id: string; name: string }): void;
   onMessage(session: AgentSession, message: AgentMessage): void;
-  onLife(session: AgentSession): void;
   onRejectedFrame(session: AgentSession, code: ErrorCode, message: string): void;
   onSocketError(session: AgentSession, err: Error): void;
   onHandlerError(session: AgentSession, err: unknown): void;
   onClosed(session: AgentSession, code: number): void;
+  onSlowConsumer(session: AgentSession, bufferedBytes: number): void;
 }

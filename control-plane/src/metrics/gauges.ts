@@ -5,15 +5,14 @@ import type { MetricsRegistry } from './registry.js';
 /** Gauges read at scrape time. Only counts and sizes: no names, ids or secrets. */
 export function registerGauges(
   registry: MetricsRegistry,
-  sources: { store: Store; hub: Pick<Hub, 'sessionCount'> },
+  sources: { store: Store; hub: Pick<Hub, 'sessionCount' | 'deferredTotal'> },
 ): void {
-  registry.gauge('berth_servers', 'Enrolled servers, by status.', () => {
-    const servers = sources.store.servers.list();
-    return (['online', 'offline'] as const).map((status) => ({
+  registry.gauge('berth_servers', 'Enrolled servers, by status.', () =>
+    Object.entries(sources.store.servers.countByStatus()).map(([status, value]) => ({
       labels: { status },
-      value: servers.filter((server) => server.status === status).length,
-    }));
-  });
+      value,
+    })),
+  );
   // Only the live jobs: counting the whole history on every scrape would grow with it.
   registry.gauge('berth_jobs', 'Queued and running jobs, by kind and status.', async () => {
     const counts = new Map<string, number>();
@@ -28,6 +27,11 @@ export function registerGauges(
   });
   registry.gauge('berth_agent_sessions', 'Authenticated agent WebSocket sessions.', () =>
     sources.hub.sessionCount(),
+  );
+  registry.gauge(
+    'berth_agent_connects_deferred_total',
+    'Agent connections told to come back later while a reconnect herd was admitted.',
+    () => sources.hub.deferredTotal,
   );
   registry.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () =>
     process.memoryUsage.rss(),

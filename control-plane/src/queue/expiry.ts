@@ -72,11 +72,9 @@ export async function expireJobs(deps: QueueDeps, deadlineGraceMs: number): Prom
 /** Services on an offline server show `unknown` until their agent reports again. */
 async function markUnreachableServices(deps: QueueDeps): Promise<void> {
   const { store, sessions } = deps;
-  const offline = store.servers
-    .list()
-    .filter((s) => s.status === 'offline' && !sessions.isConnected(s.id));
-  for (const server of offline) {
-    const ids = store.services.configsOnServer(server.id).map((s) => s.id);
+  const offline = store.servers.idsWithStatus('offline').filter((id) => !sessions.isConnected(id));
+  for (const serverId of offline) {
+    const ids = store.services.configsOnServer(serverId).map((s) => s.id);
     const states = await store.history.serviceStates(ids);
     const stale = ids.filter((id) => {
       const probe = structuredClone(states.get(id)!);

@@ -37,18 +37,15 @@ async function setup(options: { maxParallel?: number } = {}) {
     queueTimeoutMs: 60 * 60_000,
     lostJobGraceMs: 5 * 60_000,
   });
-  await store.db.mutate((data) => {
-    data.servers.push({
-      id: 'srv1',
-      name: 'one',
-      status: 'online',
-      lastSeenAt: null,
-      agentVersion: '0.1.0',
-      docker: null,
-      publicKey: 'x',
-      createdAt: new Date(clock.now()).toISOString(),
-    });
+  await store.joinTokens.create({ tokenHash: 'srv1', ttlSeconds: 3600, now: clock.now() });
+  await store.servers.enroll({
+    id: 'srv1',
+    tokenHash: 'srv1',
+    name: 'one',
+    publicKey: 'x',
+    agentVersion: '0.1.0',
   });
+  await store.servers.markOnline('srv1', { agentVersion: '0.1.0', docker: null });
   const project = await store.projects.create({ name: 'p' });
   const env = await store.environments.create({
     projectId: project.id,
@@ -68,9 +65,7 @@ async function setup(options: { maxParallel?: number } = {}) {
     sent.flatMap((s) => (s.message.type === 'job.assign' ? [s.message.job.jobId] : []));
   const goOffline = async () => {
     connected.clear();
-    await store.db.mutate((data) => {
-      data.servers[0]!.status = 'offline';
-    });
+    await store.servers.markOffline('srv1');
   };
   const finished = (jobId: string, status: 'succeeded' | 'failed' = 'succeeded') =>
     queue.handleMessage('srv1', {

@@ -55,7 +55,7 @@ describe('openFileStore crash safety', () => {
 
     const reopened = await openFileStore(dir);
     expect(reopened.projects.list()).toEqual([project]);
-    expect(await readdir(dir)).toEqual(['db.json', 'history']);
+    expect(await readdir(dir)).toEqual(['db.json', 'history', 'servers.ndjson']);
   });
 
   it('reloads exactly the records it wrote, and creates the data dir 0700', async () => {

@@ -18,9 +18,13 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   readonly #path: string;
   readonly #fs: FileSystem;
 
-  constructor(path: string, options: { fs?: FileSystem } = {}) {
+  readonly #pretty: boolean;
+
+  /** `pretty: false` writes one compact line, for machine-only files that are rewritten often. */
+  constructor(path: string, options: { fs?: FileSystem; pretty?: boolean } = {}) {
     this.#path = path;
     this.#fs = options.fs ?? fsp;
+    this.#pretty = options.pretty ?? true;
   }
 
   async read(): Promise<T | null> {
@@ -42,8 +46,12 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     }
   }
 
-  async write(data: T): Promise<void> {
-    const text = JSON.stringify(data, null, 2) + '\n';
+  write(data: T): Promise<void> {
+    return this.writeText(JSON.stringify(data, null, this.#pretty ? 2 : undefined) + '\n');
+  }
+
+  /** Replaces the file with `text`, atomically and durably. */
+  async writeText(text: string): Promise<void> {
     const temp = `${this.#path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       const handle = await this.#fs.open(temp, 'wx', FILE_MODE);

@@ -1,12 +1,16 @@
-import { isoTime, type Now } from '../clock.js';
+import { isoTime } from '../clock.js';
 import { newId } from '../crypto.js';
 import type { Database } from './database.js';
 import type { Data, JoinTokenRecord } from './records.js';
 
 export type RedeemFailure = 'invalid' | 'used' | 'expired';
 
-// Spent and expired tokens are kept this long (for the "already used" answer), then dropped.
-const KEEP_SPENT_MS = 7 * 24 * 3600 * 1000;
+/**
+ * An expired token is kept this long after it expires, for the "expired" answer; a spent one keeps
+ * only its hash (in the server journal) as long, for the "already used" answer. Then both are
+ * unknown: nobody retries a token a day after it stopped working.
+ */
+export const KEEP_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
 
 export class JoinTokenRecords {
   readonly #db: Database;
@@ -29,7 +33,7 @@ export class JoinTokenRecords {
     };
     return this.#db.mutate((data) => {
       data.joinTokens = data.joinTokens.filter(
-        (token) => Date.parse(token.expiresAt) > now - KEEP_SPENT_MS,
+        (token) => !token.usedAt && Date.parse(token.expiresAt) > now - KEEP_AFTER_EXPIRY_MS,
       );
       data.joinTokens.push(record);
       return structuredClone(record);
@@ -42,15 +46,28 @@ export class JoinTokenRecords {
   }
 }
 
+export type TokenCheck =
+  { ok: true; token: JoinTokenRecord } | { ok: false; reason: RedeemFailure };
+
 /**
- * Marks a token used, inside a store mutation, so no two callers can spend it. Returns why it
- * cannot be spent otherwise. Call only from within `Database.mutate`.
+ * Whether a token may be spent now. Only unspent tokens are in db.json, so the search is over the
+ * few outstanding tokens, not every token ever used; `spent` holds the hashes of used ones.
  */
-export function redeemJoinToken(data: Data, tokenHash: string, now: Now): RedeemFailure | null {
+export function checkJoinToken(
+  data: Readonly<Data>,
+  spent: ReadonlyMap<string, number>,
+  tokenHash: string,
+  at: number,
+): TokenCheck {
+  if (spent.has(tokenHash)) return { ok: false, reason: 'used' };
   const token = data.joinTokens.find((candidate) => candidate.tokenHash === tokenHash);
-  if (!token) return 'invalid';
-  if (token.usedAt) return 'used';
-  if (Date.parse(token.expiresAt) <= now()) return 'expired';
-  token.usedAt = isoTime(now());
-  return null;
+  if (!token) return { ok: false, reason: 'invalid' };
+  if (token.usedAt) return { ok: false, reason: 'used' };
+  if (Date.parse(token.expiresAt) <= at) return { ok: false, reason: 'expired' };
+  return { ok: true, token };
+}
+
+/** Until when (ms) the hash of a token spent now is kept. */
+export function spentHashKeptUntil(token: JoinTokenRecord, at: number): number {
+  return Math.max(Date.parse(token.expiresAt), at) + KEEP_AFTER_EXPIRY_MS;
 }

@@ -11,12 +11,19 @@ import { MemoryHistory } from './memory-history.js';
 import { migrateLegacyData } from './migrate.js';
 import { EnvironmentRecords, ProjectRecords } from './projects.js';
 import type { Data } from './records.js';
-import { ServerRecords } from './servers.js';
+import { openServers } from './open-servers.js';
+import type { PresenceSnapshot } from './presence.js';
+import { FileServerJournal, MemoryServerJournal, type ServerJournal } from './server-journal.js';
+import type { ServerRecords } from './servers.js';
 import { ServiceRecords } from './services.js';
 
 export const DB_FILE = 'db.json';
 /** The folder of the history store (LMDB's data.mdb and lock.mdb). */
 export const HISTORY_DIR = 'history';
+/** The servers' configuration and spent join tokens: an append-only journal. */
+export const SERVERS_FILE = 'servers.ndjson';
+/** Last-seen times and online status of servers, written in batches. */
+export const PRESENCE_FILE = 'presence.json';
 
 export interface StoreOptions {
   now?: Now;
@@ -25,6 +32,10 @@ export interface StoreOptions {
   onLazyWriteError?: (err: unknown) => void;
   /** Told what a first start of this release did to an older data dir. */
   onMigrated?: (summary: string) => void;
+  /** Where servers are journaled; in memory unless given. */
+  serverJournal?: ServerJournal;
+  /** Where the presence snapshot goes; in memory unless given. */
+  presence?: Adapter<PresenceSnapshot>;
 }
 
 /**
@@ -42,10 +53,20 @@ export class Store {
   /** The configuration's lowdb database; change it only inside `db.mutate`. */
   readonly db: Database;
 
-  constructor(db: Database, history: HistoryStore, now: Now) {
+  readonly #journal: ServerJournal;
+
+  constructor(args: {
+    db: Database;
+    history: HistoryStore;
+    servers: ServerRecords;
+    journal: ServerJournal;
+    now: Now;
+  }) {
+    const { db, history, now } = args;
     this.db = db;
     this.history = history;
-    this.servers = new ServerRecords(db, now);
+    this.servers = args.servers;
+    this.#journal = args.journal;
     this.joinTokens = new JoinTokenRecords(db);
     this.projects = new ProjectRecords(db, now);
     this.environments = new EnvironmentRecords(db, now);
@@ -53,13 +74,15 @@ export class Store {
   }
 
   /** Writes anything still pending; call before exit. */
-  flush(): Promise<void> {
-    return this.db.flush();
+  async flush(): Promise<void> {
+    await this.db.flush();
+    await this.servers.flush();
   }
 
-  /** Flushes and closes both stores. */
+  /** Flushes and closes the stores. */
   async close(): Promise<void> {
     await this.flush();
+    await this.#journal.close();
     await this.history.close();
   }
 }
@@ -81,7 +104,13 @@ export async function openFileStore(dataDir: string, options: StoreOptions = {})
   try {
     const summary = await migrateLegacyData({ path, file, history });
     if (summary) options.onMigrated?.(summary);
-    return await openStore(file, path, history, options);
+    return await openStore(file, path, history, {
+      serverJournal: new FileServerJournal(join(dataDir, SERVERS_FILE)),
+      presence: new AtomicJsonFile<PresenceSnapshot>(join(dataDir, PRESENCE_FILE), {
+        pretty: false,
+      }),
+      ...options,
+    });
   } catch (err) {
     await history.close();
     throw err;
@@ -105,5 +134,16 @@ export async function openStore(
     ...(options.lazyWriteMs === undefined ? {} : { lazyWriteMs: options.lazyWriteMs }),
     ...(options.onLazyWriteError ? { onLazyWriteError: options.onLazyWriteError } : {}),
   });
-  return new Store(db, history, options.now ?? systemNow);
+  const now = options.now ?? systemNow;
+  const journal = options.serverJournal ?? new MemoryServerJournal();
+  const servers = await openServers({
+    db,
+    journal,
+    presence: options.presence ?? new Memory<PresenceSnapshot>(),
+    presenceOptions: {
+      ...(options.onLazyWriteError ? { onWriteError: options.onLazyWriteError } : {}),
+    },
+    now,
+  });
+  return new Store({ db, history, servers, journal, now });
 }

@@ -107,7 +107,11 @@ export type JoinTokenResponse = z.infer<typeof joinTokenResponseSchema>;
 export const dockerInfoSchema = z.object({ version: z.string() }).nullable();
 export type DockerInfo = z.infer<typeof dockerInfoSchema>;
 
-export const serverStatusSchema = z.enum(['online', 'offline']);
+/**
+ * `reconnecting`: the control plane restarted and the server was online before; it has not
+ * reconnected yet, and turns `offline` if it does not within the restart grace period.
+ */
+export const serverStatusSchema = z.enum(['online', 'reconnecting', 'offline']);
 export type ServerStatus = z.infer<typeof serverStatusSchema>;
 
 export const serverSchema = z.object({
@@ -121,6 +125,23 @@ export const serverSchema = z.object({
   outdated: z.boolean().optional(),
 });
 export type Server = z.infer<typeof serverSchema>;
+
+/** Most servers one `GET /api/v1/servers` answers; more come through `cursor`. */
+export const SERVERS_PAGE_MAX = 1000;
+
+/** `GET /api/v1/servers?limit=&cursor=&status=`. */
+export const listServersQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(SERVERS_PAGE_MAX).default(SERVERS_PAGE_MAX),
+    cursor: z
+      .string()
+      .max(512)
+      .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous answer')
+      .optional(),
+    status: serverStatusSchema.optional(),
+  })
+  .strict();
+export type ListServersQuery = z.infer<typeof listServersQuerySchema>;
 
 // ----- projects, environments, services -----
 

@@ -20,6 +20,17 @@ export const welcomeMessageSchema = z.object({
   maxFrameBytes: z.number().int().positive(),
 });
 
+/**
+ * Admission is paced: instead of a challenge, the control plane may answer a new socket with this
+ * and close it (1013). The agent connects again after `afterMs`, without counting a failure.
+ * Added in protocol 1.1; a 1.0 agent sees an unknown type and falls back to its backoff.
+ */
+export const connectRetryMessageSchema = z.object({
+  type: z.literal('connect.retry'),
+  afterMs: z.number().int().min(0).max(600_000),
+  reason: z.string().max(300).default(''),
+});
+
 export const heartbeatAckMessageSchema = z.object({
   type: z.literal('heartbeat.ack'),
   sentAt: z.string(),
@@ -68,6 +79,7 @@ export const controlPlaneErrorMessageSchema = errorPayloadSchema.extend({
 
 export const controlPlaneMessageSchema = z.discriminatedUnion('type', [
   authChallengeMessageSchema,
+  connectRetryMessageSchema,
   welcomeMessageSchema,
   heartbeatAckMessageSchema,
   jobAssignMessageSchema,

@@ -56,6 +56,15 @@ async function errorFrom(res: Response): Promise<ApiError> {
 
 /** Calls the API with the session cookie; a change also sends the CSRF token. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await apiWithHeaders<T>(method, path, body)).body;
+}
+
+/** As `api`, with the answer's headers (e.g. the `X-Next-Cursor` of a page). */
+export async function apiWithHeaders<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ body: T; headers: Headers }> {
   let res: Response;
   try {
     res = await request(method, path, body);
@@ -71,8 +80,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     throw await errorFrom(res);
   }
   if (!res.ok) throw await errorFrom(res);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  if (res.status === 204) return { body: undefined as T, headers: res.headers };
+  return { body: (await res.json()) as T, headers: res.headers };
 }
 
 /** Asks whether the browser is signed in; remembers the CSRF token when it is. */

@@ -87,6 +87,18 @@ export const CONTROLS_CSS = css`
     flex: none;
   }
 
+  /* ---------- toolbars (filters and paging above a table) ---------- */
+  .toolbar {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px;
+    margin-bottom: 12px;
+  }
+  .toolbar .input {
+    width: auto;
+  }
+
   /* ---------- badges ---------- */
   .badge {
     display: inline-flex;
@@ -120,7 +132,8 @@ export const CONTROLS_CSS = css`
     background: var(--danger-soft);
     color: var(--danger);
   }
-  .badge-building {
+  .badge-building,
+  .badge-reconnecting {
     background: var(--warning-soft);
     color: var(--warning);
   }

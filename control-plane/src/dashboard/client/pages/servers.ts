@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-import type { JoinTokenResponse, Server } from '@berth/protocol';
-import { api } from '../api.js';
+import type { JoinTokenResponse, Server, ServerStatus } from '@berth/protocol';
+import { api, apiWithHeaders } from '../api.js';
 import { openDialog } from '../dialog.js';
 import { h, replace } from '../dom.js';
 import { absoluteTime, relativeTime } from '../format.js';
@@ -9,6 +9,14 @@ import { setTitle, type Page, type PageContext } from './page.js';
 
 /** Servers report through heartbeats, not the change stream; refresh the table this often, in ms. */
 const REFRESH_MS = 5_000;
+/** Servers per page: a large fleet is never drawn at once. */
+const PAGE_SIZE = 50;
+const FILTERS: { label: string; status: ServerStatus | null }[] = [
+  { label: 'All', status: null },
+  { label: 'Online', status: 'online' },
+  { label: 'Reconnecting', status: 'reconnecting' },
+  { label: 'Offline', status: 'offline' },
+];
 
 export function serversPage(ctx: PageContext): Page {
   setTitle('Servers');
@@ -18,6 +26,38 @@ export function serversPage(ctx: PageContext): Page {
     icon: 'plus',
     onClick: () => void busy(add, () => addServer()),
   });
+  // Pages are reached by cursor: `cursors[i]` starts page i (undefined for the first).
+  let status: ServerStatus | null = null;
+  let cursors: (string | undefined)[] = [undefined];
+  let pageIndex = 0;
+  let nextCursor: string | null = null;
+  const filter = h(
+    'select',
+    { class: 'input', attrs: { name: 'status', 'aria-label': 'Show servers' } },
+    ...FILTERS.map((f) => h('option', { attrs: { value: f.status ?? '' } }, f.label)),
+  );
+  filter.addEventListener('change', () => {
+    status = (filter.value || null) as ServerStatus | null;
+    cursors = [undefined];
+    pageIndex = 0;
+    void refresh();
+  });
+  const previous = button('Previous', {
+    onClick: () => {
+      pageIndex = Math.max(0, pageIndex - 1);
+      void refresh();
+    },
+  });
+  const next = button('Next', {
+    onClick: () => {
+      if (nextCursor === null) return;
+      cursors[pageIndex + 1] = nextCursor;
+      pageIndex += 1;
+      void refresh();
+    },
+  });
+  const position = h('span', { class: 'hint' });
+  const pager = h('div', { class: 'toolbar' }, filter, previous, next, position);
   const element = h(
     'div',
     { class: 'page' },
@@ -26,12 +66,25 @@ export function serversPage(ctx: PageContext): Page {
       description: 'Worker nodes running the Berth agent. Environments deploy onto them.',
       actions: [add],
     }),
+    pager,
     table,
   );
   const refresh = async () => {
     try {
-      const servers = await api<Server[]>('GET', '/api/v1/servers');
-      if (!ctx.signal.aborted) replace(table, serversTable(servers));
+      const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (status) query.set('status', status);
+      const cursor = cursors[pageIndex];
+      if (cursor) query.set('cursor', cursor);
+      const answer = await apiWithHeaders<Server[]>('GET', `/api/v1/servers?${query.toString()}`);
+      if (ctx.signal.aborted) return;
+      nextCursor = answer.headers.get('x-next-cursor');
+      previous.disabled = pageIndex === 0;
+      next.disabled = nextCursor === null;
+      position.textContent =
+        answer.body.length === 0
+          ? ''
+          : `Page ${pageIndex + 1}: servers ${pageIndex * PAGE_SIZE + 1}–${pageIndex * PAGE_SIZE + answer.body.length}`;
+      replace(table, serversTable(answer.body, status));
     } catch (err) {
       if (!ctx.signal.aborted)
         replace(
@@ -46,7 +99,10 @@ export function serversPage(ctx: PageContext): Page {
   return { element };
 }
 
-function serversTable(servers: Server[]): HTMLElement {
+function serversTable(servers: Server[], status: ServerStatus | null): HTMLElement {
+  if (servers.length === 0 && status !== null) {
+    return emptyState(`No ${status} servers`, 'Choose another filter to see the others.');
+  }
   if (servers.length === 0) {
     return emptyState(
       'No servers yet',
