@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
-import { Memory } from 'lowdb';
-import type { PresenceSnapshot } from '../store/presence.js';
 import { MemoryServerJournal } from '../store/server-journal.js';
-import { openMemoryStore, type Store, type StoreOptions } from '../store/store.js';
+import { memoryPresence, openMemoryStore, type Store, type StoreOptions } from '../store/store.js';
 import { createLivenessChecker, runLivenessLoop } from './liveness-loop.js';
 import { fakeClock } from '../testing/fake-clock.js';
 
@@ -42,7 +40,7 @@ async function storeWithServer(
 async function restartedStore(clock: ReturnType<typeof fakeClock>, id: string): Promise<Store> {
   const backing = {
     serverJournal: new MemoryServerJournal(),
-    presence: new Memory<PresenceSnapshot>(),
+    presence: memoryPresence(),
   };
   await (await storeWithServer(clock, id, backing)).close();
   return openMemoryStore({ now: clock.now, ...backing });

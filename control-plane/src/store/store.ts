@@ -117,6 +117,11 @@ export async function openFileStore(dataDir: string, options: StoreOptions = {})
   }
 }
 
+/** A presence snapshot kept in memory, for tests that reopen a store over the same one. */
+export function memoryPresence(): Adapter<PresenceSnapshot> {
+  return new Memory<PresenceSnapshot>();
+}
+
 /** A store kept in memory, for tests. */
 export function openMemoryStore(options: StoreOptions = {}): Promise<Store> {
   return openStore(new Memory<Data>(), 'the in-memory store', new MemoryHistory(), options);
@@ -139,7 +144,7 @@ export async function openStore(
   const servers = await openServers({
     db,
     journal,
-    presence: options.presence ?? new Memory<PresenceSnapshot>(),
+    presence: options.presence ?? memoryPresence(),
     presenceOptions: {
       ...(options.onLazyWriteError ? { onWriteError: options.onLazyWriteError } : {}),
     },
