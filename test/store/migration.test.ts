@@ -64,10 +64,12 @@ interface Expected {
 
 interface DeploymentView {
   id: string;
+  createdAt: string;
   number: number;
   status: string;
   trigger: string;
   serviceId: string;
+  phases?: unknown[];
 }
 
 interface LegacyDb {
@@ -145,7 +147,19 @@ async function snapshot(cp: ControlPlane): Promise<Snapshot> {
 }
 
 /**
- * Every answer equals 0.1.0's, field for field: no field lost, none added. Only a server's
+ * A deployment as 0.1.0 answered it, with the one field added since: its timeline, which for
+ * a deployment recorded before timelines existed is its time in the queue, from its times.
+ */
+function withTimeline(deployment: DeploymentView): DeploymentView {
+  return {
+    ...deployment,
+    phases: [expect.objectContaining({ name: 'queued', startedAt: deployment.createdAt })],
+  };
+}
+
+/**
+ * Every answer equals 0.1.0's, field for field: no field lost, none added but a deployment's
+ * timeline (`phases`, see {@link withTimeline}). Only a server's
  * `outdated` may differ (it compares the agent with the bundle this control plane serves), and
  * a server 0.1.0 showed online is `reconnecting` here: its agent is not running, and a restarted
  * control plane no longer calls a server online before its agent is back.
@@ -154,6 +168,10 @@ async function snapshot(cp: ControlPlane): Promise<Snapshot> {
 async function expectAnswersOf010(cp: ControlPlane): Promise<void> {
   const actual = await snapshot(cp);
   const { takenAt: _takenAt, ...want } = structuredClone(expected.immediate);
+  for (const answer of Object.values(want.deployments))
+    answer.body = withTimeline(answer.body as DeploymentView);
+  for (const answer of Object.values(want.deploymentLists))
+    answer.body = (answer.body as DeploymentView[]).map(withTimeline);
   want.servers.body = (want.servers.body as { status: string }[]).map((s) => ({
     ...s,
     status: s.status === 'online' ? 'reconnecting' : s.status,
@@ -172,7 +190,7 @@ async function expectAnswersOf010(cp: ControlPlane): Promise<void> {
 /** History pages (`limit`, `before` as an id or a number) cut 0.1.0's newest-first list alike. */
 async function expectHistoryPages(cp: ControlPlane): Promise<void> {
   for (const [serviceId, answer] of Object.entries(expected.immediate.deploymentLists)) {
-    const all = answer.body as DeploymentView[];
+    const all = (answer.body as DeploymentView[]).map(withTimeline);
     const base = `/api/v1/services/${serviceId}/deployments`;
     expect((await get(cp, base)).body).toEqual(all);
     for (const limit of [1, 2]) {
@@ -359,7 +377,7 @@ describe('upgrading a 0.1.0 data dir', () => {
       expect(res.body.job.status).toBe('queued');
       added.set(serviceId, res.body.deployment);
       const list = await get(cp, `/api/v1/services/${serviceId}/deployments?limit=100`);
-      expect(list.body).toEqual([res.body.deployment, ...before]);
+      expect(list.body).toEqual([res.body.deployment, ...before.map(withTimeline)]);
     }
 
     // Those deployments outlive a restart, which still migrates nothing.
