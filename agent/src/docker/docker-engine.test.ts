@@ -81,11 +81,12 @@ describe.skipIf(!run)('the Docker engine adapter, against the real engine', () =
     expect(await engine.containerLogs(id, 10)).toEqual([
       { stream: 'stdout', text: 'hello from app' },
     ]);
-    const started = Date.now();
     await engine.stopContainer(id, 10);
-    expect(Date.now() - started).toBeLessThan(5_000);
     await engine.stopContainer(id, 10); // already stopped: fine
-    expect((await engine.inspectContainer(id))?.state).toBe('exited');
+    const stopped = await engine.inspectContainer(id);
+    expect(stopped?.state).toBe('exited');
+    // It stopped on SIGTERM, not by a SIGKILL once the 10 s grace had run out (137).
+    expect(stopped?.exitCode).not.toBe(137);
   });
 
   it('cancels a running build within a few seconds', async () => {
@@ -93,7 +94,7 @@ describe.skipIf(!run)('the Docker engine adapter, against the real engine', () =
     writeFileSync(join(dir, 'Dockerfile'), `FROM ${BASE}\nRUN sleep 30\n`);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1_000);
-    const started = Date.now();
+    // The step sleeps 30 s, twice the test's timeout: only a cancelled build returns in time.
     await engine
       .buildImage({
         contextDir: dir,
@@ -104,6 +105,6 @@ describe.skipIf(!run)('the Docker engine adapter, against the real engine', () =
         onLine: () => undefined,
       })
       .catch(() => undefined);
-    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(controller.signal.aborted).toBe(true);
   });
 });

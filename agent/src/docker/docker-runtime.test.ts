@@ -68,9 +68,8 @@ describe('createDockerRuntime', () => {
   it('answers null when the engine hangs, within the timeout', async () => {
     engine.mode = 'hang';
     const runtime = createDockerRuntime({ socketPath: engine.socketPath, timeoutMs: 200 });
-    const started = Date.now();
+    // The fake engine never answers: without the timeout this would not resolve at all.
     await expect(runtime.version()).resolves.toBeNull();
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('reports the version again once the engine comes back', async () => {

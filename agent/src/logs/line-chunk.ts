@@ -31,6 +31,15 @@ export class LineChunk {
     return chunk;
   }
 
+  /** Lines of `first` then `second`, which follows it, in one chunk. */
+  static join(first: LineChunk, second: LineChunk): LineChunk {
+    const offset = first.byteLength;
+    return LineChunk.of(first.firstSeq, Buffer.concat([first.bytes, second.bytes]), [
+      ...first.ends,
+      ...second.ends.map((end) => end + offset),
+    ]);
+  }
+
   get count(): number {
     return this.ends.length;
   }

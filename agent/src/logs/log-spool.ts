@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { encodeLogLine, type LogStream } from '@berth/protocol';
 import { LineChunk } from './line-chunk.js';
 import { cutIndex } from './line-splitter.js';
-import { readSpoolLines, recoverSpoolFile } from './spool-file.js';
+import { readSpoolLines, recoverSpoolFile, writeAt } from './spool-file.js';
 
 /** Most lines in one `log.batch` frame. */
 export const BATCH_LINES = 1000;
@@ -227,7 +227,7 @@ export class LogSpool {
         () => this.written(job, chunk),
         () => {
           // The disk refused (full?): keep the lines, in order, and try again.
-          job.pending = job.pending ? joinChunks(chunk, job.pending) : chunk;
+          job.pending = job.pending ? LineChunk.join(chunk, job.pending) : chunk;
           job.writing = null;
           this.closeFile(job);
           job.timer ??= setTimeout(() => this.write(job), WRITE_RETRY_MS);
@@ -389,22 +389,5 @@ export class LogSpool {
       job.finished = true;
       this.dropIfDone(job);
     }
-  }
-}
-
-/** Lines of `first` then `second`, which follows it, in one chunk. */
-function joinChunks(first: LineChunk, second: LineChunk): LineChunk {
-  const offset = first.byteLength;
-  return LineChunk.of(first.firstSeq, Buffer.concat([first.bytes, second.bytes]), [
-    ...first.ends,
-    ...second.ends.map((end) => end + offset),
-  ]);
-}
-
-/** Writes all of `data` at `position`, however many calls the system takes. */
-async function writeAt(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length;) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
   }
 }

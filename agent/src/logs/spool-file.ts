@@ -1,5 +1,5 @@
 import { closeSync, ftruncateSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { logLineSchema } from '@berth/protocol';
 
 /** How much of a spool file is read at once, in bytes; far above the longest line. */
@@ -79,5 +79,13 @@ export async function readSpoolLines(
     return { bytes: buffer.subarray(0, ends.at(-1) ?? 0), ends };
   } finally {
     await handle.close();
+  }
+}
+
+/** Writes all of `data` at `position`, however many calls the system takes. */
+export async function writeAt(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < data.length;) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
   }
 }
