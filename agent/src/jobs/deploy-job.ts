@@ -1,3 +1,4 @@
+import { databaseImage } from '@berth/protocol';
 import { LABELS } from './engine.js';
 import { JobFailure, shortId, type JobContext, type JobOutcome } from './job-context.js';
 import { release, type ReleaseImage } from './release.js';
@@ -28,6 +29,8 @@ async function resolveImage(ctx: JobContext): Promise<ReleaseImage> {
       return imageFromGit(ctx, source);
     case 'image':
       return imageFromRegistry(ctx, source);
+    case 'database':
+      return imageFromRegistry(ctx, { type: 'image', image: databaseImage(source) });
   }
 }
 

@@ -258,6 +258,11 @@ export class JobRunner {
         return runRestartJob(ctx);
       case 'stop':
         return runStopJob(ctx);
+      case 'backup':
+      case 'restore':
+      case 'expose':
+      case 'unexpose':
+        throw new JobFailure(`This agent cannot run ${ctx.spec.kind} jobs yet`);
     }
   }
 

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { jobResultSchema } from '@berth/protocol';
+import { jobKindSchema, jobResultSchema } from '@berth/protocol';
 import { writeFileAtomic } from '../atomic-write.js';
 
 const entrySchema = z.object({
   jobId: z.string(),
   serviceId: z.string(),
-  kind: z.enum(['deploy', 'restart', 'stop']),
+  kind: jobKindSchema,
   status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
   error: z.string().optional(),
   result: jobResultSchema.default({}),

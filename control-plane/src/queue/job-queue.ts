@@ -18,6 +18,7 @@ import {
   reconcileSession,
 } from './agent-reports.js';
 import type { QueueDeps } from './context.js';
+import { onBackupProgress } from './backup-progress.js';
 import { dispatchQueued } from './dispatcher.js';
 import { expireJobs } from './expiry.js';
 
@@ -91,6 +92,8 @@ export class JobQueue {
         return onLogBatch(this.#deps, serverId, message);
       case 'state.report':
         return onStateReport(this.#deps, serverId, message);
+      case 'backup.progress':
+        return onBackupProgress(this.#deps, serverId, message);
       case 'hello':
       case 'heartbeat':
       case 'container.logs.lines':

@@ -8,6 +8,8 @@ export interface QueueEventMap {
   ended: [job: JobRecord, deployment: DeploymentRecord | undefined];
   /** A service's status or current deployment changed. */
   service: [serviceId: string];
+  /** A backup's status or progress changed. */
+  backup: [backupId: string];
 }
 
 /** Change notifications for live views: log streams and the dashboard's event stream. */

@@ -47,6 +47,14 @@ export function serviceOnFinish(service: ServiceState, job: JobRecord, end: JobE
     case 'stop':
       service.status = ok ? 'stopped' : (job.serviceStatusBefore ?? 'unknown');
       return;
+    case 'restore':
+    case 'expose':
+    case 'unexpose':
+      // Each runs the database again (a new container, or the restored data).
+      service.status = ok ? 'running' : (job.serviceStatusBefore ?? 'unknown');
+      return;
+    case 'backup':
+      return;
   }
 }
 

@@ -1,10 +1,18 @@
-import type { DeploymentRecord, JobRecord, KeptImages, ServiceState } from './records.js';
+import type {
+  BackupRecord,
+  DeploymentRecord,
+  JobRecord,
+  KeptImages,
+  ServiceState,
+} from './records.js';
 
 /** The records one job touches. A change gets copies; what it leaves in them is written together. */
 export interface JobUnit {
   job: JobRecord;
   /** The deployment the job runs; undefined for restarts and stops. */
   deployment: DeploymentRecord | undefined;
+  /** The backup the job takes, if it takes one. */
+  backup: BackupRecord | undefined;
   service: ServiceState;
 }
 
@@ -12,6 +20,8 @@ export interface JobUnit {
 export interface NewJob {
   job: JobRecord;
   deployment?: DeploymentRecord;
+  /** Numbered `service.lastBackupNumber + 1`; the job's `backupId`. */
+  backup?: BackupRecord;
 }
 
 export interface HistoryPage {
@@ -78,6 +88,14 @@ export interface HistoryStore {
     serviceIds: readonly string[],
     change: (serviceId: string, state: ServiceState, busy: boolean) => void,
   ): Promise<string[]>;
+
+  backup(backupId: string): Promise<BackupRecord | undefined>;
+  /** A service's backups, newest first. */
+  backups(serviceId: string, page: HistoryPage): Promise<BackupRecord[]>;
+  /** Applies `change` to one backup in a transaction; undefined when it does not exist. */
+  updateBackup<T>(backupId: string, change: (backup: BackupRecord) => T): Promise<T | undefined>;
+  /** Removes a backup's record (retention; its file goes first). */
+  removeBackup(backupId: string): Promise<void>;
 
   keptImages(serverId: string): Promise<KeptImages | undefined>;
   setKeptImages(serverId: string, kept: KeptImages): Promise<void>;

@@ -10,6 +10,7 @@ import type {
 import {
   initialServiceState,
   isFinalStatus,
+  type BackupRecord,
   type DeploymentRecord,
   type JobRecord,
   type KeptImages,
@@ -47,6 +48,8 @@ function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> 
  * | finished     | [finishedAt, jobId]            | null         | log retention by age         |
  * | services     | serviceId                      | ServiceState | status, current deployment   |
  * | kept         | serverId                       | KeptImages   | rollback checks              |
+ * | backups      | backupId                       | BackupRecord | a backup by id               |
+ * | serviceBackups | [serviceId, number]          | backupId     | newest-first backup pages    |
  * | meta         | 'queueOrder'                   | number       | the order of jobs queued     |
  *                                                                  in the same millisecond
  */
@@ -61,6 +64,8 @@ export class LmdbHistory implements HistoryStore {
   readonly #services: LmdbDatabase<ServiceState, string>;
   readonly #kept: LmdbDatabase<KeptImages, string>;
   readonly #meta: LmdbDatabase<number, string>;
+  readonly #backups: LmdbDatabase<BackupRecord, string>;
+  readonly #serviceBackups: LmdbDatabase<string, Key>;
 
   /** Opens (or creates) the store in the folder `path`; callers keep that folder 0700. */
   constructor(path: string) {
@@ -76,6 +81,8 @@ export class LmdbHistory implements HistoryStore {
     this.#services = table('services');
     this.#kept = table('kept');
     this.#meta = table('meta');
+    this.#backups = table('backups');
+    this.#serviceBackups = table('serviceBackups');
   }
 
   enqueue(serviceId: string, build: (service: Readonly<ServiceState>) => NewJob): Promise<NewJob> {
@@ -92,6 +99,16 @@ export class LmdbHistory implements HistoryStore {
         this.#services.putSync(serviceId, {
           ...state,
           lastDeploymentNumber: Math.max(state.lastDeploymentNumber, deployment.number),
+        });
+      }
+      if (created.backup) {
+        const { backup } = created;
+        const now = this.#stateOf(serviceId);
+        this.#backups.putSync(backup.id, backup);
+        this.#serviceBackups.putSync([serviceId, backup.number], backup.id);
+        this.#services.putSync(serviceId, {
+          ...now,
+          lastBackupNumber: Math.max(now.lastBackupNumber ?? 0, backup.number),
         });
       }
       this.#writeJob(undefined, created.job);
@@ -157,13 +174,16 @@ export class LmdbHistory implements HistoryStore {
       const job = this.#jobs.get(jobId);
       if (!job) return undefined;
       const deployment = job.deploymentId ? this.#deployments.get(job.deploymentId) : undefined;
+      const backup = job.backupId ? this.#backups.get(job.backupId) : undefined;
       const unit: JobUnit = {
         job: structuredClone(job),
         deployment: deployment && structuredClone(deployment),
+        backup: backup && structuredClone(backup),
         service: this.#stateOf(job.serviceId),
       };
       const result = change(unit);
       this.#writeJob(job, unit.job);
+      if (unit.backup) this.#backups.putSync(unit.backup.id, unit.backup);
       if (unit.deployment) this.#deployments.putSync(unit.deployment.id, unit.deployment);
       this.#services.putSync(job.serviceId, unit.service);
       return result;
@@ -190,6 +210,45 @@ export class LmdbHistory implements HistoryStore {
         changed.push(id);
       }
       return changed;
+    });
+  }
+
+  backup(backupId: string): Promise<BackupRecord | undefined> {
+    return Promise.resolve(this.#backups.get(backupId));
+  }
+
+  backups(serviceId: string, page: HistoryPage): Promise<BackupRecord[]> {
+    const range = this.#serviceBackups.getRange({
+      start: [serviceId, (page.beforeNumber ?? Number.MAX_SAFE_INTEGER) - 1],
+      end: [serviceId, 0],
+      reverse: true,
+      limit: page.limit,
+    });
+    const list: BackupRecord[] = [];
+    for (const { value } of range) {
+      const backup = this.#backups.get(value);
+      if (backup) list.push(backup);
+    }
+    return Promise.resolve(list);
+  }
+
+  updateBackup<T>(backupId: string, change: (backup: BackupRecord) => T): Promise<T | undefined> {
+    return this.#write(() => {
+      const backup = this.#backups.get(backupId);
+      if (!backup) return undefined;
+      const copy = structuredClone(backup);
+      const result = change(copy);
+      this.#backups.putSync(backupId, copy);
+      return result;
+    });
+  }
+
+  async removeBackup(backupId: string): Promise<void> {
+    await this.#write(() => {
+      const backup = this.#backups.get(backupId);
+      if (!backup) return;
+      this.#serviceBackups.removeSync([backup.serviceId, backup.number]);
+      this.#backups.removeSync(backupId);
     });
   }
 

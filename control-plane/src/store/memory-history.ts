@@ -9,6 +9,7 @@ import type {
 import {
   initialServiceState,
   isFinalStatus,
+  type BackupRecord,
   type DeploymentRecord,
   type JobRecord,
   type KeptImages,
@@ -24,6 +25,7 @@ export class MemoryHistory implements HistoryStore {
   readonly #deployments = new Map<string, DeploymentRecord>();
   readonly #services = new Map<string, ServiceState>();
   readonly #kept = new Map<string, KeptImages>();
+  readonly #backups = new Map<string, BackupRecord>();
   #queueOrder = 0;
 
   enqueue(serviceId: string, build: (service: Readonly<ServiceState>) => NewJob): Promise<NewJob> {
@@ -38,6 +40,12 @@ export class MemoryHistory implements HistoryStore {
         this.#deployments.set(created.deployment.id, created.deployment);
         const last = Math.max(state.lastDeploymentNumber, created.deployment.number);
         this.#services.set(serviceId, { ...state, lastDeploymentNumber: last });
+      }
+      if (created.backup) {
+        this.#backups.set(created.backup.id, created.backup);
+        const now = this.#stateOf(serviceId);
+        const last = Math.max(now.lastBackupNumber ?? 0, created.backup.number);
+        this.#services.set(serviceId, { ...now, lastBackupNumber: last });
       }
       this.#jobs.set(created.job.id, created.job);
       return structuredClone(created);
@@ -91,13 +99,16 @@ export class MemoryHistory implements HistoryStore {
       const job = this.#jobs.get(jobId);
       if (!job) return undefined;
       const deployment = job.deploymentId ? this.#deployments.get(job.deploymentId) : undefined;
+      const backup = job.backupId ? this.#backups.get(job.backupId) : undefined;
       const unit: JobUnit = {
         job: structuredClone(job),
         deployment: structuredClone(deployment),
+        backup: structuredClone(backup),
         service: this.#stateOf(job.serviceId),
       };
       const result = change(unit);
       this.#jobs.set(jobId, structuredClone(unit.job));
+      if (unit.backup) this.#backups.set(unit.backup.id, structuredClone(unit.backup));
       if (unit.deployment)
         this.#deployments.set(unit.deployment.id, structuredClone(unit.deployment));
       this.#services.set(job.serviceId, structuredClone(unit.service));
@@ -123,6 +134,38 @@ export class MemoryHistory implements HistoryStore {
         changed.push(id);
       }
       return changed;
+    });
+  }
+
+  backup(backupId: string): Promise<BackupRecord | undefined> {
+    return this.#atomically(() => structuredClone(this.#backups.get(backupId)));
+  }
+
+  backups(serviceId: string, page: HistoryPage): Promise<BackupRecord[]> {
+    return this.#atomically(() =>
+      [...this.#backups.values()]
+        .filter((b) => b.serviceId === serviceId)
+        .filter((b) => page.beforeNumber === undefined || b.number < page.beforeNumber)
+        .sort((a, b) => b.number - a.number)
+        .slice(0, page.limit)
+        .map((b) => structuredClone(b)),
+    );
+  }
+
+  updateBackup<T>(backupId: string, change: (backup: BackupRecord) => T): Promise<T | undefined> {
+    return this.#atomically(() => {
+      const backup = this.#backups.get(backupId);
+      if (!backup) return undefined;
+      const copy = structuredClone(backup);
+      const result = change(copy);
+      this.#backups.set(backupId, copy);
+      return result;
+    });
+  }
+
+  removeBackup(backupId: string): Promise<void> {
+    return this.#atomically(() => {
+      this.#backups.delete(backupId);
     });
   }
 

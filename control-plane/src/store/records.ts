@@ -1,4 +1,5 @@
 import {
+  backupSchema,
   deploymentSchema,
   environmentSchema,
   jobSchema,
@@ -57,6 +58,8 @@ export interface ServiceState {
   currentDeploymentId: string | null;
   /** The highest deployment number handed out; numbers are never reused, even after retention. */
   lastDeploymentNumber: number;
+  /** The highest backup number handed out (database services). */
+  lastBackupNumber?: number;
 }
 
 export function initialServiceState(): ServiceState {
@@ -69,7 +72,8 @@ export function initialServiceState(): ServiceState {
 }
 
 /** A service as the API shows it: its configuration and its run state. */
-export type ServiceRecord = ServiceConfigRecord & Omit<ServiceState, 'lastDeploymentNumber'>;
+export type ServiceRecord = ServiceConfigRecord &
+  Omit<ServiceState, 'lastDeploymentNumber' | 'lastBackupNumber'>;
 
 export const deploymentRecordSchema = deploymentSchema.extend({
   /** The job that runs this deployment; its log file is named after it. */
@@ -105,8 +109,21 @@ export const jobRecordSchema = jobSchema.extend({
   logsExpired: z.boolean().optional(),
   /** The service's status when the job started, to fall back to when it fails. */
   serviceStatusBefore: serviceSchema.shape.status.optional(),
+  /** The backup this job takes (a backup job, or a restore's safety backup). */
+  backupId: z.string().optional(),
+  /** Restore jobs: the backup restored. */
+  restoreOf: z.string().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+export const backupRecordSchema = backupSchema.extend({
+  serverId: z.string(),
+  /** Whether the service asked for verification when it was queued. */
+  verify: z.boolean(),
+  /** What the control plane stored from the upload; the agent's sha256 must match it. */
+  stored: z.object({ sha256: z.string(), sizeBytes: z.number().int() }).optional(),
+});
+export type BackupRecord = z.infer<typeof backupRecordSchema>;
 
 /** The layout version of db.json; 0.1.0 files have none and also hold the history. */
 export const DATA_VERSION = 2;

@@ -9,6 +9,7 @@ import {
   portNumberSchema,
   repositoryUrlSchema,
 } from './validators.js';
+import { backupSettingsSchema, connectionSchema, databaseSourceSchema } from './database.js';
 
 const isoTime = z.string();
 
@@ -25,7 +26,11 @@ export const imageSourceSchema = z.object({
   image: imageReferenceSchema,
 });
 
-export const sourceSchema = z.discriminatedUnion('type', [gitSourceSchema, imageSourceSchema]);
+export const sourceSchema = z.discriminatedUnion('type', [
+  gitSourceSchema,
+  imageSourceSchema,
+  databaseSourceSchema,
+]);
 export type Source = z.infer<typeof sourceSchema>;
 export type GitSource = z.infer<typeof gitSourceSchema>;
 export type ImageSource = z.infer<typeof imageSourceSchema>;
@@ -177,6 +182,8 @@ export const patchServiceBodySchema = z
     ports: portsSchema.optional(),
     env: envSchema.optional(),
     healthcheck: healthcheckSchema.optional(),
+    /** Database services only: the backup schedule, how many to keep, and verification. */
+    backup: backupSettingsSchema.optional(),
   })
   .strict();
 export type PatchServiceBody = z.infer<typeof patchServiceBodySchema>;
@@ -202,8 +209,22 @@ export const serviceSchema = z.object({
   status: serviceStatusSchema,
   primaryAction: z.enum(['deploy', 'redeploy']),
   currentDeploymentId: z.string().nullable(),
+  /** Database services: published on the server's public port while true. */
+  exposed: z.boolean().optional(),
+  publicPort: portNumberSchema.optional(),
+  connection: connectionSchema.optional(),
+  backup: backupSettingsSchema.optional(),
 });
 export type Service = z.infer<typeof serviceSchema>;
+
+/** `POST /services/:id/expose`: a port (else a free one from 20000–29999), and who may connect. */
+export const exposeBodySchema = z
+  .object({
+    port: z.number().int().min(1024).max(65535).optional(),
+    allowFrom: z.array(z.string().max(64)).max(100).optional(),
+  })
+  .strict();
+export type ExposeBody = z.infer<typeof exposeBodySchema>;
 
 // ----- jobs, deployments, logs -----
 
@@ -214,7 +235,15 @@ export const createDeploymentBodySchema = z
   .object({ cache: cacheModeSchema.default('use-existing') })
   .strict();
 
-export const jobKindSchema = z.enum(['deploy', 'restart', 'stop']);
+export const jobKindSchema = z.enum([
+  'deploy',
+  'restart',
+  'stop',
+  'backup',
+  'restore',
+  'expose',
+  'unexpose',
+]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
@@ -255,6 +284,7 @@ export type DeploymentStatus = z.infer<typeof deploymentStatusSchema>;
 export const deploymentSourceSchema = z.union([
   gitSourceSchema.extend({ commit: z.string().optional() }),
   imageSourceSchema.extend({ digest: z.string().optional() }),
+  databaseSourceSchema.extend({ digest: z.string().optional() }),
 ]);
 
 /**

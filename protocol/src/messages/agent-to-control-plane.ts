@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backupPhaseSchema } from '../api/backups.js';
 import {
   containerLogLineSchema,
   containerStateSchema,
@@ -57,6 +58,16 @@ export const logBatchMessageSchema = z.object({
   lines: z.array(logLineSchema).min(1).max(5000),
 });
 
+/** Live progress of a backup or restore; not resent, the next one replaces it. */
+export const backupProgressMessageSchema = z.object({
+  type: z.literal('backup.progress'),
+  jobId: z.string().min(1),
+  backupId: z.string().min(1),
+  phase: backupPhaseSchema,
+  bytes: z.number().int().nonnegative(),
+  bytesPerSecond: z.number().nonnegative(),
+});
+
 export const stateReportMessageSchema = z.object({
   type: z.literal('state.report'),
   /** true when this lists every Berth container on the node, false for a single change. */
@@ -87,6 +98,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   logBatchMessageSchema,
   stateReportMessageSchema,
   containerLogsLinesMessageSchema,
+  backupProgressMessageSchema,
   agentErrorMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;

@@ -114,3 +114,34 @@ export const LOG_BATCH_END = ']}';
 export function encodeLogBatch(jobId: string, lines: readonly string[]): string {
   return `${logBatchStart(jobId)}${lines.join(',')}${LOG_BATCH_END}`;
 }
+
+/** The scheme of the `Authorization` header an agent signs its HTTP requests with. */
+export const AGENT_REQUEST_AUTH_SCHEME = 'Berth-Agent';
+
+/** How far an agent's signed request time may be from the control plane's clock. */
+export const AGENT_REQUEST_MAX_SKEW_MS = 5 * 60_000;
+
+/**
+ * The exact bytes an agent signs for one HTTP request (backup uploads and downloads). The
+ * header is `Berth-Agent <agentId>:<unix ms>:<base64 signature>`; the method and path bind the
+ * signature to one request, and the time bounds its replay.
+ */
+export function requestSigningPayload(
+  method: string,
+  path: string,
+  agentId: string,
+  timeMs: number,
+): Buffer {
+  return Buffer.from(`berth-agent-request:v1:${agentId}:${timeMs}:${method}:${path}`, 'utf8');
+}
+
+/** The three parts of an agent's `Authorization` header, or null when it is not one. */
+export function parseAgentAuthorization(
+  header: string | undefined,
+): { agentId: string; timeMs: number; signature: string } | null {
+  const match = /^Berth-Agent ([A-Za-z0-9_-]{1,128}):(\d{1,16}):([A-Za-z0-9+/=]{1,256})$/.exec(
+    header ?? '',
+  );
+  if (!match) return null;
+  return { agentId: match[1]!, timeMs: Number(match[2]), signature: match[3]! };
+}

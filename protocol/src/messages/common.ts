@@ -30,6 +30,8 @@ export const jobServiceSpecSchema = z.object({
   ports: z.array(portMappingSchema),
   env: envSchema,
   healthcheck: healthcheckSchema,
+  /** The environment, whose network the service joins; absent on jobs queued before networks. */
+  environmentId: z.string().optional(),
 });
 
 export const jobDeploymentSpecSchema = z.object({
@@ -42,6 +44,29 @@ export const jobDeploymentSpecSchema = z.object({
   source: deploymentSourceSchema.optional(),
 });
 
+/** A backup the job takes: dumped, uploaded to the control plane, then verified if asked. */
+export const jobBackupSpecSchema = z.object({
+  backupId: z.string().min(1),
+  number: z.number().int().min(1),
+  verify: z.boolean(),
+});
+export type JobBackupSpec = z.infer<typeof jobBackupSpecSchema>;
+
+/** A backup to restore, downloaded from the control plane; `safetyBackup` is taken first. */
+export const jobRestoreSpecSchema = z.object({
+  backupId: z.string().min(1),
+  number: z.number().int().min(1),
+  engine: z.string(),
+  engineVersion: z.string().optional(),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  safetyBackup: jobBackupSpecSchema.optional(),
+});
+export type JobRestoreSpec = z.infer<typeof jobRestoreSpecSchema>;
+
+/** Publish the database port: this one, or a free one the agent picks from 20000–29999. */
+export const jobExposeSpecSchema = z.object({ port: z.number().int().optional() });
+
 export const jobSpecSchema = z.object({
   jobId: z.string().min(1),
   kind: jobKindSchema,
@@ -50,8 +75,28 @@ export const jobSpecSchema = z.object({
   /** The deployment currently serving, if any, so the agent can restore it. */
   currentDeploymentId: z.string().optional(),
   deadlineAt: z.string(),
+  backup: jobBackupSpecSchema.optional(),
+  restore: jobRestoreSpecSchema.optional(),
+  expose: jobExposeSpecSchema.optional(),
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+/** What the agent found of one backup it took: the control plane checks the stored file against it. */
+export const backupOutcomeSchema = z.object({
+  backupId: z.string().min(1),
+  status: z.enum(['succeeded', 'failed']),
+  sha256: z
+    .string()
+    .regex(/^[a-f0-9]{64}$/)
+    .optional(),
+  sizeBytes: z.number().int().nonnegative().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  engineVersion: z.string().max(200).optional(),
+  verifiedAt: z.string().optional(),
+  verifySkipped: z.boolean().optional(),
+  error: z.string().max(4096).optional(),
+});
+export type BackupOutcome = z.infer<typeof backupOutcomeSchema>;
 
 export const jobResultSchema = z.object({
   imageId: z.string().optional(),
@@ -62,6 +107,10 @@ export const jobResultSchema = z.object({
   unavailableMs: z.number().nonnegative().optional(),
   /** The agent's part of the deployment timeline so far; older agents send none. */
   phases: z.array(deploymentPhaseSchema).max(64).optional(),
+  /** Expose: the port published on the server. */
+  publicPort: z.number().int().optional(),
+  /** Backup and restore jobs: each backup taken (a restore's safety backup). */
+  backups: z.array(backupOutcomeSchema).max(4).optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 

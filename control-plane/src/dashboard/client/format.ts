@@ -1,4 +1,5 @@
 import type { Deployment, Source } from '@berth/protocol';
+import { databaseImage } from '@berth/protocol/engines';
 
 /** "12 s ago", "5 min ago", "3 h ago", then the date. */
 export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
@@ -91,11 +92,19 @@ export function revisionOf(deployment: Deployment): {
     const hex = source.digest.replace(/^sha256:/, '');
     return { full: source.digest, short: `sha256:${hex.slice(0, 12)}`, resolved: true };
   }
-  return { full: source.image, short: source.image, resolved: false };
+  const image = source.type === 'image' ? source.image : databaseImage(source);
+  return { full: image, short: image, resolved: false };
 }
 
 export function sourceSummary(source: Source): string {
-  return source.type === 'git' ? `${source.repository} @ ${source.ref}` : source.image;
+  switch (source.type) {
+    case 'git':
+      return `${source.repository} @ ${source.ref}`;
+    case 'image':
+      return source.image;
+    case 'database':
+      return `${source.engine} (${databaseImage(source)})`;
+  }
 }
 
 export const CACHE_LABELS: Record<Deployment['cache'], string> = {

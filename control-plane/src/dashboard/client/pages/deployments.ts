@@ -20,6 +20,10 @@ const JOB_LABELS: Record<Job['kind'], string> = {
   deploy: 'Deployment',
   restart: 'Restart',
   stop: 'Stop',
+  backup: 'Backup',
+  restore: 'Restore',
+  expose: 'Expose',
+  unexpose: 'Unexpose',
 };
 
 /**
