@@ -45,6 +45,8 @@ export const backupSchema = z.object({
   engineVersion: z.string().optional(),
   /** Set once a throwaway container restored it and found what the dump held. */
   verifiedAt: isoTime.optional(),
+  /** Rows per table, or `keys` for redis, as the dump held them. */
+  counts: z.record(z.string(), z.number()).optional(),
   /** The verification was turned off for the service when it ran. */
   verifySkipped: z.boolean().optional(),
   createdAt: isoTime,

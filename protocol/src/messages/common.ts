@@ -60,6 +60,8 @@ export const jobRestoreSpecSchema = z.object({
   engineVersion: z.string().optional(),
   sizeBytes: z.number().int().nonnegative(),
   sha256: z.string(),
+  /** What the backup held (rows per table, or keys), to check the restored data against. */
+  counts: z.record(z.string(), z.number().int().nonnegative()).optional(),
   safetyBackup: jobBackupSpecSchema.optional(),
 });
 export type JobRestoreSpec = z.infer<typeof jobRestoreSpecSchema>;
@@ -94,6 +96,8 @@ export const backupOutcomeSchema = z.object({
   engineVersion: z.string().max(200).optional(),
   verifiedAt: z.string().optional(),
   verifySkipped: z.boolean().optional(),
+  /** Rows per table (`schema.table`), or `keys` for redis, as the dump held them. */
+  counts: z.record(z.string().max(300), z.number().int().nonnegative()).optional(),
   error: z.string().max(4096).optional(),
 });
 export type BackupOutcome = z.infer<typeof backupOutcomeSchema>;
