@@ -37,7 +37,7 @@ async function setup() {
     return t.app.request(path, {
       method,
       headers: { authorization: `Berth-Agent srv_db:${time}:${signature}` },
-      ...(body ? { body } : {}),
+      ...(body ? { body: new Uint8Array(body) } : {}),
     });
   };
   const finish = (jobId: string, result: object, status = 'succeeded') =>
