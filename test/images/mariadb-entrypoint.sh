@@ -61,22 +61,26 @@ if [ ! -d "$DATADIR/mysql" ]; then
     fi
     sleep 0.5
   done
+  # printf, not echo: sh's echo would read the backslashes of escaped strings.
   {
-    echo 'SET @@SESSION.SQL_LOG_BIN=0;'
-    echo "DROP USER IF EXISTS ''@'localhost', ''@'%';"
-    echo "ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$root_password");"
-    echo "CREATE USER 'root'@'%' IDENTIFIED BY $(sql_string "$root_password");"
-    echo "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
+    printf '%s\n' 'SET @@SESSION.SQL_LOG_BIN=0;'
+    # Only root@localhost stays from the install (it also made root@127.0.0.1, ::1 and the
+    # host name without a password, which would shadow root@'%').
+    printf '%s\n' "DELETE FROM mysql.global_priv WHERE user NOT IN ('mariadb.sys', 'root') OR host <> 'localhost';"
+    printf '%s\n' 'FLUSH PRIVILEGES;'
+    printf '%s\n' "ALTER USER 'root'@'localhost' IDENTIFIED BY $(sql_string "$root_password");"
+    printf '%s\n' "CREATE USER 'root'@'%' IDENTIFIED BY $(sql_string "$root_password");"
+    printf '%s\n' "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
     if [ -n "$database" ]; then
-      echo "CREATE DATABASE IF NOT EXISTS $(sql_name "$database");"
+      printf '%s\n' "CREATE DATABASE IF NOT EXISTS $(sql_name "$database");"
     fi
     if [ -n "$user" ]; then
-      echo "CREATE USER $(sql_string "$user")@'%' IDENTIFIED BY $(sql_string "$password");"
+      printf '%s\n' "CREATE USER $(sql_string "$user")@'%' IDENTIFIED BY $(sql_string "$password");"
       if [ -n "$database" ]; then
-        echo "GRANT ALL ON $(sql_name "$database").* TO $(sql_string "$user")@'%';"
+        printf '%s\n' "GRANT ALL ON $(sql_name "$database").* TO $(sql_string "$user")@'%';"
       fi
     fi
-    echo 'FLUSH PRIVILEGES;'
+    printf '%s\n' 'FLUSH PRIVILEGES;'
   } | mariadb --user=root --socket="$socket" --binary-mode
   kill "$server"
   wait "$server" || true

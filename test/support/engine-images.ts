@@ -88,22 +88,55 @@ function readEntrypoint(file: string): string {
   return readFileSync(join(IMAGES_DIR, file), 'utf8');
 }
 
-const RECIPE_HASH = createHash('sha256')
-  .update(
-    JSON.stringify({
-      SUITE,
-      PACKAGES,
-      ROOTFS_FILES,
-      variant: 'minbase',
-      engines: Object.values(ENGINES).map((e) => ({ ...e, script: readEntrypoint(e.entrypoint) })),
-      v: 1,
-    }),
-  )
-  .digest('hex')
-  .slice(0, 12);
+// Package caches, documentation, manuals, translations, and the clusters and data the
+// packages' scripts created: each image initialises its own data on first start.
+const STRIP_PATHS = [
+  'var/cache/apt',
+  'var/lib/apt/lists',
+  'usr/share/doc',
+  'usr/share/man',
+  'usr/share/info',
+  'usr/share/locale',
+  'usr/share/lintian',
+  'usr/share/postgresql/15/man',
+  'var/lib/postgresql/15',
+  'etc/postgresql/15',
+  'var/log/postgresql',
+  'var/cache/debconf/templates.dat-old',
+  'var/lib/mysql',
+  'var/lib/redis',
+];
+
+// Data directories owned by each engine's user, so a fresh named volume inherits them.
+const DATA_DIRS: [string, string, number][] = [
+  ['var/lib/postgresql', 'postgres', 0o755],
+  ['var/lib/postgresql/data', 'postgres', 0o700],
+  ['var/run/postgresql', 'postgres', 0o2775],
+  ['var/lib/mysql', 'mysql', 0o755],
+  ['run/mysqld', 'mysql', 0o755],
+  ['var/lib/redis', 'redis', 0o750],
+  ['data', 'redis', 0o755],
+];
+
+function shortHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+}
 
 /** The shared Debian root filesystem with the three engines installed. */
-export const ENGINE_ROOTFS_IMAGE = `berth-test/engines-rootfs-${SUITE}:${RECIPE_HASH}`;
+export const ENGINE_ROOTFS_IMAGE = `berth-test/engines-rootfs-${SUITE}:${shortHash({
+  SUITE,
+  PACKAGES,
+  ROOTFS_FILES,
+  STRIP_PATHS,
+  DATA_DIRS,
+  variant: 'minbase',
+  v: 1,
+})}`;
+
+/** What one engine image is made of: a change rebuilds that image (not the rootfs). */
+function recipeHash(engine: EngineRecipe): string {
+  return shortHash({ ENGINE_ROOTFS_IMAGE, engine, script: readEntrypoint(engine.entrypoint) });
+}
 const RECIPE_LABEL = 'berth.test.recipe';
 
 function hasCommand(name: string): boolean {
@@ -194,7 +227,7 @@ function allBuilt(): boolean {
       )
         .toString()
         .trim();
-      return label === RECIPE_HASH;
+      return label === recipeHash(engine);
     } catch {
       return false;
     }
@@ -241,16 +274,6 @@ async function importRootfs(root: string, image: string): Promise<void> {
   });
 }
 
-const DATA_DIRS: [string, string, number][] = [
-  ['var/lib/postgresql', 'postgres', 0o755],
-  ['var/lib/postgresql/data', 'postgres', 0o700],
-  ['var/run/postgresql', 'postgres', 0o2775],
-  ['var/lib/mysql', 'mysql', 0o755],
-  ['run/mysqld', 'mysql', 0o755],
-  ['var/lib/redis', 'redis', 0o750],
-  ['data', 'redis', 0o755],
-];
-
 /** The rootfs's users by name, from its /etc/passwd. */
 function passwdIds(root: string): Map<string, { uid: number; gid: number }> {
   const users = new Map<string, { uid: number; gid: number }>();
@@ -274,32 +297,13 @@ async function buildRootfs(): Promise<void> {
       ['--variant=minbase', `--include=${PACKAGES.join(',')}`, SUITE, root, debianMirror()],
       30 * 60_000,
     );
-    // Package caches, documentation, manuals, translations, and the clusters the
-    // packages' scripts created: each image initialises its own data on first start.
-    for (const path of [
-      'var/cache/apt',
-      'var/lib/apt/lists',
-      'usr/share/doc',
-      'usr/share/man',
-      'usr/share/info',
-      'usr/share/locale',
-      'usr/share/lintian',
-      'usr/share/postgresql/15/man',
-      'var/lib/postgresql/15',
-      'etc/postgresql/15',
-      'var/log/postgresql',
-      'var/cache/debconf/templates.dat-old',
-    ]) {
+    for (const path of STRIP_PATHS) {
       rmSync(join(root, path), { recursive: true, force: true });
-    }
-    for (const dir of ['var/lib/mysql', 'var/lib/redis']) {
-      rmSync(join(root, dir), { recursive: true, force: true });
     }
     for (const [path, content] of Object.entries(ROOTFS_FILES)) {
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), content);
     }
-    // Data directories owned by each engine's user, so a fresh named volume inherits them.
     const users = passwdIds(root);
     for (const [path, user, mode] of DATA_DIRS) {
       const ids = users.get(user);
@@ -331,7 +335,7 @@ async function buildEngine(engine: EngineRecipe): Promise<void> {
         '--quiet',
         '--force-rm',
         '--label',
-        `${RECIPE_LABEL}=${RECIPE_HASH}`,
+        `${RECIPE_LABEL}=${recipeHash(engine)}`,
         '--tag',
         `${engine.name}:${engine.tag}`,
         context,
@@ -373,11 +377,16 @@ export async function ensureEngineImages(): Promise<EngineImages> {
   const stale = [];
   for (const [, engine] of engines) {
     const image = await imageInspect(`${engine.name}:${engine.tag}`);
-    if (image?.recipe !== RECIPE_HASH) stale.push(engine);
+    if (image?.recipe !== recipeHash(engine)) stale.push(engine);
   }
   if (stale.length > 0) {
     if (!(await imageInspect(ENGINE_ROOTFS_IMAGE))) await buildRootfs();
-    for (const engine of stale) await buildEngine(engine);
+    for (const engine of stale) {
+      const previous = await imageInspect(`${engine.name}:${engine.tag}`);
+      await buildEngine(engine);
+      // The replaced build, unless a container still uses it (no force).
+      if (previous) await run('docker', ['rmi', previous.id]).catch(() => undefined);
+    }
   }
   const refs = {} as EngineImages;
   for (const [key, engine] of engines) {
