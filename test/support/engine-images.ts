@@ -105,6 +105,15 @@ const STRIP_PATHS = [
   'var/cache/debconf/templates.dat-old',
   'var/lib/mysql',
   'var/lib/redis',
+  'usr/share/i18n',
+  // PostgreSQL's JIT provider and LLVM (about 160 MB); without them the server runs
+  // with JIT unavailable, which changes no result.
+  'usr/lib/postgresql/15/lib/llvmjit.so',
+  'usr/lib/postgresql/15/lib/llvmjit_types.bc',
+  'usr/lib/postgresql/15/lib/bitcode',
+  'usr/lib/x86_64-linux-gnu/libLLVM-14.so',
+  'usr/lib/x86_64-linux-gnu/libLLVM-14.so.1',
+  'usr/lib/x86_64-linux-gnu/libz3.so.4',
 ];
 
 // Data directories owned by each engine's user, so a fresh named volume inherits them.
@@ -364,6 +373,22 @@ async function pushEngine(engine: EngineRecipe, imageId: string): Promise<void> 
   }
 }
 
+/** Earlier recipes' rootfs images, unless an image or container still uses them (no force). */
+async function removeOtherRootfsTags(): Promise<void> {
+  const repository = ENGINE_ROOTFS_IMAGE.split(':')[0]!;
+  const tags = await run('docker', [
+    'images',
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+    repository,
+  ]).catch(() => '');
+  for (const tag of tags.split('\n')) {
+    if (tag && tag !== ENGINE_ROOTFS_IMAGE) {
+      await run('docker', ['rmi', tag]).catch(() => undefined);
+    }
+  }
+}
+
 /**
  * Builds (once) and pushes the PostgreSQL 15, MariaDB 10.11 and Redis 7 test images,
  * and returns their references in the test registry. Later calls reuse Docker's images
@@ -387,6 +412,7 @@ export async function ensureEngineImages(): Promise<EngineImages> {
       // The replaced build, unless a container still uses it (no force).
       if (previous) await run('docker', ['rmi', previous.id]).catch(() => undefined);
     }
+    await removeOtherRootfsTags();
   }
   const refs = {} as EngineImages;
   for (const [key, engine] of engines) {
