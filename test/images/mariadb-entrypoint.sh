@@ -25,7 +25,8 @@ fi
 sql_string() {
   printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"
 }
-# A SQL identifier: backticks doubled.
+# A SQL identifier: backticks doubled (they are literal here, not command substitution).
+# shellcheck disable=SC2016
 sql_name() {
   printf '`%s`' "$(printf '%s' "$1" | sed -e 's/`/``/g')"
 }
