@@ -45,6 +45,10 @@ fi
 if [[ "$(id -u)" == "0" ]] && ! command -v debootstrap >/dev/null; then
   apt_install debootstrap
 fi
+# skopeo pushes the engine images to the test registry under their own names.
+if [[ "$(id -u)" == "0" ]] && ! command -v skopeo >/dev/null; then
+  apt_install skopeo
+fi
 # PostgreSQL, MariaDB and Redis test images from Debian packages, pushed to the registry (cached).
 [[ "$(id -u)" != "0" ]] || BERTH_TEST_REGISTRY="$REGISTRY_ADDR" pnpm exec tsx test/images/build.ts
 
