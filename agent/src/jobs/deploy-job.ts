@@ -1,7 +1,7 @@
-import { LABELS } from './engine.js';
+import { LABELS } from '../docker/engine.js';
 import { JobFailure, shortId, type JobContext, type JobOutcome } from './job-context.js';
 import { release, type ReleaseImage } from './release.js';
-import { imageFromGit, imageFromRegistry } from './source-image.js';
+import { imageFromGit, imageFromRegistry } from './image-for-deploy.js';
 
 async function resolveImage(ctx: JobContext): Promise<ReleaseImage> {
   const deployment = ctx.spec.deployment!;

@@ -1,6 +1,6 @@
 import type { JobResult, JobSpec, LogStream } from '@berth/protocol';
 import type { Sleep } from '../time.js';
-import type { Engine } from './engine.js';
+import type { Engine } from '../docker/engine.js';
 
 /** Everything one job needs; built by the runner for each job. */
 export interface JobContext {

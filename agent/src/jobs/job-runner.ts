@@ -5,7 +5,7 @@ import type { LogSpool } from '../logs/log-spool.js';
 import { systemSleep, type Sleep } from '../time.js';
 import { runDeployJob, runRestartJob, runStopJob } from './deploy-job.js';
 import { STOP_TIMEOUT_SECONDS } from './release.js';
-import { LABELS, type Engine } from './engine.js';
+import { LABELS, type Engine } from '../docker/engine.js';
 import {
   JobAborted,
   JobFailure,

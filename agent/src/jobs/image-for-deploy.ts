@@ -1,3 +1,8 @@
+/**
+ * The image a deployment runs, got as its cache mode says: with "use-existing" an
+ * unchanged commit reuses its image and a local image is used as it is; with "none"
+ * the base images are pulled again, every layer is rebuilt, and images are pulled.
+ */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
