@@ -12,10 +12,11 @@ import type {
   EngineEvent,
   FollowLogsOptions,
   ImageSummary,
-} from '../jobs/engine.js';
-import { LABELS } from '../jobs/engine.js';
+} from './engine.js';
+import { LABELS } from './engine.js';
 import { BuildOutput } from './build-output.js';
 import { demuxLogs, followJsonLines, followLogStream, timestamped } from './streams.js';
+import { createVersionProbe, type VersionProbeOptions } from './version-probe.js';
 
 function statusCode(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -75,8 +76,16 @@ function progressError(event: Record<string, unknown>): string | null {
   return typeof detail?.message === 'string' ? detail.message : null;
 }
 
-/** The Docker engine behind the job runner's Engine interface. */
-export function createDockerEngine(docker: Docker = new Docker()): Engine {
+export type DockerEngineOptions = VersionProbeOptions;
+
+/**
+ * The Docker engine at DOCKER_HOST, or /var/run/docker.sock by default, behind
+ * the Engine interface. No dockerode type leaves this folder.
+ */
+export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
+  // The API version stays unset, as in the version probe.
+  const docker = new Docker(options.socketPath ? { socketPath: options.socketPath } : {});
+  const version = createVersionProbe(options);
   const mapImage = (image: {
     Id: string;
     RepoTags?: string[] | null;
@@ -90,13 +99,7 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
   });
 
   return {
-    async version() {
-      try {
-        return (await docker.version()).Version;
-      } catch {
-        return null;
-      }
-    },
+    version,
 
     async inspectImage(reference) {
       const info = await orNull(docker.getImage(reference).inspect());

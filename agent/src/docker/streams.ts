@@ -1,5 +1,5 @@
 import { LineSplitter, type SplitLine } from '../logs/line-splitter.js';
-import type { FollowLogsOptions } from '../jobs/engine.js';
+import type { FollowLogsOptions } from './engine.js';
 
 /**
  * Reads a stream of newline-delimited JSON objects (build and pull progress,

@@ -1,5 +1,5 @@
 import type { JobResult } from '@berth/protocol';
-import { LABELS, type ContainerSummary, type Engine } from './engine.js';
+import { LABELS, type ContainerSummary, type Engine } from '../docker/engine.js';
 import { describeHealthcheck, runHealthcheck } from './healthcheck.js';
 import { cancelledReason, shortId, type JobContext, type JobOutcome } from './job-context.js';
 

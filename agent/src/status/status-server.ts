@@ -87,7 +87,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     });
   }).catch((err: unknown) => {
     throw new AgentError(
-      'INTERNAL',
+      'INVALID_INPUT',
       `cannot listen on ${STATUS_HOST}:${options.port} for the status port: ${describeError(err)}; ` +
         'set BERTH_AGENT_STATUS_PORT to a free port',
       { cause: err },
