@@ -199,6 +199,7 @@ describe('hub sessions', () => {
     expect(t.hub.isConnected(identity.id)).toBe(true);
     t.clock.advance(2_000);
     await check();
+    expect(await agent.next('error')).toMatchObject({ code: 'TIMEOUT' });
     expect((await agent.closed).code).toBe(CLOSE_CODES.livenessTimeout);
     expect(t.store.servers.get(identity.id)?.status).toBe('offline');
   });

@@ -53,18 +53,20 @@ const SHUTDOWN_GRACE_MS = 1000;
 export interface AgentSessions {
   isConnected(serverId: string): boolean;
   send(serverId: string, message: ControlPlaneMessage): boolean;
-  disconnect(serverId: string, closeCode: number, reason: string): boolean;
+  disconnect(serverId: string, closeCode: DisconnectCode, reason: string): boolean;
   sessionCount(): number;
 }
 
-const ERROR_FOR_CLOSE: Record<number, ErrorCode> = {
+/** The error code sent just before each close code `disconnect` may use. */
+const ERROR_FOR_CLOSE = {
   [CLOSE_CODES.revoked]: 'SERVER_REVOKED',
   [CLOSE_CODES.authFailed]: 'AUTH_FAILED',
   [CLOSE_CODES.protocolMismatch]: 'PROTOCOL_MISMATCH',
   [CLOSE_CODES.replaced]: 'CONFLICT',
-  [CLOSE_CODES.livenessTimeout]: 'INTERNAL',
+  [CLOSE_CODES.livenessTimeout]: 'TIMEOUT',
   [CLOSE_CODES.tooManyBadFrames]: 'MALFORMED_FRAME',
-};
+} as const satisfies Record<number, ErrorCode>;
+export type DisconnectCode = keyof typeof ERROR_FOR_CLOSE;
 
 /** The agent WebSocket endpoint: authenticated sessions, one per server identity. */
 export class Hub implements AgentSessions {
@@ -174,11 +176,11 @@ export class Hub implements AgentSessions {
   }
 
   /** Sends an `error` naming the reason and closes the server's socket with `closeCode`. */
-  disconnect(serverId: string, closeCode: number, reason: string): boolean {
+  disconnect(serverId: string, closeCode: DisconnectCode, reason: string): boolean {
     const session = this.#byServer.get(serverId);
     if (!session) return false;
     this.#byServer.delete(serverId);
-    session.close(closeCode, ERROR_FOR_CLOSE[closeCode] ?? 'INTERNAL', reason);
+    session.close(closeCode, ERROR_FOR_CLOSE[closeCode], reason);
     return true;
   }
 
