@@ -145,7 +145,7 @@ describe('hub sessions', () => {
     expect((await agent.next('error')).message).toContain('binary frames are not accepted');
     agent.heartbeat();
     await agent.next('heartbeat.ack');
-    expect(t.metrics.framesRejected.get({ code: 'MALFORMED_FRAME' })).toBe(3);
+    expect(await t.metrics.framesRejected.get({ code: 'MALFORMED_FRAME' })).toBe(3);
   });
 
   it('closes with 4400 after 20 bad frames in a row', async () => {
