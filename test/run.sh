@@ -7,8 +7,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO_ROOT="$(pwd)"
-# shellcheck source=install.sh
-BERTH_INSTALL_LIB=1 source "$REPO_ROOT/install.sh"
+# shellcheck source=scripts/local.sh
+BERTH_LOCAL_LIB=1 source "$REPO_ROOT/scripts/local.sh"
 
 TEST_STATE="$REPO_ROOT/.berth/test"
 mkdir -p "$TEST_STATE"
@@ -62,7 +62,7 @@ if ! command -v shellcheck >/dev/null && [[ "$(id -u)" == "0" ]]; then
   apt_install shellcheck
 fi
 if command -v shellcheck >/dev/null; then
-  shellcheck -x install.sh test/run.sh .ci/run
+  shellcheck -x install.sh scripts/local.sh test/run.sh .ci/run
 elif [[ "${CI:-}" == "true" ]]; then
   die "shellcheck is missing and cannot be installed"
 else

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requestSigningPayload } from '@berth/protocol';
 import { describe, expect, it } from 'vitest';
+import { callHandler } from '../hub/agent-routes.js';
 import { createTestApp } from './testing.js';
 
 async function setup() {
@@ -41,7 +42,7 @@ async function setup() {
     });
   };
   const finish = (jobId: string, result: object, status = 'succeeded') =>
-    t.deployments!.queue.handleMessage('srv_db', {
+    callHandler(t.deployments!.queue.agentHandlers(), 'srv_db', {
       type: 'job.finished',
       jobId,
       status: status as 'succeeded',
