@@ -14,41 +14,31 @@ export interface AgentMetrics {
  */
 export function createAgentMetrics(): AgentMetrics {
   const registry = new Registry();
-  const registers = [registry];
-  const connected = new Gauge({
-    name: 'berth_agent_connected',
-    help: '1 when the agent holds a welcomed connection to the control plane.',
-    registers,
-  });
-  const reconnects = new Counter({
-    name: 'berth_agent_reconnects_total',
-    help: 'Connection attempts made after a previous connection or attempt ended.',
-    registers,
-  });
-  const heartbeats = new Counter({
-    name: 'berth_agent_heartbeats_total',
-    help: 'Heartbeats sent to the control plane.',
-    registers,
-  });
-  const dockerReachable = new Gauge({
-    name: 'berth_agent_docker_reachable',
-    help: '1 when the Docker engine answers.',
-    registers,
-  });
-  const runningJobs = new Gauge({
-    name: 'berth_agent_running_jobs',
-    help: 'Jobs the agent is running now.',
-    registers,
-  });
-  const residentMemory = new Gauge({
-    name: 'process_resident_memory_bytes',
-    help: 'Resident memory size in bytes.',
-    registers,
-  });
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [registry] });
+  const counter = (name: string, help: string) =>
+    new Counter({ name, help, registers: [registry] });
+  const connected = gauge(
+    'berth_agent_connected',
+    '1 when the agent holds a welcomed connection to the control plane.',
+  );
+  const reconnects = counter(
+    'berth_agent_reconnects_total',
+    'Connection attempts made after a previous connection or attempt ended.',
+  );
+  const heartbeats = counter(
+    'berth_agent_heartbeats_total',
+    'Heartbeats sent to the control plane.',
+  );
+  const dockerReachable = gauge(
+    'berth_agent_docker_reachable',
+    '1 when the Docker engine answers.',
+  );
+  const runningJobs = gauge('berth_agent_running_jobs', 'Jobs the agent is running now.');
+  const residentMemory = gauge('process_resident_memory_bytes', 'Resident memory size in bytes.');
   // The connection keeps the running totals; a counter here is set to them, never counted twice.
-  const setTotal = (counter: Counter, total: number) => {
-    counter.reset();
-    counter.inc(total);
+  const setTotal = (metric: Counter, total: number) => {
+    metric.reset();
+    metric.inc(total);
   };
 
   return {
