@@ -4,7 +4,7 @@
 // nothing. The dump must stream: the agent's RSS should hardly move.
 //
 //   pnpm bench:backup      (after pnpm build, with test/run.sh's engine images in the registry)
-import type { Backup } from '@berth/protocol';
+import type { Backup } from '../test/support/databases.js';
 import { api } from '../test/support/api.js';
 import { getBackup, query, waitForBackup } from '../test/support/databases.js';
 import {

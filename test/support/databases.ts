@@ -180,3 +180,4 @@ export async function removeDatabaseArtifacts(
   if (environmentId)
     await run('docker', ['network', 'rm', `berth-env-${environmentId}`]).catch(ignore);
 }
+export type { Backup };
