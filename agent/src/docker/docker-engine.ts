@@ -15,6 +15,8 @@ import type {
 } from '../jobs/engine.js';
 import { LABELS } from '../jobs/engine.js';
 import { BuildOutput } from './build-output.js';
+import { createThrowaway, dataRoot, putFile } from './container-files.js';
+import { execStream } from './exec-stream.js';
 import { demuxLogs, followJsonLines, followLogStream, timestamped } from './streams.js';
 
 function statusCode(err: unknown): number | undefined {
@@ -297,5 +299,10 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
         }
       });
     },
+
+    execStream: (id, request) => execStream(docker, id, request),
+    putFile: (id, directory, file) => putFile(docker, id, directory, file),
+    dataRoot: () => dataRoot(docker),
+    createThrowawayContainer: (spec) => createThrowaway(docker, spec),
   };
 }
