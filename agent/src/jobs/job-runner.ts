@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AgentMessageInput, HeldJob, JobSpec } from '@berth/protocol';
+import type { ControlPlaneFiles } from '../database/control-plane-files.js';
+import { runBackupJob, runRestoreJob } from '../database/database-jobs.js';
 import type { Logger } from '../log.js';
 import type { LogSpool } from '../logs/log-spool.js';
 import { systemSleep, type Sleep } from '../time.js';
@@ -24,6 +26,8 @@ export interface JobRunnerDeps {
   send(message: AgentMessageInput): boolean;
   workDir: string;
   logger: Logger;
+  /** Backup files on the control plane; without it, backup and restore jobs fail. */
+  files?: ControlPlaneFiles;
   now?: () => number;
   sleep?: Sleep;
 }
@@ -259,11 +263,18 @@ export class JobRunner {
       case 'stop':
         return runStopJob(ctx);
       case 'backup':
+        return runBackupJob(ctx, this.databaseDeps());
       case 'restore':
+        return runRestoreJob(ctx, this.databaseDeps());
       case 'expose':
       case 'unexpose':
         throw new JobFailure(`This agent cannot run ${ctx.spec.kind} jobs yet`);
     }
+  }
+
+  private databaseDeps() {
+    const { files, send } = this.deps;
+    return files ? { files, send } : undefined;
   }
 
   private failureOutcome(
