@@ -16,6 +16,7 @@ async function setup(options: { verify?: boolean } = {}) {
   const engine = new FakeEngine();
   const pg = new FakePostgres();
   engine.execHandler = pg.handle;
+  engine.sessionHandler = pg.session;
   const files = new FakeFiles();
   const serviceContainer = await runningPostgres(engine);
   const spec = databaseSpec({
@@ -44,6 +45,9 @@ describe('backup jobs', () => {
     });
     expect(backup?.verifiedAt).toBeDefined();
     expect(t.files.stored.get('bk1')).toEqual(t.pg.dump);
+    // Counted and dumped in one snapshot, whose transaction ended after the dump.
+    expect(t.pg.dumpSnapshots).toEqual(['00000003-0000001B-1']);
+    expect(t.pg.openSessions).toBe(0);
     // The restore went into another container, from the same image, which is gone now.
     const [restore] = t.pg.restored;
     expect(restore?.containerId).not.toBe(t.serviceContainer);
@@ -91,6 +95,7 @@ describe('backup jobs', () => {
     expect(outcome.status).toBe('succeeded');
     expect(t.files.uploads).toBe(3);
     expect(t.engine.execCalls.filter((c) => c.cmd[0] === 'pg_dump')).toHaveLength(3);
+    expect(new Set(t.pg.dumpSnapshots)).toEqual(new Set(['00000003-0000001B-1']));
     expect(t.lines.filter((l) => l.startsWith('The upload failed'))).toHaveLength(2);
     expect(outcome.result.backups?.[0]).toMatchObject({
       verifySkipped: true,
@@ -142,5 +147,20 @@ describe('backup jobs', () => {
     await t.run();
     expect(specs[0]?.labels).toEqual({ [LABELS.throwaway]: 'bk1', [LABELS.service]: 'svc1' });
     expect(specs[0]?.env).toEqual(PG_ENV);
+  });
+
+  it('removes a throwaway container an interrupted verification left behind', async () => {
+    const t = await setup({ verify: false });
+    const imageId = [...t.engine.images.keys()][0] ?? '';
+    const leftover = await t.engine.createThrowawayContainer({
+      name: 'berth-verify-old',
+      image: imageId,
+      env: {},
+      labels: { [LABELS.throwaway]: 'bk0', [LABELS.service]: 'svc1' },
+    });
+    await t.engine.startContainer(leftover);
+    expect((await t.run()).status).toBe('succeeded');
+    expect(t.engine.containers.has(leftover)).toBe(false);
+    expect(t.engine.containers.has(t.serviceContainer)).toBe(true);
   });
 });

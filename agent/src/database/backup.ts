@@ -12,6 +12,7 @@ import type { ControlPlaneFiles } from './control-plane-files.js';
 import { describeFailure, engineVersion, tableCounts, type DbTarget } from './db-client.js';
 import { credentialsFor, dumpCommand } from './dump-commands.js';
 import { HashMeter, ProgressReporter } from './progress.js';
+import { withPgSnapshot } from './pg-snapshot.js';
 import { freshRdb, rdbPath } from './redis-save.js';
 import { verifyBackup } from './verify.js';
 
@@ -65,14 +66,43 @@ function summarize(counts: Record<string, number>): string {
   return `${tables} table${tables === 1 ? '' : 's'}, ${rows} row${rows === 1 ? '' : 's'}`;
 }
 
+interface DumpOptions {
+  backupId: string;
+  progress: ProgressReporter;
+  rdbPath?: string;
+  snapshot?: string;
+}
+
+type DumpResult = Awaited<ReturnType<typeof dumpAndUpload>>;
+
+/** The dump and its upload, run again from the start when the network breaks the upload. */
+async function dumpWithRetries(
+  ctx: JobContext,
+  deps: DatabaseJobDeps,
+  db: Database,
+  options: DumpOptions,
+): Promise<DumpResult> {
+  for (let attempt = 1; ; attempt += 1) {
+    throwIfAborted(ctx.signal);
+    ctx.log('system', `Dumping and uploading (attempt ${attempt} of ${UPLOAD_ATTEMPTS})`);
+    try {
+      return await dumpAndUpload(ctx, deps, db, options);
+    } catch (err) {
+      if (ctx.signal.aborted || !isRetryable(err) || attempt >= UPLOAD_ATTEMPTS) throw err;
+      ctx.log('system', `The upload failed (${describeError(err)}); dumping again`);
+      await ctx.sleep(RETRY_BASE_MS * 2 ** (attempt - 1), ctx.signal);
+    }
+  }
+}
+
 /** One run of the dump, streamed through the hash into the upload. */
 async function dumpAndUpload(
   ctx: JobContext,
   deps: DatabaseJobDeps,
   db: Database,
-  options: { backupId: string; rdb: string; progress: ProgressReporter },
+  options: DumpOptions,
 ) {
-  const command = dumpCommand(db.credentials, options.rdb);
+  const command = dumpCommand(db.credentials, options);
   const stderr: string[] = [];
   const exec = await db.engine.execStream(db.containerId, {
     cmd: command.cmd,
@@ -131,26 +161,26 @@ export async function takeBackup(
     progress.update('dumping', 0);
     engineVersionText = await engineVersion(db);
     ctx.log('system', `Backup #${backup.number}: ${db.credentials.engine} ${engineVersionText}`);
-    counts = await tableCounts(db);
-    ctx.log('system', `Counted ${summarize(counts)} before the dump`);
-    let rdb = '';
-    if (db.credentials.engine === 'redis') {
-      ctx.log('system', 'Asking redis for a fresh RDB file (BGSAVE)');
-      await freshRdb(db, { sleep: ctx.sleep, now: ctx.now });
-      rdb = await rdbPath(db);
-    }
-    let result: Awaited<ReturnType<typeof dumpAndUpload>> | undefined;
-    for (let attempt = 1; !result; attempt += 1) {
-      throwIfAborted(ctx.signal);
-      ctx.log('system', `Dumping and uploading (attempt ${attempt} of ${UPLOAD_ATTEMPTS})`);
-      try {
-        result = await dumpAndUpload(ctx, deps, db, { backupId: backup.backupId, rdb, progress });
-      } catch (err) {
-        if (ctx.signal.aborted || !isRetryable(err) || attempt >= UPLOAD_ATTEMPTS) throw err;
-        ctx.log('system', `The upload failed (${describeError(err)}); dumping again`);
-        await ctx.sleep(RETRY_BASE_MS * 2 ** (attempt - 1), ctx.signal);
+    const dumpOptions: DumpOptions = { backupId: backup.backupId, progress };
+    let result: DumpResult;
+    if (db.credentials.engine === 'postgres') {
+      // Counted and dumped in one snapshot: writes meanwhile cannot make them disagree.
+      result = await withPgSnapshot(db, (snapshot) => {
+        counts = snapshot.counts;
+        ctx.log('system', `Counted ${summarize(counts)} in the snapshot the dump reads`);
+        return dumpWithRetries(ctx, deps, db, { ...dumpOptions, snapshot: snapshot.id });
+      });
+    } else {
+      counts = await tableCounts(db);
+      ctx.log('system', `Counted ${summarize(counts)} before the dump`);
+      if (db.credentials.engine === 'redis') {
+        ctx.log('system', 'Asking redis for a fresh RDB file (BGSAVE)');
+        await freshRdb(db, { sleep: ctx.sleep, now: ctx.now });
+        dumpOptions.rdbPath = await rdbPath(db);
       }
+      result = await dumpWithRetries(ctx, deps, db, dumpOptions);
     }
+    if (!counts) throw new JobFailure('the rows were not counted');
     const { stored, sha256, bytes } = result;
     progress.update('uploading', bytes, true);
     if (stored.sha256 !== sha256 || stored.sizeBytes !== bytes) {

@@ -13,7 +13,7 @@ const MYSQL_ENV = { MYSQL_ROOT_PASSWORD: 'root-pw', MYSQL_DATABASE: 'shop' };
 describe('database command lines', () => {
   it('mysql uses mysqldump and the mysql client, with the password in MYSQL_PWD only', () => {
     const c = credentialsFor('mysql', MYSQL_ENV);
-    expect(dumpCommand(c, '')).toEqual({
+    expect(dumpCommand(c)).toEqual({
       cmd: [
         'mysqldump',
         '--single-transaction',
@@ -49,13 +49,13 @@ describe('database command lines', () => {
   it('mariadb uses mariadb-dump, and reads the MYSQL_ names its image also accepts', () => {
     const c = credentialsFor('mariadb', MYSQL_ENV);
     expect(c).toMatchObject({ user: 'root', password: 'root-pw', database: 'shop' });
-    expect(dumpCommand(c, '').cmd[0]).toBe('mariadb-dump');
+    expect(dumpCommand(c).cmd[0]).toBe('mariadb-dump');
     expect(loadCommand(c, { clean: false }).cmd[0]).toBe('mariadb');
   });
 
   it('postgres defaults the user and database like the official image', () => {
     const c = credentialsFor('postgres', { POSTGRES_PASSWORD: 'pw' });
-    expect(dumpCommand(c, '')).toEqual({
+    expect(dumpCommand(c)).toEqual({
       cmd: ['pg_dump', '-Fc', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres'],
       env: { PGPASSWORD: 'pw' },
     });
@@ -63,7 +63,10 @@ describe('database command lines', () => {
 
   it('redis streams its RDB file and authenticates through REDISCLI_AUTH', () => {
     const c = credentialsFor('redis', { REDIS_PASSWORD: 'rpw' });
-    expect(dumpCommand(c, '/data/dump.rdb')).toEqual({ cmd: ['cat', '/data/dump.rdb'], env: {} });
+    expect(dumpCommand(c, { rdbPath: '/data/dump.rdb' })).toEqual({
+      cmd: ['cat', '/data/dump.rdb'],
+      env: {},
+    });
     expect(versionCommand(c)).toEqual({
       cmd: ['redis-cli', 'INFO', 'server'],
       env: { REDISCLI_AUTH: 'rpw' },

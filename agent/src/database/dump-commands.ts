@@ -148,11 +148,24 @@ export function unescapeBatch(value: string): string {
 }
 
 /** The dump, written to stdout. Its exit status decides whether the backup is good. */
-export function dumpCommand(c: DbCredentials, rdbPath: string): DbCommand {
+export function dumpCommand(
+  c: DbCredentials,
+  options: { rdbPath?: string; snapshot?: string } = {},
+): DbCommand {
   switch (c.engine) {
     case 'postgres':
       return {
-        cmd: ['pg_dump', '-Fc', '-h', LOOPBACK, '-U', c.user, '-d', c.database ?? c.user],
+        cmd: [
+          'pg_dump',
+          '-Fc',
+          ...(options.snapshot ? [`--snapshot=${options.snapshot}`] : []),
+          '-h',
+          LOOPBACK,
+          '-U',
+          c.user,
+          '-d',
+          c.database ?? c.user,
+        ],
         env: pgEnv(c),
       };
     case 'mariadb':
@@ -173,7 +186,7 @@ export function dumpCommand(c: DbCredentials, rdbPath: string): DbCommand {
         env: mysqlEnv(c),
       };
     case 'redis':
-      return { cmd: ['cat', rdbPath], env: {} };
+      return { cmd: ['cat', options.rdbPath ?? '/data/dump.rdb'], env: {} };
   }
 }
 

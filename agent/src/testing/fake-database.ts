@@ -61,7 +61,32 @@ export class FakePostgres {
   restoreExit = 0;
   readonly restored: { containerId: string; stdin: Buffer; cmd: string[] }[] = [];
 
+  /** The snapshot each pg_dump was given. */
+  readonly dumpSnapshots: (string | undefined)[] = [];
+  /** psql sessions still holding their snapshot's transaction open. */
+  openSessions = 0;
+
   constructor(private readonly defaultCounts = 'public.notes\t3\n') {}
+
+  /** A psql session: counts in an exported snapshot, the transaction open until stdin ends. */
+  session = (call: { containerId: string; cmd: string[] }) => {
+    if (call.cmd[0] !== 'psql') return null;
+    return async (stdin: NodeJS.ReadableStream, stdout: NodeJS.WritableStream) => {
+      this.openSessions += 1;
+      let text = '';
+      let answered = false;
+      for await (const chunk of stdin as AsyncIterable<Buffer>) {
+        text += chunk.toString();
+        if (!answered && text.includes("SELECT 'berth-counts-end'")) {
+          answered = true;
+          const counts = this.counts.get(call.containerId) ?? this.defaultCounts;
+          stdout.write(`snapshot\t00000003-0000001B-1\n${counts}berth-counts-end\n`);
+        }
+      }
+      this.openSessions -= 1;
+      return text.includes('COMMIT;') ? 0 : 1;
+    };
+  };
 
   handle = (call: FakeExecCall): FakeExecReply => {
     const [program] = call.cmd;
@@ -74,6 +99,8 @@ export class FakePostgres {
       return { stdout: '1\n' };
     }
     if (program === 'pg_dump') {
+      this.dumpSnapshots.push(call.cmd.find((a) => a.startsWith('--snapshot='))?.slice(11));
+      if (this.openSessions === 0) return { code: 1, stderr: ['pg_dump: error: invalid snapshot'] };
       return this.dumpExit === 0
         ? { stdout: this.dump }
         : {

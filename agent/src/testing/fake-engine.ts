@@ -12,7 +12,12 @@ import type {
   ImageSummary,
   ThrowawaySpec,
 } from '../jobs/engine.js';
-import { fakeExecStream, type FakeExecCall, type FakeExecHandler } from './fake-exec.js';
+import {
+  fakeExecStream,
+  type FakeExecCall,
+  type FakeExecHandler,
+  type FakeSessionHandler,
+} from './fake-exec.js';
 
 interface FakeContainer extends ContainerDetails {
   spec: ContainerSpec;
@@ -41,6 +46,7 @@ export class FakeEngine implements Engine {
   /** What commands run in containers do; by default they are not found. */
   execHandler: FakeExecHandler = () => ({ code: 127, stderr: ['command not found'] });
   execCalls: FakeExecCall[] = [];
+  sessionHandler: FakeSessionHandler = () => null;
   /** Files written into containers, whole. */
   files: { containerId: string; directory: string; name: string; content: Buffer }[] = [];
   dataRootPath: string | null = null;
@@ -189,7 +195,9 @@ export class FakeEngine implements Engine {
     if (this.containers.get(containerId)?.state !== 'running') {
       return Promise.reject(new Error(`container ${containerId} is not running`));
     }
-    return Promise.resolve(fakeExecStream(containerId, request, this.execHandler, this.execCalls));
+    return Promise.resolve(
+      fakeExecStream(containerId, request, this.execHandler, this.execCalls, this.sessionHandler),
+    );
   }
 
   async putFile(containerId: string, directory: string, file: ContainerFile): Promise<void> {

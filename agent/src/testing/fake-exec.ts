@@ -19,6 +19,14 @@ export interface FakeExecReply {
 
 export type FakeExecHandler = (call: FakeExecCall) => FakeExecReply | Promise<FakeExecReply>;
 
+/**
+ * A command that talks as it reads (a psql session): given stdin as it comes and stdout,
+ * it resolves with the exit status. Returning null leaves the command to the handler.
+ */
+export type FakeSessionHandler = (
+  call: Omit<FakeExecCall, 'stdin'>,
+) => ((stdin: NodeJS.ReadableStream, stdout: PassThrough) => Promise<number>) | null;
+
 async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
@@ -32,8 +40,19 @@ export function fakeExecStream(
   request: ExecStreamRequest,
   handler: FakeExecHandler,
   calls: FakeExecCall[],
+  sessions: FakeSessionHandler = () => null,
 ): ExecStream {
   const stdout = new PassThrough();
+  const session = request.stdin
+    ? sessions({ containerId, cmd: request.cmd, env: request.env ?? {} })
+    : null;
+  if (session && request.stdin) {
+    const input = request.stdin;
+    calls.push({ containerId, cmd: request.cmd, env: request.env ?? {}, stdin: Buffer.alloc(0) });
+    const exit = session(input, stdout).finally(() => stdout.end());
+    exit.catch((err: Error) => stdout.destroy(err));
+    return { stdout, exit };
+  }
   const exit = (async () => {
     const stdin = await readAll(request.stdin);
     const call = { containerId, cmd: request.cmd, env: request.env ?? {}, stdin };
