@@ -1,6 +1,7 @@
 import { JobFailure, type JobContext, type JobOutcome } from '../jobs/job-context.js';
 import { findDatabase, takeBackup, type DatabaseJobDeps } from './backup.js';
 import { restoreDatabase } from './restore.js';
+import { removeLeftoverThrowaways } from './throwaways.js';
 
 /** A backup job: one backup, its outcome in the result whether it succeeded or not. */
 export async function runBackupJob(
@@ -10,6 +11,7 @@ export async function runBackupJob(
   const backup = ctx.spec.backup;
   if (!backup) throw new JobFailure('the backup job carries no backup to take');
   if (!deps) throw new JobFailure('this agent has no control plane to upload backups to');
+  await removeLeftoverThrowaways(ctx);
   const db = await findDatabase(ctx);
   const outcome = await takeBackup(ctx, deps, db, backup);
   if (outcome.status === 'succeeded') {
@@ -28,6 +30,7 @@ export async function runRestoreJob(
   const restore = ctx.spec.restore;
   if (!restore) throw new JobFailure('the restore job names no backup to restore');
   if (!deps) throw new JobFailure('this agent has no control plane to download backups from');
+  await removeLeftoverThrowaways(ctx);
   const { error, backups } = await restoreDatabase(ctx, deps, restore);
   if (error === undefined) return { status: 'succeeded', result: { backups } };
   ctx.log('system', `Restore of backup #${restore.number} failed: ${error}`);

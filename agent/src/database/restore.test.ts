@@ -18,6 +18,7 @@ async function setup(overrides: Partial<JobRestoreSpec> = {}) {
   const pg = new FakePostgres();
   pg.dump = Buffer.from('PGDMP the data as it is now');
   engine.execHandler = pg.handle;
+  engine.sessionHandler = pg.session;
   const files = new FakeFiles();
   files.stored.set('bk1', OLD_DUMP);
   const serviceContainer = await runningPostgres(engine);
@@ -112,5 +113,12 @@ describe('restore jobs', () => {
     expect(outcome.status === 'failed' && outcome.error).toContain(
       'the downloaded backup is not the one stored',
     );
+  });
+
+  it('leaves tables made after the backup alone, and says so', async () => {
+    const t = await setup();
+    t.pg.counts.set(t.serviceContainer, 'public.notes\t3\npublic.later\t5\n');
+    expect((await t.run()).status).toBe('succeeded');
+    expect(t.lines).toContain('Tables the backup does not hold are left as they are: public.later');
   });
 });

@@ -21,8 +21,11 @@ const REDIS_VERIFY_CONFIG_FILE = 'berth-verify.conf';
 export function countMismatches(
   expected: Record<string, number>,
   actual: Record<string, number>,
+  options: { ignoreExtra?: boolean } = {},
 ): string[] {
-  const names = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort();
+  const names = [
+    ...new Set([...Object.keys(expected), ...(options.ignoreExtra ? [] : Object.keys(actual))]),
+  ].sort();
   const out: string[] = [];
   for (const name of names) {
     const want = expected[name];
