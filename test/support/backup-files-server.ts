@@ -30,6 +30,8 @@ export class BackupFilesServer {
 
   async start(): Promise<URL> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // Node's default of 300 s would cut off an upload of a large backup.
+    this.server.requestTimeout = 0;
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     return new URL(`http://127.0.0.1:${port}`);
