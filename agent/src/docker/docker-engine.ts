@@ -15,6 +15,7 @@ import type {
 } from '../jobs/engine.js';
 import { LABELS } from '../jobs/engine.js';
 import { BuildOutput } from './build-output.js';
+import { dockerResources } from './docker-resources.js';
 import { demuxLogs, followJsonLines, followLogStream, timestamped } from './streams.js';
 
 function statusCode(err: unknown): number | undefined {
@@ -90,6 +91,8 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
   });
 
   return {
+    ...dockerResources(docker),
+
     async version() {
       try {
         return (await docker.version()).Version;
@@ -194,9 +197,16 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
     async inspectContainer(id): Promise<ContainerDetails | null> {
       const info = await orNull(docker.getContainer(id).inspect());
       if (!info) return null;
-      const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+      const byName = Object.entries(info.NetworkSettings?.Networks ?? {});
+      const networks = byName.map(([, n]) => n);
       const primary = (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
-      const ip = primary || networks.find((n) => n.IPAddress)?.IPAddress || null;
+      // On an environment's network, the health check reaches the container there.
+      const environment = byName.find(([name, n]) => name.startsWith('berth-env-') && n.IPAddress);
+      const ip =
+        environment?.[1].IPAddress ||
+        primary ||
+        networks.find((n) => n.IPAddress)?.IPAddress ||
+        null;
       return {
         id: info.Id,
         name: info.Name.replace(/^\//, ''),
@@ -227,7 +237,29 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
         Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
         Labels: spec.labels,
         ExposedPorts: exposed,
-        HostConfig: { PortBindings: bindings, Init: true, RestartPolicy: { Name: 'no' } },
+        ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+        HostConfig: {
+          PortBindings: bindings,
+          Init: true,
+          RestartPolicy: { Name: 'no' },
+          ...(spec.network ? { NetworkMode: spec.network.name } : {}),
+          ...(spec.volumes
+            ? {
+                Mounts: spec.volumes.map((v) => ({
+                  Type: 'volume',
+                  Source: v.name,
+                  Target: v.path,
+                })),
+              }
+            : {}),
+        },
+        ...(spec.network
+          ? {
+              NetworkingConfig: {
+                EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } },
+              },
+            }
+          : {}),
       });
       return container.id;
     },

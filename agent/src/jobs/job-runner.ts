@@ -3,6 +3,7 @@ import type { AgentMessageInput, HeldJob, JobSpec } from '@berth/protocol';
 import type { Logger } from '../log.js';
 import type { LogSpool } from '../logs/log-spool.js';
 import { systemSleep, type Sleep } from '../time.js';
+import { runExposeJob } from '../database/expose-job.js';
 import { runDeployJob, runRestartJob, runStopJob } from './deploy-job.js';
 import { STOP_TIMEOUT_SECONDS } from './release.js';
 import { LABELS, type Engine } from './engine.js';
@@ -258,10 +259,11 @@ export class JobRunner {
         return runRestartJob(ctx);
       case 'stop':
         return runStopJob(ctx);
-      case 'backup':
-      case 'restore':
       case 'expose':
       case 'unexpose':
+        return runExposeJob(ctx);
+      case 'backup':
+      case 'restore':
         throw new JobFailure(`This agent cannot run ${ctx.spec.kind} jobs yet`);
     }
   }

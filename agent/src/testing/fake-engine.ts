@@ -2,8 +2,10 @@ import type {
   BuildOutcome,
   BuildRequest,
   ContainerDetails,
+  ContainerFile,
   ContainerSpec,
   Engine,
+  ExecResult,
   EngineEvent,
   FollowLogsOptions,
   ImageSummary,
@@ -33,7 +35,20 @@ export class FakeEngine implements Engine {
     ok: true,
     imageId: this.newImageId(),
   });
+  networks = new Map<string, Record<string, string>>();
+  volumes = new Map<string, Record<string, string>>();
+  files = new Map<string, ContainerFile[]>();
+  execs: { containerId: string; cmd: string[]; env: Record<string, string> }[] = [];
+  /** What an exec answers; by default it succeeds with no output. */
+  execResult: (containerId: string, cmd: string[]) => ExecResult | Promise<ExecResult> = () => ({
+    exitCode: 0,
+    stdout: '',
+    stderr: '',
+  });
+  /** Host ports something outside the fake's containers publishes. */
+  otherPublishedPorts: number[] = [];
   private counter = 0;
+  private created = 0;
 
   newImageId(): string {
     this.counter += 1;
@@ -108,7 +123,10 @@ export class FakeEngine implements Engine {
   createContainer(spec: ContainerSpec): Promise<string> {
     if (!this.images.has(spec.image))
       return Promise.reject(new Error(`no such image ${spec.image}`));
-    const id = `c${this.containers.size + 1}-${spec.name}`;
+    if ([...this.containers.values()].some((c) => c.name === spec.name))
+      return Promise.reject(new Error(`the container name "${spec.name}" is already in use`));
+    this.created += 1;
+    const id = `c${this.created}-${spec.name}`;
     this.containers.set(id, {
       id,
       name: spec.name,
@@ -126,6 +144,14 @@ export class FakeEngine implements Engine {
   startContainer(id: string): Promise<void> {
     const c = this.containers.get(id);
     if (!c) return Promise.reject(new Error(`no such container ${id}`));
+    for (const other of this.running()) {
+      const taken = other.spec.ports.find((p) => c.spec.ports.some((q) => q.host === p.host));
+      if (taken) return Promise.reject(new Error(`port ${taken.host} is already allocated`));
+      const shared = other.spec.volumes?.find((v) =>
+        c.spec.volumes?.some((w) => w.name === v.name),
+      );
+      if (shared) return Promise.reject(new Error(`volume ${shared.name} is in use`));
+    }
     const crash = this.crashing.get(c.imageId);
     if (crash !== undefined) {
       c.state = 'exited';
@@ -166,6 +192,35 @@ export class FakeEngine implements Engine {
     for (const line of this.containers.has(id) ? ['listening'] : [])
       options.onLine({ ts, stream: 'stdout', text: line });
     return Promise.resolve();
+  }
+
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    if (!this.networks.has(name)) this.networks.set(name, labels);
+    return Promise.resolve();
+  }
+
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    if (!this.volumes.has(name)) this.volumes.set(name, labels);
+    return Promise.resolve();
+  }
+
+  writeFile(containerId: string, file: ContainerFile): Promise<void> {
+    if (!this.containers.has(containerId))
+      return Promise.reject(new Error(`no such container ${containerId}`));
+    this.files.set(containerId, [...(this.files.get(containerId) ?? []), file]);
+    return Promise.resolve();
+  }
+
+  async runExec(containerId: string, cmd: string[], env: Record<string, string>) {
+    const c = this.containers.get(containerId);
+    if (c?.state !== 'running') throw new Error(`container ${containerId} is not running`);
+    this.execs.push({ containerId, cmd, env });
+    return this.execResult(containerId, cmd);
+  }
+
+  publishedPorts(): Promise<number[]> {
+    const ports = this.running().flatMap((c) => c.spec.ports.map((p) => p.host));
+    return Promise.resolve([...ports, ...this.otherPublishedPorts]);
   }
 
   watchEvents(signal: AbortSignal, _onEvent: (event: EngineEvent) => void): Promise<void> {
