@@ -17,6 +17,7 @@ describe('loadConfig', () => {
         restartGraceMs: 30000,
         maxParallelJobs: 2,
         deployTimeoutMs: 1_800_000,
+        backupTimeoutMs: 21_600_000,
         queueTimeoutMs: 3_600_000,
         lostJobGraceMs: 300_000,
         historyKeep: undefined,

@@ -23,6 +23,8 @@ export interface Config {
   maxParallelJobs: number;
   /** How long a deploy job (fetch, build, release) may run, in milliseconds. */
   deployTimeoutMs: number;
+  /** How long a backup or restore job may run, in milliseconds. */
+  backupTimeoutMs: number;
   /** How long a queued job waits for its offline server before it fails, in milliseconds. */
   queueTimeoutMs: number;
   /** How long a running job may be out of contact with its agent before it fails, in milliseconds. */
@@ -137,6 +139,12 @@ const envSchema = z
       fallback: 30 * 60_000,
       hint: 'e.g. BERTH_DEPLOY_TIMEOUT_MS=1800000 (30 minutes)',
     }),
+    BERTH_BACKUP_TIMEOUT_MS: integerVar({
+      min: 60_000,
+      max: 48 * 3_600_000,
+      fallback: 6 * 3_600_000,
+      hint: 'e.g. BERTH_BACKUP_TIMEOUT_MS=21600000 (6 hours)',
+    }),
     BERTH_QUEUE_TIMEOUT_MS: integerVar({
       min: 1_000,
       max: 30 * 24 * 3_600_000,
@@ -212,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       restartGraceMs: value.BERTH_RESTART_GRACE_MS,
       maxParallelJobs: value.BERTH_MAX_PARALLEL_JOBS,
       deployTimeoutMs: value.BERTH_DEPLOY_TIMEOUT_MS,
+      backupTimeoutMs: value.BERTH_BACKUP_TIMEOUT_MS,
       queueTimeoutMs: value.BERTH_QUEUE_TIMEOUT_MS,
       lostJobGraceMs: value.BERTH_LOST_JOB_GRACE_MS,
       historyKeep: value.BERTH_HISTORY_KEEP,

@@ -13,6 +13,8 @@ import type { Logger } from './log.js';
 import { registerGauges } from './metrics/gauges.js';
 import { createMetrics } from './metrics/metrics.js';
 import { openFileStore, type Store } from './store/store.js';
+import { BackupFiles } from './databases/backup-files.js';
+import { BackupUpkeep } from './databases/backup-upkeep.js';
 import { ContainerLogRelay } from './hub/container-log-relay.js';
 import { JobQueue } from './queue/job-queue.js';
 import { runLeaseLoop } from './queue/lease-loop.js';
@@ -84,8 +86,14 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     deployDeadlineMs: config.deployTimeoutMs,
     queueTimeoutMs: config.queueTimeoutMs,
     controlDeadlineMs: CONTROL_JOB_DEADLINE_MS,
+    backupDeadlineMs: config.backupTimeoutMs,
     lostJobGraceMs: config.lostJobGraceMs,
   });
+  const backupFiles = new BackupFiles(join(config.dataDir, 'backups'));
+  const leftovers = await backupFiles.removeLeftovers();
+  if (leftovers > 0) log.info(`removed ${leftovers} partial backup upload(s) left by a crash`);
+  const backupUpkeep = new BackupUpkeep({ store, files: backupFiles, queue, events, log });
+  backupUpkeep.start();
   const containerLogs = new ContainerLogRelay(hub);
   hub.onSessionOpen((serverId, hello) => queue.handleSessionOpen(serverId, hello.jobs));
   hub.onMessage((serverId, message) => {
@@ -105,6 +113,8 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     now,
     log,
     deployments: { store, queue, logs, events, containerLogs },
+    backups: { store, queue, events, files: backupFiles, now, log },
+    backupSchedules: backupUpkeep,
   });
   const server: Server = createHttpServer(app);
   hub.attach(server);
@@ -153,6 +163,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     async close() {
       controller.abort();
       stopRetention();
+      backupUpkeep.stop();
       // Stop listening first: a fleet that is told to go away retries at once, and the kernel
       // refuses those connections for free instead of this process answering each.
       const httpClosed = closeHttpServer(server);

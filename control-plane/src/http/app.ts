@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { agentBackupRoutes, backupRoutes } from './backups.js';
 import { dashboardRoutes } from './dashboard.js';
 import { BerthError } from '../errors.js';
 import { requireAdminToken } from './auth.js';
@@ -17,6 +18,8 @@ import { DashboardSessions, sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Backup uploads stream to disk, whatever their size. */
+const UNLIMITED_BODY = /^\/agent\/v1\/backups\/[^/]+\/file$/;
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
@@ -27,23 +30,21 @@ export function createApp(deps: AppDeps): Hono {
     await next();
     deps.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      // The answer goes before the body is read, so the connection cannot carry another
-      // request: say so, and Node closes it once the answer is out.
-      onError: (c) => {
-        c.header('Connection', 'close');
-        return errorResponse(
-          c,
-          new BerthError('INVALID_INPUT', `the request body exceeds ${MAX_BODY_BYTES} bytes`, {
-            status: 413,
-          }),
-        );
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    // The answer goes before the body is read, so the connection cannot carry another
+    // request: say so, and Node closes it once the answer is out.
+    onError: (c) => {
+      c.header('Connection', 'close');
+      return errorResponse(
+        c,
+        new BerthError('INVALID_INPUT', `the request body exceeds ${MAX_BODY_BYTES} bytes`, {
+          status: 413,
+        }),
+      );
+    },
+  });
+  app.use('*', (c, next) => (UNLIMITED_BODY.test(c.req.path) ? next() : limitBody(c, next)));
   const sessions = new DashboardSessions(deps.now);
   app.use('/api/*', requireAdminToken(deps.adminToken, sessions));
 
@@ -59,6 +60,10 @@ export function createApp(deps: AppDeps): Hono {
     serviceRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
+  }
+  if (deps.backups) {
+    app.route('/', agentBackupRoutes(deps.backups));
+    app.route('/api/v1', backupRoutes(deps.backups));
   }
   if (deps.deployments) {
     app.route('/api/v1', deploymentRoutes(deps.deployments));

@@ -1,5 +1,6 @@
 import type { AgentRelease } from '../agent-release.js';
 import type { Now } from '../clock.js';
+import type { BackupDeps } from './backups.js';
 import type { DeploymentDeps } from './deployments.js';
 import type { AgentSessions } from '../hub/hub.js';
 import type { Logger } from '../log.js';
@@ -23,4 +24,8 @@ export interface AppDeps {
   log: Logger;
   /** The job queue, logs and live events; without them the deployment routes are not served. */
   deployments?: DeploymentDeps;
+  /** Database actions and backup files; without them those routes are not served. */
+  backups?: BackupDeps;
+  /** Told when a service's backup schedule changes. */
+  backupSchedules?: { sync(): void };
 }

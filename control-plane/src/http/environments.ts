@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { notFound } from '../errors.js';
 import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
-import { environmentView, serviceView } from './views.js';
+import { environmentView, serviceViewIn } from './views.js';
 
 export function environmentRoutes(deps: AppDeps): Hono {
   const app = new Hono();
@@ -19,13 +19,15 @@ export function environmentRoutes(deps: AppDeps): Hono {
     const environment = store.environments.get(c.req.param('id'));
     if (!environment) throw notFound('environment', c.req.param('id'));
     const body = await readBody(c, createServiceBodySchema);
-    return c.json(serviceView(await store.services.create(environment.id, body)), 201);
+    return c.json(serviceViewIn(store, await store.services.create(environment.id, body)), 201);
   });
 
   app.get('/environments/:id/services', async (c) => {
     const environment = store.environments.get(c.req.param('id'));
     if (!environment) throw notFound('environment', c.req.param('id'));
-    return c.json((await store.services.listByEnvironment(environment.id)).map(serviceView));
+    return c.json(
+      (await store.services.listByEnvironment(environment.id)).map((s) => serviceViewIn(store, s)),
+    );
   });
 
   return app;

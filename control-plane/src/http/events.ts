@@ -7,7 +7,7 @@ import type { QueueEvents } from '../queue/queue-events.js';
 import type { DeploymentRecord, JobRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { describeBodyIssues, invalidFields } from './body.js';
-import { deploymentView, jobView, serviceView } from './views.js';
+import { backupView, deploymentView, jobView, serviceViewIn } from './views.js';
 
 /** A comment line every so often keeps proxies from closing a quiet stream, in milliseconds. */
 const KEEPALIVE_MS = 15_000;
@@ -25,7 +25,8 @@ const querySchema = z.object({ serviceId: z.string().min(1).optional() });
  * `GET /events?serviceId=`: a `text/event-stream` of what changes, so views update
  * without polling. With `serviceId` it starts with one `snapshot` event (the
  * service and its newest deployments), then sends `deployment`, `job` and
- * `service` events for that service only; without it, those events for all.
+ * `service` events for that service only (and `backup` events: a backup's status or live
+ * progress changed); without it, those events for all.
  * Each deployment carries `rollbackAvailable`: it succeeded and its image is still kept.
  */
 export function eventRoutes(deps: EventDeps): Hono {
@@ -61,7 +62,7 @@ export function eventRoutes(deps: EventDeps): Hono {
           .then(async () => {
             const service = await store.services.get(id);
             if (!service) return;
-            const view = serviceView(service);
+            const view = serviceViewIn(store, service);
             const json = JSON.stringify(view);
             if (lastSent.get(id) === json) return;
             lastSent.set(id, json);
@@ -75,16 +76,25 @@ export function eventRoutes(deps: EventDeps): Hono {
         send('job', jobView(job));
         onService(job.serviceId);
       };
+      const onBackup = (backupId: string) => {
+        chain = chain
+          .then(async () => {
+            const backup = await store.history.backup(backupId);
+            if (backup && wanted(backup.serviceId)) await write(sse, 'backup', backupView(backup));
+          })
+          .catch(() => undefined);
+      };
       events.on('job', onJob);
       events.on('service', onService);
+      events.on('backup', onBackup);
       try {
         const service = serviceId ? await store.services.get(serviceId) : undefined;
         if (service) {
-          lastSent.set(service.id, JSON.stringify(serviceView(service)));
+          lastSent.set(service.id, JSON.stringify(serviceViewIn(store, service)));
           const list = await store.history.deployments(service.id, { limit: SNAPSHOT_LIMIT });
           const oldest = list.at(-1);
           send('snapshot', {
-            service: serviceView(service),
+            service: serviceViewIn(store, service),
             deployments: await Promise.all(list.map(withRollback)),
             hasMore:
               oldest !== undefined &&
@@ -108,6 +118,7 @@ export function eventRoutes(deps: EventDeps): Hono {
       } finally {
         events.off('job', onJob);
         events.off('service', onService);
+        events.off('backup', onBackup);
       }
     });
   });

@@ -30,6 +30,7 @@ async function withStoredLog(lines: LogLine[]) {
     maxParallelPerServer: 2,
     deployDeadlineMs: 60_000,
     controlDeadlineMs: 60_000,
+    backupDeadlineMs: 3_600_000,
     lostJobGraceMs: 60_000,
     queueTimeoutMs: 60_000,
   });

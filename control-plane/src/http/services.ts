@@ -1,9 +1,10 @@
 import { patchServiceBodySchema } from '@berth/protocol';
 import { Hono } from 'hono';
 import { notFound } from '../errors.js';
-import { readBody } from './body.js';
+import { isCronExpression } from '../upkeep/schedule.js';
+import { invalidFields, readBody } from './body.js';
 import type { AppDeps } from './deps.js';
-import { serviceView } from './views.js';
+import { serviceViewIn } from './views.js';
 
 export function serviceRoutes(deps: AppDeps): Hono {
   const app = new Hono();
@@ -12,16 +13,21 @@ export function serviceRoutes(deps: AppDeps): Hono {
   app.get('/services/:id', async (c) => {
     const service = await store.services.get(c.req.param('id'));
     if (!service) throw notFound('service', c.req.param('id'));
-    return c.json(serviceView(service));
+    return c.json(serviceViewIn(store, service));
   });
 
   app.patch('/services/:id', async (c) => {
     const id = c.req.param('id');
     if (!store.services.config(id)) throw notFound('service', id);
     const patch = await readBody(c, patchServiceBodySchema);
+    const cron = patch.backup?.schedule;
+    if (cron && !isCronExpression(cron)) {
+      throw invalidFields([{ path: 'backup.schedule', message: 'is not a valid cron expression' }]);
+    }
     const updated = await store.services.update(id, patch);
     if (!updated) throw notFound('service', id);
-    return c.json(serviceView(updated));
+    if (patch.backup) deps.backupSchedules?.sync();
+    return c.json(serviceViewIn(store, updated));
   });
 
   return app;

@@ -123,6 +123,7 @@ async function testDeploymentDeps(store: Store, now: () => number): Promise<Depl
     maxParallelPerServer: 2,
     deployDeadlineMs: 30 * 60_000,
     controlDeadlineMs: 5 * 60_000,
+    backupDeadlineMs: 60 * 60_000,
     lostJobGraceMs: 5 * 60_000,
     queueTimeoutMs: 60 * 60_000,
   });

@@ -1,7 +1,18 @@
-import type { Deployment, Environment, Job, Project, Server, Service } from '@berth/protocol';
+import type {
+  Backup,
+  Deployment,
+  Environment,
+  Job,
+  Project,
+  Server,
+  Service,
+} from '@berth/protocol';
 import { isOlderVersion } from '../agent-release.js';
+import { connectionOf } from '../databases/credentials.js';
+import type { Store } from '../store/store.js';
 import { timelineOf } from '../queue/timeline.js';
 import type {
+  BackupRecord,
   DeploymentRecord,
   EnvironmentRecord,
   JobRecord,
@@ -44,7 +55,12 @@ export function environmentView(record: EnvironmentRecord): Environment {
   };
 }
 
-export function serviceView(record: ServiceRecord): Service {
+/**
+ * A Service as the contract has it. A database also has `exposed`, `publicPort`, its backup
+ * settings and `connection`, whose public URL names its server (`publicHost`).
+ */
+export function serviceView(record: ServiceRecord, publicHost?: string): Service {
+  const database = record.source.type === 'database' ? record.source : undefined;
   return {
     id: record.id,
     environmentId: record.environmentId,
@@ -56,7 +72,29 @@ export function serviceView(record: ServiceRecord): Service {
     status: record.status,
     primaryAction: record.primaryAction,
     currentDeploymentId: record.currentDeploymentId,
+    ...(database
+      ? {
+          exposed: record.exposed ?? false,
+          ...(record.exposed && record.publicPort ? { publicPort: record.publicPort } : {}),
+          connection: connectionOf(
+            {
+              ...record,
+              source: database,
+              publicPort: record.exposed ? record.publicPort : undefined,
+            },
+            publicHost,
+          ),
+          ...(record.backup ? { backup: record.backup } : {}),
+        }
+      : {}),
   };
+}
+
+/** The service's view, with the name of the server it runs on as the public host. */
+export function serviceViewIn(store: Store, record: ServiceRecord): Service {
+  const environment = store.environments.get(record.environmentId);
+  const server = environment ? store.servers.get(environment.serverId) : undefined;
+  return serviceView(record, server?.name);
 }
 
 /** `contact: "lost"` and since when, while a running job's agent is out of contact. */
@@ -85,4 +123,10 @@ export function jobView(record: JobRecord): Job {
 export function deploymentView(record: DeploymentRecord): Deployment & { unavailableMs?: number } {
   const { jobId: _jobId, contact: _contact, contactLostAt: _since, ...view } = record;
   return { ...view, phases: timelineOf(record), ...contactView(record) };
+}
+
+/** A Backup as the API has it: the record without where it ran or what was stored. */
+export function backupView(record: BackupRecord): Backup {
+  const { serverId: _serverId, verify: _verify, stored: _stored, ...view } = record;
+  return view;
 }

@@ -16,7 +16,7 @@ import { queuedTimeline } from './timeline.js';
 
 export type QueuedAction = NewJob;
 
-function serviceOrThrow(
+export function serviceOrThrow(
   store: Store,
   serviceId: string,
 ): { service: ServiceConfigRecord; serverId: string } {
@@ -27,7 +27,7 @@ function serviceOrThrow(
   return { service, serverId: environment.serverId };
 }
 
-function newJob(
+export function newJob(
   deps: QueueDeps,
   kind: JobKind,
   service: ServiceConfigRecord,
@@ -48,6 +48,7 @@ function newJob(
       ports: service.ports,
       env: service.env,
       healthcheck: service.healthcheck,
+      environmentId: service.environmentId,
     },
     // The deadline counts from queueing; the dispatcher moves it when the job starts.
     deadlineAt: isoTime(now + runTimeOf(deps, kind)),
@@ -101,6 +102,13 @@ export function queueRestart(deps: QueueDeps, serviceId: string): Promise<Queued
 
 export function queueStop(deps: QueueDeps, serviceId: string): Promise<QueuedAction> {
   const { service, serverId } = serviceOrThrow(deps.store, serviceId);
+  if (service.exposed) {
+    throw new BerthError(
+      'EXPOSED',
+      `${service.name} is exposed publicly on port ${service.publicPort ?? '?'}; unexpose it first (POST /api/v1/services/${service.id}/unexpose), then stop it`,
+      { status: 409 },
+    );
+  }
   return deps.store.history.enqueue(serviceId, () => ({
     job: newJob(deps, 'stop', service, serverId),
   }));

@@ -1,6 +1,7 @@
 import type { AgentMessage, HeldJob, ServiceStatus } from '@berth/protocol';
 import { isoTime } from '../clock.js';
 import { isFinalStatus } from '../store/records.js';
+import type { JobUnit } from '../store/history.js';
 import { changeJob, type QueueDeps } from './context.js';
 import { finishJob, regainContact, requeueJob, type JobEnd } from './job-transitions.js';
 import { statusFromContainer } from './service-status.js';
@@ -98,9 +99,25 @@ export async function onFinished(
     deps.log.info(
       `job ${message.jobId} ${message.status}${message.error ? `: ${message.error}` : ''}`,
     );
+    await recordExposure(deps, unit.job, message);
     deps.events.emit('service', unit.job.serviceId);
   }
   deps.logs.forget(message.jobId);
+}
+
+/** A database published or withdrawn: its service says so from now on. */
+async function recordExposure(
+  deps: QueueDeps,
+  job: JobUnit['job'],
+  message: Message<'job.finished'>,
+): Promise<void> {
+  if (job.status !== 'succeeded') return;
+  if (job.kind === 'expose') {
+    const port = message.result.publicPort ?? job.exposePort;
+    if (port !== undefined) await deps.store.services.setExposure(job.serviceId, port);
+  } else if (job.kind === 'unexpose') {
+    await deps.store.services.setExposure(job.serviceId, null);
+  }
 }
 
 export async function onLogBatch(

@@ -21,6 +21,8 @@ export interface QueueDeps {
   deployDeadlineMs: number;
   /** How long a restart or stop may run, in milliseconds. */
   controlDeadlineMs: number;
+  /** How long a backup or restore may run, in milliseconds. */
+  backupDeadlineMs: number;
   /** How long a queued job may wait for its offline server before it fails, in milliseconds. */
   queueTimeoutMs: number;
   /** How long a running job may be out of contact with its agent before it fails, in milliseconds. */
@@ -29,7 +31,18 @@ export interface QueueDeps {
 
 /** How long a job of this kind may run once started, in milliseconds. */
 export function runTimeOf(deps: QueueDeps, kind: JobUnit['job']['kind']): number {
-  return kind === 'deploy' ? deps.deployDeadlineMs : deps.controlDeadlineMs;
+  switch (kind) {
+    case 'deploy':
+    case 'expose':
+    case 'unexpose':
+      return deps.deployDeadlineMs;
+    case 'backup':
+    case 'restore':
+      return deps.backupDeadlineMs;
+    case 'restart':
+    case 'stop':
+      return deps.controlDeadlineMs;
+  }
 }
 
 /**

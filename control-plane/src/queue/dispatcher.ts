@@ -24,6 +24,45 @@ export async function jobSpec(deps: Pick<QueueDeps, 'store'>, job: JobRecord): P
         }
       : {}),
     deadlineAt: job.deadlineAt,
+    ...(await databaseSpec(deps, job)),
+  };
+}
+
+/**
+ * What a database job adds: the backup it takes, the backup it restores, and the public port.
+ * Whether a deploy publishes the port is read now, not when it was queued: an expose or
+ * unexpose queued before it has finished by the time it starts.
+ */
+async function databaseSpec(
+  deps: Pick<QueueDeps, 'store'>,
+  job: JobRecord,
+): Promise<Pick<JobSpec, 'backup' | 'restore' | 'expose'>> {
+  const { history, services } = deps.store;
+  const taken = job.backupId ? await history.backup(job.backupId) : undefined;
+  const backup = taken && { backupId: taken.id, number: taken.number, verify: taken.verify };
+  const restored = job.restoreOf ? await history.backup(job.restoreOf) : undefined;
+  const config = services.config(job.serviceId);
+  const published = config?.exposed && config.publicPort ? config.publicPort : undefined;
+  let expose: JobSpec['expose'];
+  if (job.kind === 'expose') expose = job.exposePort ? { port: job.exposePort } : {};
+  else if (job.kind !== 'unexpose' && published) expose = { port: published };
+  return {
+    ...(job.kind === 'backup' && backup ? { backup } : {}),
+    ...(restored?.stored
+      ? {
+          restore: {
+            backupId: restored.id,
+            number: restored.number,
+            engine: restored.engine,
+            ...(restored.engineVersion ? { engineVersion: restored.engineVersion } : {}),
+            sizeBytes: restored.stored.sizeBytes,
+            sha256: restored.stored.sha256,
+            ...(restored.counts ? { counts: restored.counts } : {}),
+            ...(backup ? { safetyBackup: backup } : {}),
+          },
+        }
+      : {}),
+    ...(expose ? { expose } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ async function setup(options: { maxParallel?: number } = {}) {
     maxParallelPerServer: options.maxParallel ?? 2,
     deployDeadlineMs: 30 * 60_000,
     controlDeadlineMs: 5 * 60_000,
+    backupDeadlineMs: 60 * 60_000,
     queueTimeoutMs: 60 * 60_000,
     lostJobGraceMs: 5 * 60_000,
   });

@@ -1,4 +1,5 @@
-import type { AgentMessage, CacheMode, HeldJob } from '@berth/protocol';
+import type { AgentMessage, CacheMode, ExposeBody, HeldJob, RestoreBody } from '@berth/protocol';
+import type { BackupRecord } from '../store/records.js';
 import { describeError } from '../errors.js';
 import { isFinalStatus } from '../store/records.js';
 import {
@@ -19,6 +20,13 @@ import {
 } from './agent-reports.js';
 import type { QueueDeps } from './context.js';
 import { onBackupProgress } from './backup-progress.js';
+import {
+  queueBackup,
+  queueExpose,
+  queueRestore,
+  queueUnexpose,
+  type QueuedBackup,
+} from './databases.js';
 import { dispatchQueued } from './dispatcher.js';
 import { expireJobs } from './expiry.js';
 
@@ -62,6 +70,23 @@ export class JobQueue {
 
   stop(serviceId: string): Promise<QueuedAction> {
     return this.#queued(queueStop(this.#deps, serviceId));
+  }
+
+  expose(serviceId: string, body: ExposeBody): Promise<QueuedAction> {
+    return this.#queued(queueExpose(this.#deps, serviceId, body));
+  }
+
+  unexpose(serviceId: string): Promise<QueuedAction> {
+    return this.#queued(queueUnexpose(this.#deps, serviceId));
+  }
+
+  async backup(serviceId: string, trigger: BackupRecord['trigger']): Promise<QueuedBackup> {
+    const queued = await this.#queued(queueBackup(this.#deps, serviceId, trigger));
+    return { ...queued, backup: queued.backup! };
+  }
+
+  restore(backupId: string, body: RestoreBody): Promise<QueuedAction> {
+    return this.#queued(queueRestore(this.#deps, backupId, body));
   }
 
   /** Cancels a queued deployment at once, or asks the agent to stop a running one. */
@@ -137,6 +162,7 @@ export class JobQueue {
   async #queued(action: Promise<QueuedAction>): Promise<QueuedAction> {
     const queued = await action;
     this.#deps.events.emit('job', queued.job, queued.deployment);
+    if (queued.backup) this.#deps.events.emit('backup', queued.backup.id);
     void this.kick();
     return queued;
   }

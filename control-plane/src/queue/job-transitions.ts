@@ -2,6 +2,7 @@ import type { JobResult } from '@berth/protocol';
 import { isoTime } from '../clock.js';
 import type { JobUnit } from '../store/history.js';
 import { isFinalStatus } from '../store/records.js';
+import { endBackup, startBackup } from './backup-transitions.js';
 import { serviceOnFinish, serviceOnStart } from './service-status.js';
 import { closeTimeline, markDispatched, mergeAgentPhases, queuedTimeline } from './timeline.js';
 
@@ -25,6 +26,7 @@ export function startJob(unit: JobUnit, nowMs: number, runForMs: number): boolea
     deployment.startedAt = job.startedAt;
     markDispatched(deployment, job.startedAt);
   }
+  if (unit.backup) startBackup(unit.backup, job.startedAt);
   job.serviceStatusBefore = service.status;
   serviceOnStart(service, job);
   return true;
@@ -38,6 +40,10 @@ export function requeueJob(unit: JobUnit): boolean {
   const { job, deployment, service } = unit;
   if (job.status !== 'running' || job.acceptedAt) return false;
   job.status = 'queued';
+  if (unit.backup?.status === 'running') {
+    unit.backup.status = 'queued';
+    delete unit.backup.startedAt;
+  }
   delete job.startedAt;
   delete job.contactLostAt;
   if (deployment) {
@@ -59,6 +65,10 @@ export function finishJob(unit: JobUnit, end: JobEnd, nowMs: number): boolean {
   const { job, deployment, service } = unit;
   if (isFinalStatus(job.status)) return false;
   const finishedAt = isoTime(nowMs);
+  const backupProblem = unit.backup ? endBackup(unit.backup, end, finishedAt) : null;
+  // A backup job that says it succeeded fails when its backup does not hold up.
+  if (backupProblem && job.kind === 'backup')
+    end = { ...end, status: 'failed', error: backupProblem };
   const started = job.serviceStatusBefore !== undefined;
   job.status = end.status;
   job.finishedAt = finishedAt;

@@ -47,7 +47,7 @@ export type EnvironmentRecord = z.infer<typeof environmentRecordSchema>;
 
 /** A service's configuration, kept in db.json; its run state lives in the history store. */
 export const serviceConfigRecordSchema = serviceSchema
-  .omit({ status: true, primaryAction: true, currentDeploymentId: true })
+  .omit({ status: true, primaryAction: true, currentDeploymentId: true, connection: true })
   .extend({ createdAt: isoTime });
 export type ServiceConfigRecord = z.infer<typeof serviceConfigRecordSchema>;
 
@@ -113,6 +113,8 @@ export const jobRecordSchema = jobSchema.extend({
   backupId: z.string().optional(),
   /** Restore jobs: the backup restored. */
   restoreOf: z.string().optional(),
+  /** Expose jobs: the port asked for; without it the agent picks a free one. */
+  exposePort: z.number().int().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 

@@ -1,6 +1,13 @@
-import type { CreateServiceBody, PatchServiceBody } from '@berth/protocol';
+import {
+  DEFAULT_BACKUP_SETTINGS,
+  type CreateServiceBody,
+  type PatchServiceBody,
+  type Source,
+} from '@berth/protocol';
 import { isoTime, type Now } from '../clock.js';
 import { newId } from '../crypto.js';
+import { databaseEnv } from '../databases/credentials.js';
+import { BerthError } from '../errors.js';
 import type { Database } from './database.js';
 import type { HistoryStore } from './history.js';
 import type { ServiceConfigRecord, ServiceRecord, ServiceState } from './records.js';
@@ -12,6 +19,29 @@ function withState(config: ServiceConfigRecord, state: ServiceState): ServiceRec
     primaryAction: state.primaryAction,
     currentDeploymentId: state.currentDeploymentId,
   };
+}
+
+function engineOf(source: Source): string | undefined {
+  return source.type === 'database' ? source.engine : undefined;
+}
+
+/** A database stays a database of its engine: its data volume holds that engine's files. */
+function checkPatch(record: ServiceConfigRecord, patch: PatchServiceBody): void {
+  const engine = engineOf(record.source);
+  if (patch.source !== undefined && engineOf(patch.source) !== engine) {
+    throw new BerthError(
+      'INVALID_INPUT',
+      engine
+        ? `This service is a ${engine} database; its source can change version or image, not engine or type. Create a new service instead`
+        : 'A service cannot become a database; create a database service instead',
+      { fields: [{ path: 'source', message: 'cannot change the kind of service' }] },
+    );
+  }
+  if (patch.backup !== undefined && !engine) {
+    throw new BerthError('INVALID_INPUT', 'Only database services have backups', {
+      fields: [{ path: 'backup', message: 'only for database services' }],
+    });
+  }
 }
 
 /** Services: their configuration from db.json, joined with their run state from the history. */
@@ -27,14 +57,16 @@ export class ServiceRecords {
   }
 
   async create(environmentId: string, body: CreateServiceBody): Promise<ServiceRecord> {
+    const database = body.source.type === 'database' ? body.source : undefined;
     const record: ServiceConfigRecord = {
       id: newId('svc'),
       environmentId,
       name: body.name,
       source: body.source,
       ports: body.ports,
-      env: body.env,
+      env: database ? databaseEnv(database, body.env) : body.env,
       healthcheck: body.healthcheck,
+      ...(database ? { exposed: false, backup: { ...DEFAULT_BACKUP_SETTINGS } } : {}),
       createdAt: isoTime(this.#now()),
     };
     await this.#db.mutate((data) => {
@@ -67,6 +99,22 @@ export class ServiceRecords {
     return structuredClone(services.filter((s) => here.has(s.environmentId)));
   }
 
+  /** Records whether a database is published on its server, and on which port. */
+  async setExposure(id: string, publicPort: number | null): Promise<void> {
+    await this.#db.mutate((data) => {
+      const record = data.services.find((service) => service.id === id);
+      if (!record) return;
+      record.exposed = publicPort !== null;
+      if (publicPort === null) delete record.publicPort;
+      else record.publicPort = publicPort;
+    });
+  }
+
+  /** Every service configuration, for the backup schedules. */
+  all(): ServiceConfigRecord[] {
+    return structuredClone(this.#db.data.services);
+  }
+
   /** Every service id, for upkeep that walks them all. */
   ids(): string[] {
     return this.#db.data.services.map((s) => s.id);
@@ -77,7 +125,9 @@ export class ServiceRecords {
     const config = await this.#db.mutate((data) => {
       const record = data.services.find((service) => service.id === id);
       if (!record) return undefined;
+      checkPatch(record, patch);
       if (patch.source !== undefined) record.source = patch.source;
+      if (patch.backup !== undefined) record.backup = patch.backup;
       if (patch.ports !== undefined) record.ports = patch.ports;
       if (patch.env !== undefined) record.env = patch.env;
       if (patch.healthcheck !== undefined) record.healthcheck = patch.healthcheck;

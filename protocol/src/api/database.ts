@@ -23,15 +23,15 @@ export const databaseSourceSchema = z.object({
 });
 
 /**
- * A cron expression of five fields (minute hour day month weekday), as node-cron reads them.
- * The control plane checks it further with node-cron itself.
+ * A cron expression of five fields (minute hour day month weekday), or six with seconds first,
+ * as node-cron reads them. The control plane checks it further with node-cron itself.
  */
 export const cronExpressionSchema = z
   .string()
   .trim()
   .max(100)
   .regex(
-    /^[\d*/,\-A-Za-z?]+(\s+[\d*/,\-A-Za-z?]+){4}$/,
+    /^[\d*/,\-A-Za-z?]+(\s+[\d*/,\-A-Za-z?]+){4,5}$/,
     'must be a cron expression of five fields, such as "0 3 * * *"',
   );
 

@@ -96,5 +96,18 @@ export function environmentNetworkName(environmentId: string): string {
   return `berth-env-${environmentId}`;
 }
 
+/**
+ * A service's host name on its environment's network (its DNS alias there): the name in
+ * lowercase, with anything but letters, digits and '-' turned into '-'.
+ */
+export function serviceHostName(name: string): string {
+  const host = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
+  return host || 'service';
+}
+
 /** Publicly exposed database ports are picked from this range when none is asked for. */
 export const EXPOSE_PORT_RANGE = { first: 20000, last: 29999 } as const;
