@@ -45,6 +45,8 @@ fi
 if [[ "$(id -u)" == "0" ]] && ! command -v debootstrap >/dev/null; then
   apt_install debootstrap
 fi
+# PostgreSQL, MariaDB and Redis test images from Debian packages, pushed to the registry (cached).
+[[ "$(id -u)" != "0" ]] || BERTH_TEST_REGISTRY="$REGISTRY_ADDR" pnpm exec tsx test/images/build.ts
 
 say "Building"
 pnpm --silent build
