@@ -9,7 +9,7 @@ describe('DNS aliases', () => {
     expect(dnsAliases('db')).toEqual(['db']);
     expect(dnsAliases('Main DB')).toEqual(['main-db']);
     expect(dnsAliases('Api')).toEqual(['Api', 'api']);
-    expect(dnsAliases('  café_api! ')).toEqual(['caf--api']);
+    expect(dnsAliases('  café_api! ')).toEqual(['caf-api']);
   });
 });
 

@@ -2,6 +2,7 @@ import {
   ENGINE_PROFILES,
   dataVolumeName,
   environmentNetworkName,
+  serviceHostName,
   type JobSpec,
 } from '@berth/protocol';
 import { checkDatabaseHealth, describeDatabaseHealthcheck } from '../database/database-health.js';
@@ -20,18 +21,13 @@ export const ENVIRONMENT_LABEL = 'berth.environment';
 type ServiceSpec = JobSpec['service'];
 
 /**
- * The DNS names a service answers to on its environment's network: its name made
- * DNS-safe (lowercase, other characters as '-'), and the exact name when that is safe too.
+ * The DNS names a service answers to on its environment's network: the host name its
+ * connection details give (lowercase, other characters as '-'), and the exact name when
+ * that is DNS-safe too.
  */
 export function dnsAliases(name: string): string[] {
-  const safe = name
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
-    .replace(/-+$/, '');
   const exact = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(name) ? [name] : [];
-  return [...new Set([...exact, ...(safe ? [safe] : [])])];
+  return [...new Set([...exact, serviceHostName(name)])];
 }
 
 export interface ServiceContainerRequest {
