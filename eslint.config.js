@@ -36,6 +36,11 @@ export const LIBRARY_HOMES = [
     homes: ['control-plane/src/http/'],
     why: 'HTTP routing lives in control-plane/src/http/.',
   },
+  {
+    names: ['prom-client'],
+    homes: ['control-plane/src/metrics/', 'agent/src/status/'],
+    why: 'Prometheus metrics are made only in control-plane/src/metrics/ (MetricsRegistry) and agent/src/status/ (createAgentMetrics).',
+  },
 ];
 
 /** The library an import specifier names ("hono/compress" names "hono"). */

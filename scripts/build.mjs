@@ -1,5 +1,6 @@
 // Bundles one package's src/main.ts into dist/main.js with esbuild.
 import { build } from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 import { NODE_BUNDLE_OPTIONS } from './node-bundle-options.mjs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -14,25 +15,22 @@ if (name !== 'agent' && name !== 'control-plane') {
 const pkg = join(root, name);
 await rm(join(pkg, 'dist'), { recursive: true, force: true });
 
-// The control plane carries the dashboard's browser script as a string constant.
+// The control plane carries the dashboard's script and stylesheet as string constants, bundled
+// by the control plane's own code so that there is one set of build options for them.
 const define = {};
 if (name === 'control-plane') {
-  const client = await build({
-    entryPoints: [join(pkg, 'src/dashboard/client/main.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  define.__BERTH_DASHBOARD_JS__ = JSON.stringify(client.outputFiles[0].text);
+  const { bundleDashboard } = await tsImport(join(pkg, 'src/dashboard/bundle.ts'), import.meta.url);
+  const { script, styles } = await bundleDashboard();
+  define.__BERTH_DASHBOARD_JS__ = JSON.stringify(script);
+  define.__BERTH_DASHBOARD_CSS__ = JSON.stringify(styles);
 }
 
 // LMDB loads a native addon next to its own files: the control plane imports it from node_modules.
-const external = [...NODE_BUNDLE_OPTIONS.external, ...(name === 'control-plane' ? ['lmdb'] : [])];
+// esbuild (a dev dependency) is reached only when running from source, never from dist/main.js.
+const external = [
+  ...NODE_BUNDLE_OPTIONS.external,
+  ...(name === 'control-plane' ? ['lmdb', 'esbuild'] : []),
+];
 
 await build({
   ...NODE_BUNDLE_OPTIONS,

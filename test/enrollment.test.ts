@@ -10,9 +10,16 @@ import {
   waitForAgentConnected,
   type ControlPlane,
 } from './support/processes.js';
-import { sleep, waitFor } from './support/wait.js';
+import { waitFor } from './support/wait.js';
 
 const hasDocker = dockerOrSkip();
+
+/** How many handshakes the control plane has refused as coming from a deleted server. */
+async function revokedRefusals(cp: ControlPlane): Promise<number> {
+  const text = await (await fetch(`${cp.url}/metrics`)).text();
+  const match = /^berth_ws_frames_rejected_total\{code="SERVER_REVOKED"\} (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
 
 describe('enrollment and identity', () => {
   let cp: ControlPlane;
@@ -62,8 +69,18 @@ describe('enrollment and identity', () => {
   });
 
   it('an expired join token is refused', async () => {
-    const token = await createJoinToken(cp, 1);
-    await sleep(1_500);
+    const created = await api<{ token: string; expiresAt: string }>(
+      cp,
+      'POST',
+      '/api/v1/join-tokens',
+      { ttlSeconds: 1 },
+    );
+    expect(created.status).toBe(201);
+    const { token, expiresAt } = created.body;
+    // The control plane runs on this machine's clock: once it is past expiresAt, so is the token.
+    await waitFor('the join token to expire', () => Date.now() > Date.parse(expiresAt), {
+      intervalMs: 20,
+    });
     const agent = await startAgent({ controlPlaneUrl: cp.url, joinToken: token, name: 'late' });
     const { code } = await agent.process.exited;
     expect(code).toBe(1);
@@ -88,6 +105,8 @@ describe('enrollment and identity', () => {
       controlPlaneUrl: cp.url,
       joinToken: await createJoinToken(cp),
       name: 'doomed',
+      // A refused agent waits this long before it tries again, so the test sees it retry.
+      env: { BERTH_AGENT_RECONNECT_MAX_MS: '300' },
     });
     const { agentId } = await waitForAgentConnected(agent);
 
@@ -105,11 +124,15 @@ describe('enrollment and identity', () => {
 
     // the agent keeps trying, and is refused every time, also after a restart
     await agent.process.stop();
+    const refusedBefore = await revokedRefusals(cp);
     const again = await restartAgent(agent);
     await waitFor('the restarted agent to report why it is refused', () =>
       /removed|revoked|enroll again/i.test(again.process.output),
     );
-    await sleep(2_000);
+    await waitFor(
+      'the restarted agent to try again and be refused again',
+      async () => (await revokedRefusals(cp)) >= refusedBefore + 2,
+    );
     expect((await agentStatus(again)).connected).toBe(false);
     expect((await listServers(cp)).some((s) => s.id === agentId)).toBe(false);
     expect(cp.process.alive).toBe(true);

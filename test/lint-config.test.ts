@@ -40,6 +40,16 @@ describe('lint: each outside library is imported only from its own folder', () =
     ],
     ['control-plane/src/http', "import { open } from 'lmdb';\nexport const db = open;\n", 'lmdb'],
     ['control-plane/src/queue', "export { Low } from 'lowdb';\n", 'lowdb'],
+    [
+      'control-plane/src/hub',
+      "import { Counter } from 'prom-client';\nexport const c = Counter;\n",
+      'prom-client',
+    ],
+    [
+      'agent/src/connection',
+      "import { Counter } from 'prom-client';\nexport const c = Counter;\n",
+      'prom-client',
+    ],
   ])('refuses an import into %s: %j', async (folder, code, library) => {
     const problems = await libraryProblems(folder, code);
     expect(problems).toHaveLength(1);
@@ -57,6 +67,11 @@ describe('lint: each outside library is imported only from its own folder', () =
       "import { WebSocketServer } from 'ws';\nexport const s = WebSocketServer;\n",
     ],
     ['control-plane/src/store', "import { open } from 'lmdb';\nexport const db = open;\n"],
+    [
+      'control-plane/src/metrics',
+      "import { Registry } from 'prom-client';\nexport const r = Registry;\n",
+    ],
+    ['agent/src/status', "import { Registry } from 'prom-client';\nexport const r = Registry;\n"],
   ])('allows the library in its own folder %s', async (folder, code) => {
     expect(await libraryProblems(folder, code)).toEqual([]);
   });

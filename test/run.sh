@@ -7,8 +7,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO_ROOT="$(pwd)"
-# shellcheck source=install.sh
-BERTH_INSTALL_LIB=1 source "$REPO_ROOT/install.sh"
+# shellcheck source=scripts/local.sh
+BERTH_LOCAL_LIB=1 source "$REPO_ROOT/scripts/local.sh"
 
 TEST_STATE="$REPO_ROOT/.berth/test"
 mkdir -p "$TEST_STATE"
@@ -45,6 +45,10 @@ fi
 if [[ "$(id -u)" == "0" ]] && ! command -v debootstrap >/dev/null; then
   apt_install debootstrap
 fi
+# skopeo pushes the engine images to the test registry under their own names.
+if [[ "$(id -u)" == "0" ]] && ! command -v skopeo >/dev/null; then
+  apt_install skopeo
+fi
 # PostgreSQL, MariaDB and Redis test images from Debian packages, pushed to the registry (cached).
 [[ "$(id -u)" != "0" ]] || BERTH_TEST_REGISTRY="$REGISTRY_ADDR" pnpm exec tsx test/images/build.ts
 
@@ -58,7 +62,7 @@ if ! command -v shellcheck >/dev/null && [[ "$(id -u)" == "0" ]]; then
   apt_install shellcheck
 fi
 if command -v shellcheck >/dev/null; then
-  shellcheck -x install.sh test/run.sh .ci/run
+  shellcheck -x install.sh scripts/local.sh test/run.sh .ci/run
 elif [[ "${CI:-}" == "true" ]]; then
   die "shellcheck is missing and cannot be installed"
 else

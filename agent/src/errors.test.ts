@@ -3,9 +3,9 @@ import { AgentError, describeError, isRetryable } from './errors.js';
 
 describe('isRetryable', () => {
   it('follows the flag of an AgentError', () => {
-    expect(isRetryable(new AgentError('INTERNAL', 'control plane busy', { retryable: true }))).toBe(
-      true,
-    );
+    expect(
+      isRetryable(new AgentError('UNREACHABLE', 'control plane busy', { retryable: true })),
+    ).toBe(true);
     expect(isRetryable(new AgentError('JOIN_TOKEN_USED', 'token used'))).toBe(false);
   });
 
@@ -30,7 +30,7 @@ describe('describeError', () => {
     });
     const wrapped = new TypeError('fetch failed', { cause: refused });
     expect(describeError(wrapped)).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:1');
-    const agentError = new AgentError('INTERNAL', 'cannot reach the control plane', {
+    const agentError = new AgentError('UNREACHABLE', 'cannot reach the control plane', {
       cause: wrapped,
     });
     expect(describeError(agentError)).toBe(

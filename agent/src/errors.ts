@@ -5,7 +5,12 @@ export interface AgentErrorOptions {
   cause?: unknown;
 }
 
-/** The agent's one error class: a protocol error code, whether to retry, and what caused it. */
+/**
+ * The agent's one error class: a code from the protocol's closed union, whether to
+ * retry, and what caused it. Jobs end with it too: CANCELLED and TIMEOUT for a
+ * cancel or a passed deadline, other codes for a failure the message says how to fix.
+ * INTERNAL means a bug.
+ */
 export class AgentError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;

@@ -1,7 +1,6 @@
 import { loadConfig } from './config.js';
 import { createDockerEngine } from './docker/docker-engine.js';
-import { createDockerRuntime } from './docker/docker-runtime.js';
-import { startJobSystem, type JobSystem } from './jobs/job-system.js';
+import { startJobSystem, type JobSystem } from './job-system.js';
 import { describeError } from './errors.js';
 import { createLogger } from './log.js';
 import { runAgent } from './run-agent.js';
@@ -43,17 +42,18 @@ function onStopSignal(signal: NodeJS.Signals): void {
 process.on('SIGTERM', onStopSignal);
 process.on('SIGINT', onStopSignal);
 
+const docker = createDockerEngine();
 try {
   jobs = await startJobSystem({
     config: config.config,
-    engine: createDockerEngine(),
+    engine: docker,
     logger,
     signal: shutdown.signal,
   });
   await runAgent({
     config: config.config,
     logger,
-    docker: createDockerRuntime(),
+    docker,
     signal: shutdown.signal,
     onConnection: (connection) => jobs?.attach(connection),
     runningJobs: () => jobs?.runner.runningCount ?? 0,

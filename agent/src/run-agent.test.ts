@@ -8,7 +8,7 @@ import type { AgentConnection } from './connection/agent-connection.js';
 import { saveIdentity } from './connection/identity.js';
 import { loadOrCreateKey, prepareStateDir } from './connection/identity.js';
 import { runAgent } from './run-agent.js';
-import { createFakeDockerRuntime } from './testing/fake-docker-runtime.js';
+import { FakeEngine } from './testing/fake-engine.js';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-cp-server.js';
 import { createMemoryLogger } from './testing/memory-logger.js';
 
@@ -64,7 +64,7 @@ describe('runAgent', () => {
     const done = runAgent({
       config: config('tok_first'),
       logger,
-      docker: createFakeDockerRuntime('20.10.24'),
+      docker: new FakeEngine('20.10.24'),
       signal: controller.signal,
       onConnection: (created) => (connection = created),
     });
@@ -88,7 +88,7 @@ describe('runAgent', () => {
     const run = runAgent({
       config: config(undefined),
       logger: createMemoryLogger(),
-      docker: createFakeDockerRuntime(),
+      docker: new FakeEngine(),
       signal: new AbortController().signal,
     });
     await expect(run).rejects.toThrow(/a join token is required for the first start/);
@@ -107,7 +107,7 @@ describe('runAgent', () => {
     const done = runAgent({
       config: config('tok_stale'),
       logger,
-      docker: createFakeDockerRuntime(),
+      docker: new FakeEngine(),
       signal: controller.signal,
       onConnection: (created) => (connection = created),
     });

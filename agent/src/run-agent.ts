@@ -4,7 +4,7 @@ import { AgentConnection } from './connection/agent-connection.js';
 import { runConnectionLoop } from './connection/connection-loop.js';
 import { enrollAgent } from './connection/enroll-agent.js';
 import { loadIdentity, prepareStateDir, type AgentIdentity } from './connection/identity.js';
-import type { DockerRuntime } from './docker/docker-runtime.js';
+import type { Engine } from './docker/engine.js';
 import { AgentError } from './errors.js';
 import type { Logger } from './log.js';
 import { createStatusCollector } from './status/status-report.js';
@@ -14,7 +14,7 @@ import { systemNow, systemSleep, type Now, type Sleep } from './time.js';
 export interface RunAgentOptions {
   config: AgentConfig;
   logger: Logger;
-  docker: DockerRuntime;
+  docker: Engine;
   /** Aborting it shuts the agent down: socket closed with 1001, status port closed. */
   signal: AbortSignal;
   now?: Now;

@@ -96,9 +96,9 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
   backupUpkeep.start();
   const containerLogs = new ContainerLogRelay(hub);
   hub.onSessionOpen((serverId, hello) => queue.handleSessionOpen(serverId, hello.jobs));
-  hub.onMessage((serverId, message) => {
-    if (message.type === 'container.logs.lines') containerLogs.handle(serverId, message);
-    else return queue.handleMessage(serverId, message);
+  hub.handle(queue.agentHandlers());
+  hub.handle({
+    'container.logs.lines': (serverId, message) => containerLogs.handle(serverId, message),
   });
   hub.onSessionClose((serverId) => containerLogs.closeServer(serverId));
   const nodeRuntime = nodeRuntimeOf(currentNodeRuntimeSource());

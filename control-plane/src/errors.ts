@@ -30,6 +30,13 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   NOT_SUCCEEDED: 409,
   ALREADY_FINISHED: 409,
   FRAME_TOO_LARGE: 413,
+  // Cancelled work is a state the request cannot change, like ALREADY_FINISHED.
+  CANCELLED: 409,
+  // Not a fault of the control plane itself: what it needs is missing or down.
+  NOT_BUILT: 503,
+  UNREACHABLE: 503,
+  TIMEOUT: 504,
+  // DATA_CORRUPT and INTERNAL answer 500.
 };
 
 /** The one error type of the control plane. `code` comes from the protocol's closed union. */

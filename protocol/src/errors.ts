@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** The closed set of error codes used over HTTP and over the agent socket. */
+/**
+ * The closed set of error codes used over HTTP and over the agent socket.
+ * `INTERNAL` means a bug; every failure a person can act on has its own code.
+ */
 export const ERROR_CODES = [
   'INVALID_INPUT',
   'UNAUTHORIZED',
@@ -21,6 +24,16 @@ export const ERROR_CODES = [
   'UNKNOWN_MESSAGE',
   'FRAME_TOO_LARGE',
   'UNEXPECTED_MESSAGE',
+  /** A peer or an operation did not answer within its deadline. */
+  'TIMEOUT',
+  /** The operation was cancelled before it finished. */
+  'CANCELLED',
+  /** Something the operation needs (the control plane, Docker, a registry) cannot be reached. */
+  'UNREACHABLE',
+  /** A data file on disk is damaged or not Berth's; it must be restored or moved away. */
+  'DATA_CORRUPT',
+  /** A release artifact (the agent bundle, the installer) is missing or built wrong. */
+  'NOT_BUILT',
   'INTERNAL',
 ] as const;
 

@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_CSS } from '../../control-plane/src/dashboard/styles.js';
+import { dashboardAssets } from '../../control-plane/src/dashboard/assets.js';
 import { REPO_ROOT } from '../support/processes.js';
 import { chromiumOrSkip, launchChromium } from './browser.js';
 
@@ -112,7 +112,8 @@ describe.skipIf(!hasChromium)('the log view over a million lines', () => {
     });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.setContent(`<!doctype html><style>${DASHBOARD_CSS}</style><body></body>`);
+    const { styles } = await dashboardAssets();
+    await page.setContent(`<!doctype html><style>${styles}</style><body></body>`);
     // Test helpers compiled for Node name their functions with __name.
     await page.evaluate('window.__name = (f) => f');
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });

@@ -1,5 +1,6 @@
 // install.sh as a file: shellcheck-clean, served with only the URL line
-// changed, safe option handling, and the functions test/run.sh sources.
+// changed and no local-mode code, safe option handling, and the functions
+// test/run.sh sources from scripts/local.sh.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +33,8 @@ describe('install.sh', () => {
   afterAll(stopAll);
 
   it.runIf(hasShellcheck())('passes shellcheck', () => {
-    const result = spawnSync('shellcheck', ['-x', 'install.sh', 'test/run.sh'], {
+    const scripts = ['install.sh', 'scripts/local.sh', 'test/run.sh', '.ci/run'];
+    const result = spawnSync('shellcheck', ['-x', ...scripts], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
     });
@@ -72,12 +74,45 @@ describe('install.sh', () => {
     expect(bare.stderr).toContain('--local');
   });
 
-  it('keeps the functions test/run.sh sources', () => {
+  it('keeps the functions test/run.sh sources, in scripts/local.sh', () => {
     const result = bash([
       '-c',
-      'BERTH_INSTALL_LIB=1 source ./install.sh && declare -F ensure_node ensure_pnpm ensure_docker_engine ensure_test_base_image ensure_local_registry docker_answers apt_install say warn die',
+      'BERTH_LOCAL_LIB=1 source ./scripts/local.sh && declare -F ensure_node ensure_pnpm ensure_docker_engine ensure_test_base_image ensure_local_registry docker_answers apt_install say warn die',
     ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(10);
+  });
+
+  it('serves workers no local-mode or test code', async () => {
+    const served = await (await fetch(`${cp.url}/install.sh`)).text();
+    for (const name of [
+      'local_mode',
+      'local_start_control_plane',
+      'ensure_test_base_image',
+      'ensure_local_registry',
+      'ensure_pnpm',
+      'REGISTRY_ADDR',
+      'berth-test/busybox',
+    ]) {
+      expect(served).not.toContain(name);
+    }
+    expect(readFileSync(join(REPO_ROOT, 'scripts/local.sh'), 'utf8')).toContain('local_mode()');
+  });
+
+  it('hands --local over to scripts/local.sh in a checkout, and refuses it when piped', () => {
+    const stop = bash([INSTALL_SH, '--local', '--stop'], {
+      BERTH_LOCAL_HOME: '/nonexistent/berth',
+    });
+    expect(stop.status, stop.stderr).toBe(0);
+    expect(stop.stdout).toContain('Stopped. Data stays in /nonexistent/berth');
+    const piped = spawnSync('bash', ['-s', '--', '--local'], {
+      cwd: REPO_ROOT,
+      input: readFileSync(INSTALL_SH, 'utf8'),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: 30_000,
+    });
+    expect(piped.status).toBe(1);
+    expect(piped.stderr).toContain('--local runs from a Berth checkout');
   });
 });

@@ -6,7 +6,7 @@ import {
   challengeSigningPayload,
 } from '@berth/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeDockerRuntime, type FakeDockerRuntime } from '../testing/fake-docker-runtime.js';
+import { FakeEngine } from '../testing/fake-engine.js';
 import {
   startFakeControlPlane,
   type FakeControlPlane,
@@ -22,7 +22,7 @@ import { runConnectionLoop } from './connection-loop.js';
 interface Harness {
   cp: FakeControlPlane;
   connection: AgentConnection;
-  docker: FakeDockerRuntime;
+  docker: FakeEngine;
   logger: MemoryLogger;
   publicKey: string;
   stop: () => Promise<void>;
@@ -39,7 +39,7 @@ async function startAgent(
   cp.registerAgent(identity.agentId, publicKey);
   const logger = createMemoryLogger();
   const connection = new AgentConnection(logger);
-  const docker = createFakeDockerRuntime(loop.docker === undefined ? '20.10.24' : loop.docker);
+  const docker = new FakeEngine(loop.docker === undefined ? '20.10.24' : loop.docker);
   const controller = new AbortController();
   const done = runConnectionLoop({
     signal: controller.signal,
@@ -285,13 +285,15 @@ describe('runConnectionLoop', () => {
       now: systemNow,
       sleep: (ms, signal) => {
         slept.push(ms);
-        return systemSleep(Math.min(ms, 10), signal);
+        // Only the paced waits are cut short: a shortened handshake deadline would fail a
+        // handshake that is merely slow on a busy machine.
+        return systemSleep(ms < 15_000 ? Math.min(ms, 10) : ms, signal);
       },
       random: () => 0.5,
       controlPlaneUrl: cp.url,
       identity,
       connection,
-      docker: createFakeDockerRuntime('20.10.24'),
+      docker: new FakeEngine('20.10.24'),
       logger,
       reconnectMaxMs: 30_000,
     });

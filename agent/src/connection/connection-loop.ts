@@ -1,6 +1,6 @@
 import { AGENT_PATHS, type HeldJob } from '@berth/protocol';
 import { controlPlaneEndpoint } from '../config.js';
-import type { DockerRuntime } from '../docker/docker-runtime.js';
+import type { Engine } from '../docker/engine.js';
 import type { Logger } from '../log.js';
 import type { Now, Sleep } from '../time.js';
 import type { AgentConnection } from './agent-connection.js';
@@ -18,7 +18,7 @@ export interface ConnectionLoopOptions {
   controlPlaneUrl: URL;
   identity: AgentIdentity;
   connection: AgentConnection;
-  docker: DockerRuntime;
+  docker: Engine;
   logger: Logger;
   /** Longest wait between attempts (BERTH_AGENT_RECONNECT_MAX_MS). */
   reconnectMaxMs: number;

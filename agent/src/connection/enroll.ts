@@ -52,7 +52,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResponse> {
       signal: AbortSignal.any([options.signal, AbortSignal.timeout(ENROLL_TIMEOUT_MS)]),
     });
   } catch (err) {
-    throw new AgentError('INTERNAL', `cannot reach the control plane at ${url.href}`, {
+    throw new AgentError('UNREACHABLE', `cannot reach the control plane at ${url.href}`, {
       retryable: !options.signal.aborted,
       cause: err,
     });
@@ -62,7 +62,7 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResponse> {
     const parsed = enrollResponseSchema.safeParse(json);
     if (parsed.success) return parsed.data;
     throw new AgentError(
-      'INTERNAL',
+      'PROTOCOL_MISMATCH',
       `the control plane at ${url.href} answered enrollment with an unexpected body; ` +
         'check that BERTH_CONTROL_PLANE_URL points at a Berth control plane',
     );
@@ -76,8 +76,9 @@ function refused(status: number, json: unknown, url: URL): never {
   if (!error.success) {
     const hint =
       status === 404 ? '; check that BERTH_CONTROL_PLANE_URL points at a Berth control plane' : '';
+    // Without Berth's error body, a 5xx is a control plane that is not answering yet.
     throw new AgentError(
-      'INTERNAL',
+      retryable ? 'UNREACHABLE' : 'PROTOCOL_MISMATCH',
       `enrollment at ${url.href} failed with HTTP ${status}${hint}`,
       {
         retryable,
@@ -127,7 +128,7 @@ export async function enrollWithRetry(options: EnrollWithRetryOptions): Promise<
         random: options.random,
       });
       await options.sleep(delayMs, options.signal);
-      if (options.signal.aborted) throw new AgentError('INTERNAL', 'enrollment cancelled');
+      if (options.signal.aborted) throw new AgentError('CANCELLED', 'enrollment cancelled');
     }
   }
 }

@@ -34,7 +34,7 @@ export async function prepareStateDir(stateDir: string): Promise<void> {
     await chmod(stateDir, 0o700);
   } catch (err) {
     throw new AgentError(
-      'INTERNAL',
+      'INVALID_INPUT',
       `cannot create the state dir ${stateDir}: ${(err as Error).message}; ` +
         'set BERTH_AGENT_STATE_DIR to a directory this user may write',
       { cause: err },
@@ -53,7 +53,7 @@ async function readOptional(path: string): Promise<string | null> {
 
 function corrupt(path: string, why: string, cause?: unknown): AgentError {
   return new AgentError(
-    'INTERNAL',
+    'DATA_CORRUPT',
     `${path} ${why}; move the state dir aside and enroll again with a new BERTH_JOIN_TOKEN`,
     { cause },
   );

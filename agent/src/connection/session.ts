@@ -12,7 +12,7 @@ import {
   CLOSE_CODES,
 } from '@berth/protocol';
 import WebSocket from 'ws';
-import type { DockerRuntime } from '../docker/docker-runtime.js';
+import type { Engine } from '../docker/engine.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Now, Sleep } from '../time.js';
@@ -25,7 +25,7 @@ export interface SessionOptions {
   url: URL;
   identity: AgentIdentity;
   connection: AgentConnection;
-  docker: DockerRuntime;
+  docker: Engine;
   logger: Logger;
   signal: AbortSignal;
   now: Now;

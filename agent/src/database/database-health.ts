@@ -1,5 +1,5 @@
 import type { DatabaseSource } from '@berth/protocol';
-import type { Engine } from '../jobs/engine.js';
+import type { Engine } from '../docker/engine.js';
 import type { HealthResult } from '../jobs/healthcheck.js';
 import type { JobContext } from '../jobs/job-context.js';
 import { databaseProbe, describeProbeResult } from './probes.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDeployJob } from '../jobs/deploy-job.js';
-import { LABELS } from '../jobs/engine.js';
+import { LABELS } from '../docker/engine.js';
 import { databaseSpec, engineWith } from '../testing/database-fixtures.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { fakeJobContext } from '../testing/fake-job-context.js';

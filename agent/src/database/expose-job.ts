@@ -1,5 +1,6 @@
-import { LABELS, type ContainerSummary } from '../jobs/engine.js';
-import { JobFailure, shortId, type JobContext, type JobOutcome } from '../jobs/job-context.js';
+import { LABELS, type ContainerSummary } from '../docker/engine.js';
+import { AgentError } from '../errors.js';
+import { shortId, type JobContext, type JobOutcome } from '../jobs/job-context.js';
 import { STOP_TIMEOUT_SECONDS, containerName } from '../jobs/release.js';
 import { checkServiceHealth, createServiceContainer } from '../jobs/service-container.js';
 import { pickPublicPort, type PickPortOptions } from './expose-port.js';
@@ -31,11 +32,12 @@ export async function runExposeJob(
   const exposing = spec.kind === 'expose';
   const action = exposing ? 'Expose' : 'Unexpose';
   if (service.source.type !== 'database')
-    throw new JobFailure(`${action} applies to database services only`);
+    throw new AgentError('CONFLICT', `${action} applies to database services only`);
   const containers = await engine.listContainers({ [LABELS.service]: service.id });
   const current = currentContainer(ctx, containers);
   if (!current) {
-    throw new JobFailure(
+    throw new AgentError(
+      'NO_DEPLOYMENT',
       `Service "${service.name}" has no container on this server yet: deploy the database first`,
     );
   }

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { EXPOSE_PORT_RANGE } from '@berth/protocol';
-import type { Engine } from '../jobs/engine.js';
-import { JobFailure, type JobContext } from '../jobs/job-context.js';
+import type { Engine } from '../docker/engine.js';
+import { AgentError } from '../errors.js';
+import type { JobContext } from '../jobs/job-context.js';
 
 /** True when nothing listens on the port on any address of this host. */
 export function isPortFree(port: number): Promise<boolean> {
@@ -36,7 +37,8 @@ export async function pickPublicPort(
     if (published.has(port)) continue;
     if (await isFree(port)) return port;
   }
-  throw new JobFailure(
+  throw new AgentError(
+    'CONFLICT',
     `No free port in ${first}–${last} on this server; ask for a port with {"port": N}`,
   );
 }

@@ -1,5 +1,5 @@
 import { ENGINE_PROFILES, type DatabaseEngine } from '@berth/protocol';
-import type { ExecResult } from '../jobs/engine.js';
+import type { ExecResult } from '../docker/engine.js';
 
 /** A readiness probe run inside the database container; the secret travels in `env` only. */
 export interface DatabaseProbe {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OutputText } from '../jobs/engine.js';
+import type { OutputText } from './engine.js';
 import { BuildOutput } from './build-output.js';
 
 // The classic builder's `stream` events for a RUN step, as Engine 20.10 sends them.

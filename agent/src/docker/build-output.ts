@@ -1,6 +1,6 @@
 import { MAX_LOG_LINE_BYTES } from '@berth/protocol';
 import { LineSplitter, type SplitLine } from '../logs/line-splitter.js';
-import type { OutputText } from '../jobs/engine.js';
+import type { OutputText } from './engine.js';
 
 const RUNNING_IN = /^ ---> Running in ([0-9a-f]+)\n$/;
 /** The engine wraps each write a RUN step makes to stderr in red: ESC[91m … ESC[0m. */

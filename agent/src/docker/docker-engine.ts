@@ -12,11 +12,12 @@ import type {
   EngineEvent,
   FollowLogsOptions,
   ImageSummary,
-} from '../jobs/engine.js';
-import { LABELS } from '../jobs/engine.js';
+} from './engine.js';
+import { LABELS } from './engine.js';
 import { BuildOutput } from './build-output.js';
 import { dockerResources } from './docker-resources.js';
 import { demuxLogs, followJsonLines, followLogStream, timestamped } from './streams.js';
+import { createVersionProbe, type VersionProbeOptions } from './version-probe.js';
 
 function statusCode(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -76,8 +77,16 @@ function progressError(event: Record<string, unknown>): string | null {
   return typeof detail?.message === 'string' ? detail.message : null;
 }
 
-/** The Docker engine behind the job runner's Engine interface. */
-export function createDockerEngine(docker: Docker = new Docker()): Engine {
+export type DockerEngineOptions = VersionProbeOptions;
+
+/**
+ * The Docker engine at DOCKER_HOST, or /var/run/docker.sock by default, behind
+ * the Engine interface. No dockerode type leaves this folder.
+ */
+export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
+  // The API version stays unset, as in the version probe.
+  const docker = new Docker(options.socketPath ? { socketPath: options.socketPath } : {});
+  const version = createVersionProbe(options);
   const mapImage = (image: {
     Id: string;
     RepoTags?: string[] | null;
@@ -93,13 +102,7 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
   return {
     ...dockerResources(docker),
 
-    async version() {
-      try {
-        return (await docker.version()).Version;
-      } catch {
-        return null;
-      }
-    },
+    version,
 
     async inspectImage(reference) {
       const info = await orNull(docker.getImage(reference).inspect());
@@ -148,7 +151,7 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
         rm: true,
         forcerm: true,
         abortSignal: request.signal,
-      } as Docker.ImageBuildOptions);
+      });
       let imageId: string | undefined;
       let failure: string | undefined;
       const output = new BuildOutput(request.onLine);
@@ -199,7 +202,10 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
       if (!info) return null;
       const byName = Object.entries(info.NetworkSettings?.Networks ?? {});
       const networks = byName.map(([, n]) => n);
-      const primary = (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
+      // Engine 20.10 still reports the default bridge's address here; the types have dropped it.
+      const settings: object = info.NetworkSettings ?? {};
+      const primary =
+        'IPAddress' in settings && typeof settings.IPAddress === 'string' ? settings.IPAddress : '';
       // On an environment's network, the health check reaches the container there.
       const environment = byName.find(([name, n]) => name.startsWith('berth-env-') && n.IPAddress);
       const ip =
@@ -306,7 +312,7 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
         follow: true,
         timestamps: true,
         abortSignal: options.signal,
-      } as Docker.ContainerLogsOptions & { follow: true });
+      });
       await followLogStream(stream, options);
     },
 
@@ -314,7 +320,7 @@ export function createDockerEngine(docker: Docker = new Docker()): Engine {
       const stream = await docker.getEvents({
         filters: JSON.stringify({ type: ['container'], label: [LABELS.service] }),
         abortSignal: signal,
-      } as Parameters<Docker['getEvents']>[0]);
+      });
       await followJsonLines(stream, signal, (event) => {
         const actor = event.Actor as
           { ID?: unknown; Attributes?: Record<string, string> } | undefined;

@@ -2,7 +2,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
-import type { ContainerFile, Engine, ExecOptions, ExecResult } from '../jobs/engine.js';
+import type { ContainerFile, Engine, ExecOptions, ExecResult } from './engine.js';
 
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { AgentError } from '../errors.js';
 import { LineSplitter } from '../logs/line-splitter.js';
 
 export interface GitRunOptions {
@@ -8,17 +9,6 @@ export interface GitRunOptions {
   timeoutMs?: number;
   /** Receives each line git writes to stderr (progress, warnings). */
   onLine?: (line: string) => void;
-}
-
-export class GitError extends Error {
-  constructor(
-    message: string,
-    readonly stderr: string,
-    readonly exitCode: number | null,
-  ) {
-    super(message);
-    this.name = 'GitError';
-  }
 }
 
 /** Options that keep git from prompting, running helpers, or reading exotic transports. */
@@ -40,6 +30,7 @@ const SAFE_CONFIG = [
  * before any user-supplied URL or ref so it can never be read as an option.
  */
 export function runGit(args: string[], options: GitRunOptions): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...SAFE_CONFIG, ...args], {
       cwd: options.cwd,
@@ -55,7 +46,7 @@ export function runGit(args: string[], options: GitRunOptions): Promise<string> 
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
-      timeout: options.timeoutMs ?? 10 * 60_000,
+      timeout: timeoutMs,
       killSignal: 'SIGKILL',
     });
     let stdout = '';
@@ -69,16 +60,35 @@ export function runGit(args: string[], options: GitRunOptions): Promise<string> 
       stderr += chunk.toString();
       lines.pushBytes(chunk);
     });
-    child.on('error', (err) =>
-      reject(new GitError(`git could not run: ${err.message}`, stderr, null)),
-    );
+    child.on('error', (err) => {
+      if (options.signal?.aborted) reject(new AgentError('CANCELLED', 'git was cancelled'));
+      else
+        reject(
+          new AgentError(
+            'UNREACHABLE',
+            `git could not run: ${err.message}; check that git is installed on this server`,
+            { cause: err },
+          ),
+        );
+    });
     child.on('close', (code, signal) => {
       lines.end();
       if (code === 0) resolve(stdout);
       else {
-        const why = signal ? `was stopped (${signal})` : `exited with status ${code}`;
+        // A kill that nobody asked for is the timeout's.
+        const errorCode = !signal
+          ? 'UNREACHABLE'
+          : options.signal?.aborted
+            ? 'CANCELLED'
+            : 'TIMEOUT';
+        const why =
+          errorCode === 'TIMEOUT'
+            ? `took longer than ${timeoutMs / 1000} s and was stopped`
+            : signal
+              ? `was stopped (${signal})`
+              : `exited with status ${code}`;
         const last = stderr.trim().split('\n').slice(-3).join(' | ');
-        reject(new GitError(`git ${args[0]} ${why}${last ? `: ${last}` : ''}`, stderr, code));
+        reject(new AgentError(errorCode, `git ${args[0]} ${why}${last ? `: ${last}` : ''}`));
       }
     });
   });

@@ -1,5 +1,5 @@
 import type { AgentMessageInput, ContainerLogLine } from '@berth/protocol';
-import { LABELS, type Engine } from './engine.js';
+import { LABELS, type Engine } from '../docker/engine.js';
 
 const FLUSH_MS = 100;
 const BATCH_LINES = 500;

@@ -1,8 +1,9 @@
 import { databaseImage } from '@berth/protocol';
-import { LABELS } from './engine.js';
-import { JobFailure, shortId, type JobContext, type JobOutcome } from './job-context.js';
+import { LABELS } from '../docker/engine.js';
+import { AgentError } from '../errors.js';
+import { shortId, type JobContext, type JobOutcome } from './job-context.js';
 import { release, type ReleaseImage } from './release.js';
-import { imageFromGit, imageFromRegistry } from './source-image.js';
+import { imageFromGit, imageFromRegistry } from './image-for-deploy.js';
 
 async function resolveImage(ctx: JobContext): Promise<ReleaseImage> {
   const deployment = ctx.spec.deployment!;
@@ -11,7 +12,8 @@ async function resolveImage(ctx: JobContext): Promise<ReleaseImage> {
     ctx.phase('reuse');
     const image = await ctx.engine.inspectImage(deployment.imageId);
     if (!image) {
-      throw new JobFailure(
+      throw new AgentError(
+        'IMAGE_GONE',
         `Image ${shortId(deployment.imageId)} is no longer on this node, so it cannot be deployed again`,
       );
     }
@@ -36,7 +38,7 @@ async function resolveImage(ctx: JobContext): Promise<ReleaseImage> {
 
 export async function runDeployJob(ctx: JobContext): Promise<JobOutcome> {
   const deployment = ctx.spec.deployment;
-  if (!deployment) throw new JobFailure('The deploy job carries no deployment');
+  if (!deployment) throw new AgentError('INVALID_INPUT', 'The deploy job carries no deployment');
   ctx.log(
     'system',
     `Deployment #${deployment.number} (${deployment.trigger}, cache: ${deployment.cache})`,
@@ -61,7 +63,8 @@ export async function runStopJob(ctx: JobContext): Promise<JobOutcome> {
 /** Runs the current release again without rebuilding; recreates its container if it is gone. */
 export async function runRestartJob(ctx: JobContext): Promise<JobOutcome> {
   const current = ctx.spec.deployment;
-  if (!current?.imageId) throw new JobFailure('There is no successful deployment to restart');
+  if (!current?.imageId)
+    throw new AgentError('NO_DEPLOYMENT', 'There is no successful deployment to restart');
   const containers = await ctx.engine.listContainers({ [LABELS.service]: ctx.spec.service.id });
   const own = containers.find((c) => c.labels[LABELS.deployment] === current.id);
   if (!own) {

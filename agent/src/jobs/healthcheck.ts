@@ -1,5 +1,5 @@
 import type { Healthcheck } from '@berth/protocol';
-import type { Engine } from './engine.js';
+import type { Engine } from '../docker/engine.js';
 import type { JobContext } from './job-context.js';
 
 export type HealthResult = { ok: true; answeredAt: number } | { ok: false; reason: string };

@@ -1,6 +1,7 @@
 import type { JobResult, JobSpec, LogStream } from '@berth/protocol';
+import { AgentError } from '../errors.js';
 import type { Sleep } from '../time.js';
-import type { Engine } from './engine.js';
+import type { Engine } from '../docker/engine.js';
 
 /** Everything one job needs; built by the runner for each job. */
 export interface JobContext {
@@ -33,30 +34,22 @@ export type JobOutcome =
   | { status: 'succeeded'; result: JobResult }
   | { status: 'failed' | 'cancelled'; error: string; result: JobResult };
 
-/** Thrown inside a job to end it as failed with a reason a person can act on. */
-export class JobFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JobFailure';
-  }
-}
-
 export function cancelledReason(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason.message;
   return typeof reason === 'string' ? reason : 'cancelled';
 }
 
-/** Stops a job step when the job is cancelled or past its deadline. */
+/**
+ * Stops a job step when the job is cancelled (CANCELLED) or past its deadline (TIMEOUT).
+ * A job ends failed by throwing an AgentError whose message a person can act on.
+ */
 export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new JobAborted(cancelledReason(signal));
-}
-
-export class JobAborted extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JobAborted';
-  }
+  if (!signal.aborted) return;
+  const reason: unknown = signal.reason;
+  throw reason instanceof AgentError
+    ? reason
+    : new AgentError('CANCELLED', cancelledReason(signal));
 }
 
 export function shortId(id: string): string {

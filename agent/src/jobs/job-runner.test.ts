@@ -89,6 +89,33 @@ describe('JobRunner', () => {
     runner.handleCancel('j2');
     const [done] = await waitFinished(1);
     expect(done).toMatchObject({ jobId: 'j2', status: 'cancelled' });
+    expect(done?.type === 'job.finished' && done.error).toMatch(/^cancelled by a user/);
+  });
+
+  it('a job that passes its deadline ends failed, not cancelled, and says so', async () => {
+    const { runner, waitFinished } = setup();
+    // The health check wants 30 s of running; the deadline comes after 100 ms.
+    runner.handleAssign({
+      ...imageSpec('j8', 1, 30),
+      deadlineAt: new Date(Date.now() + 100).toISOString(),
+    });
+    const [done] = await waitFinished(1);
+    expect(done).toMatchObject({ jobId: 'j8', status: 'failed' });
+    expect(done?.type === 'job.finished' && done.error).toMatch(/passed its deadline/);
+  });
+
+  it('a failure ends the job failed with the reason a person can act on', async () => {
+    const { runner, waitFinished } = setup();
+    const spec = imageSpec('j7', 1);
+    runner.handleAssign({
+      ...spec,
+      service: { ...spec.service, source: { type: 'image', image: 'reg.test/missing:v1' } },
+    });
+    const [done] = await waitFinished(1);
+    expect(done).toMatchObject({ jobId: 'j7', status: 'failed' });
+    expect(done?.type === 'job.finished' && done.error).toMatch(
+      /^Could not pull reg\.test\/missing:v1: pull access denied/,
+    );
   });
 
   it('after a restart, a job left running is reported failed and not run again', async () => {

@@ -6,14 +6,9 @@ import { systemSleep, type Sleep } from '../time.js';
 import { runExposeJob } from '../database/expose-job.js';
 import { runDeployJob, runRestartJob, runStopJob } from './deploy-job.js';
 import { STOP_TIMEOUT_SECONDS } from './release.js';
-import { LABELS, type Engine } from './engine.js';
-import {
-  JobAborted,
-  JobFailure,
-  cancelledReason,
-  type JobContext,
-  type JobOutcome,
-} from './job-context.js';
+import { LABELS, type Engine } from '../docker/engine.js';
+import { AgentError } from '../errors.js';
+import { cancelledReason, type JobContext, type JobOutcome } from './job-context.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { PhaseTimeline } from './timeline.js';
 
@@ -43,12 +38,6 @@ async function restorePrevious(
   for (const previous of containers.filter((c) => entry.stoppedContainers.includes(c.id))) {
     if (previous.state !== 'running') await engine.startContainer(previous.id);
     note(`Restored deployment #${previous.labels[LABELS.number] ?? '?'}`);
-  }
-}
-
-class DeadlineExceeded extends Error {
-  constructor(deadlineAt: string) {
-    super(`the job passed its deadline (${deadlineAt})`);
   }
 }
 
@@ -175,7 +164,7 @@ export class JobRunner {
     const controller = this.running.get(jobId);
     if (controller && !controller.signal.aborted) {
       this.deps.logger.info(`job ${jobId}: cancel requested`);
-      controller.abort(new Error('cancelled by a user'));
+      controller.abort(new AgentError('CANCELLED', 'cancelled by a user'));
     }
   }
 
@@ -187,7 +176,7 @@ export class JobRunner {
   /** Cancels every running job and waits for them to wind down (previous releases restored). */
   async shutdown(): Promise<void> {
     for (const controller of this.running.values())
-      controller.abort(new Error('the agent is shutting down'));
+      controller.abort(new AgentError('CANCELLED', 'the agent is shutting down'));
     await Promise.allSettled([...this.serviceChains.values()]);
   }
 
@@ -195,7 +184,10 @@ export class JobRunner {
     const { spool, logger } = this.deps;
     const deadlineMs = Date.parse(spec.deadlineAt) - this.now();
     const deadline = setTimeout(
-      () => controller.abort(new DeadlineExceeded(spec.deadlineAt)),
+      () =>
+        controller.abort(
+          new AgentError('TIMEOUT', `the job passed its deadline (${spec.deadlineAt})`),
+        ),
       Math.max(0, deadlineMs),
     );
     const timeline = new PhaseTimeline(this.now);
@@ -234,7 +226,12 @@ export class JobRunner {
     } finally {
       clearTimeout(deadline);
     }
-    if (outcome.status === 'cancelled' && controller.signal.reason instanceof DeadlineExceeded) {
+    const reason: unknown = controller.signal.reason;
+    if (
+      outcome.status === 'cancelled' &&
+      reason instanceof AgentError &&
+      reason.code === 'TIMEOUT'
+    ) {
       outcome = { ...outcome, status: 'failed' };
     }
     timeline.end();
@@ -264,7 +261,10 @@ export class JobRunner {
         return runExposeJob(ctx);
       case 'backup':
       case 'restore':
-        throw new JobFailure(`This agent cannot run ${ctx.spec.kind} jobs yet`);
+        throw new AgentError(
+          'CONFLICT',
+          `This agent cannot run ${ctx.spec.kind} jobs yet; upgrade it`,
+        );
     }
   }
 
@@ -272,10 +272,10 @@ export class JobRunner {
     err: unknown,
     signal: AbortSignal,
   ): Extract<JobOutcome, { error: string }> {
-    if (signal.aborted || err instanceof JobAborted) {
+    if (signal.aborted || (err instanceof AgentError && err.code === 'CANCELLED')) {
       return { status: 'cancelled', error: cancelledReason(signal), result: {} };
     }
-    if (err instanceof JobFailure) return { status: 'failed', error: err.message, result: {} };
+    if (err instanceof AgentError) return { status: 'failed', error: err.message, result: {} };
     const message = err instanceof Error ? err.message : String(err);
     return { status: 'failed', error: `Unexpected error: ${message}`, result: {} };
   }

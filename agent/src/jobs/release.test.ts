@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobSpec, LogStream } from '@berth/protocol';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { runDeployJob, runRestartJob, runStopJob } from './deploy-job.js';
-import { LABELS } from './engine.js';
+import { LABELS } from '../docker/engine.js';
 import type { JobContext } from './job-context.js';
 
 function spec(overrides: Partial<JobSpec> = {}, number = 1): JobSpec {

@@ -1,5 +1,5 @@
 import type { JobResult } from '@berth/protocol';
-import { LABELS, type ContainerSummary, type Engine } from './engine.js';
+import { LABELS, type ContainerSummary, type Engine } from '../docker/engine.js';
 import { requestedPublicPort } from '../database/expose-port.js';
 import {
   checkServiceHealth,

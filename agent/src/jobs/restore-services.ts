@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { LABELS, type Engine } from './engine.js';
+import { LABELS, type Engine } from '../docker/engine.js';
 import type { Journal, JournalEntry } from './journal.js';
 
 /**

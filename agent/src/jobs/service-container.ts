@@ -12,9 +12,10 @@ import {
   REDIS_USER,
   redisConfig,
 } from '../database/redis-config.js';
-import { LABELS, type ContainerSpec, type PortBinding } from './engine.js';
+import { LABELS, type ContainerSpec, type PortBinding } from '../docker/engine.js';
 import { describeHealthcheck, runHealthcheck, type HealthResult } from './healthcheck.js';
-import { JobFailure, type JobContext } from './job-context.js';
+import { AgentError } from '../errors.js';
+import type { JobContext } from './job-context.js';
 
 export const ENVIRONMENT_LABEL = 'berth.environment';
 
@@ -40,7 +41,8 @@ export interface ServiceContainerRequest {
 
 /** The database port published on every address of the server. */
 export function publicPortBinding(service: ServiceSpec, publicPort: number): PortBinding {
-  if (service.source.type !== 'database') throw new JobFailure('Only databases can be exposed');
+  if (service.source.type !== 'database')
+    throw new AgentError('CONFLICT', 'Only databases can be exposed');
   return {
     container: ENGINE_PROFILES[service.source.engine].port,
     host: publicPort,
@@ -85,7 +87,8 @@ export async function createServiceContainer(
     if (service.source.engine === 'redis') {
       const password = service.env[profile.env.password];
       if (!password) {
-        throw new JobFailure(
+        throw new AgentError(
+          'INVALID_INPUT',
           `The redis service has no ${profile.env.password} in its env; set one and deploy again`,
         );
       }
@@ -104,7 +107,8 @@ export async function createServiceContainer(
       });
     } catch (err) {
       await engine.removeContainer(containerId).catch(() => undefined);
-      throw new JobFailure(
+      throw new AgentError(
+        'UNREACHABLE',
         `Could not put the redis configuration into the container: ${err instanceof Error ? err.message : String(err)}`,
       );
     }

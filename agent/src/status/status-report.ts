@@ -1,5 +1,5 @@
 import { displayUrl } from '../config.js';
-import type { DockerRuntime } from '../docker/docker-runtime.js';
+import type { Engine } from '../docker/engine.js';
 
 /** The body of `GET /status`. Holds no secret: no token, no key, no credentials. */
 export interface StatusBody {
@@ -34,7 +34,7 @@ export interface StatusSources {
   /** null until enrollment has finished. */
   agentId: () => string | null;
   connection: () => Readonly<ConnectionStatus>;
-  docker: DockerRuntime;
+  docker: Engine;
   runningJobs: () => number;
 }
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeDockerRuntime } from '../testing/fake-docker-runtime.js';
+import { FakeEngine } from '../testing/fake-engine.js';
 import { createStatusCollector, type ConnectionStatus } from './status-report.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 
@@ -12,7 +12,7 @@ const state: ConnectionStatus = {
   reconnectsTotal: 3,
   heartbeatsTotal: 7,
 };
-const docker = createFakeDockerRuntime('20.10.24');
+const docker = new FakeEngine('20.10.24');
 let server: StatusServer | undefined;
 
 async function start(): Promise<StatusServer> {

@@ -9,7 +9,7 @@ import type {
   EngineEvent,
   FollowLogsOptions,
   ImageSummary,
-} from '../jobs/engine.js';
+} from '../docker/engine.js';
 
 interface FakeContainer extends ContainerDetails {
   spec: ContainerSpec;
@@ -55,7 +55,15 @@ export class FakeEngine implements Engine {
     return `sha256:${String(this.counter).padStart(64, '0')}`;
   }
 
-  version = () => Promise.resolve('20.10.24');
+  /** The version the engine answers; null makes Docker unreachable. */
+  constructor(private answeredVersion: string | null = '20.10.24') {}
+
+  version = () => Promise.resolve(this.answeredVersion);
+
+  /** null makes Docker unreachable. */
+  setVersion(version: string | null): void {
+    this.answeredVersion = version;
+  }
 
   inspectImage(reference: string): Promise<ImageSummary | null> {
     const found =

@@ -1,4 +1,4 @@
-import { LABELS, type Engine } from '../jobs/engine.js';
+import { LABELS, type Engine } from '../docker/engine.js';
 import type { Journal } from '../jobs/journal.js';
 
 export interface PruneResult {

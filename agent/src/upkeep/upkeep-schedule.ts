@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import type { Engine } from '../jobs/engine.js';
+import type { Engine } from '../docker/engine.js';
 import type { Journal } from '../jobs/journal.js';
 import type { Logger } from '../log.js';
 import { pruneImages } from './prune-images.js';

@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { BackupRecord } from '../store/records.js';
 
 const EXTENSIONS: Record<string, string> = { 'pg_dump-custom': 'dump', sql: 'sql', rdb: 'rdb' };
@@ -41,17 +40,11 @@ export class BackupFiles {
     let sizeBytes = 0;
     const file = await open(partial, 'w', 0o600);
     try {
-      await pipeline(
-        body,
-        new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            hash.update(chunk);
-            sizeBytes += chunk.length;
-            done(null, chunk);
-          },
-        }),
-        file.createWriteStream({ autoClose: false }),
-      );
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        sizeBytes += chunk.length;
+        await file.write(chunk);
+      }
       await file.datasync();
     } catch (err) {
       await file.close().catch(() => undefined);

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
-import { dashboardScript } from '../dashboard/client-script.js';
+import { dashboardAssets } from '../dashboard/assets.js';
 import { FAVICON_SVG, SHELL_HTML } from '../dashboard/shell.js';
-import { DASHBOARD_CSS } from '../dashboard/styles.js';
 
 /**
  * Same-origin only: no inline script, no external anything. Even if a bug let
@@ -50,25 +49,26 @@ function send(c: Context, item: Asset): Response {
 export function dashboardRoutes(): Hono {
   const app = new Hono();
   const shell = asset(SHELL_HTML, 'text/html; charset=utf-8');
-  const css = asset(DASHBOARD_CSS, 'text/css; charset=utf-8');
   const favicon = asset(FAVICON_SVG, 'image/svg+xml');
-  let script: Promise<Asset> | undefined;
+  let bundled: Promise<{ script: Asset; styles: Asset }> | undefined;
+  const assets = () =>
+    (bundled ??= dashboardAssets().then(
+      ({ script, styles }) => ({
+        script: asset(script, 'text/javascript; charset=utf-8'),
+        styles: asset(styles, 'text/css; charset=utf-8'),
+      }),
+      (err: unknown) => {
+        // Try again on the next request rather than serve the failure forever.
+        bundled = undefined;
+        throw err;
+      },
+    ));
 
   // Per route: a '*' middleware here would reach every route of the parent app.
   const gzip = compress();
   app.get('/', (c) => send(c, shell));
-  app.get('/assets/app.css', gzip, (c) => send(c, css));
+  app.get('/assets/app.css', gzip, async (c) => send(c, (await assets()).styles));
   app.get('/assets/favicon.svg', (c) => send(c, favicon));
-  app.get('/assets/app.js', gzip, async (c) => {
-    script ??= dashboardScript().then(
-      (body) => asset(body, 'text/javascript; charset=utf-8'),
-      (err: unknown) => {
-        // Try again on the next request rather than serve the failure forever.
-        script = undefined;
-        throw err;
-      },
-    );
-    return send(c, await script);
-  });
+  app.get('/assets/app.js', gzip, async (c) => send(c, (await assets()).script));
   return app;
 }

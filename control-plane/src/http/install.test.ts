@@ -54,6 +54,7 @@ describe('GET /install.sh', () => {
     const { call } = await createTestApp();
     const res = await call('GET', '/install.sh', { token: null });
     expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('NOT_BUILT');
     expect(res.json.error.message).toContain('pnpm build');
   });
 
@@ -61,7 +62,8 @@ describe('GET /install.sh', () => {
     const { release } = releaseDir({ script: '#!/bin/sh\necho no marker\n' });
     const { call } = await createTestApp({ agentRelease: release });
     const res = await call('GET', '/install.sh', { token: null });
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
+    expect(res.json.error.code).toBe('NOT_BUILT');
     expect(res.json.error.message).toContain('SERVED_CONTROL_PLANE_URL');
   });
 });

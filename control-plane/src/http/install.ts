@@ -21,9 +21,8 @@ export function shellQuote(value: string): string {
 
 function notBuilt(release: AgentRelease, what: string): BerthError {
   return new BerthError(
-    'INTERNAL',
+    'NOT_BUILT',
     `${what} is not built: run \`pnpm build\` in the Berth checkout, or point BERTH_AGENT_RELEASE_DIR at a built release (now ${release.dir})`,
-    { status: 503 },
   );
 }
 
@@ -49,7 +48,7 @@ export function installRoutes(deps: InstallDeps): Hono {
     if (script === null) throw notBuilt(release, 'the installer');
     if (!URL_MARKER.test(script)) {
       throw new BerthError(
-        'INTERNAL',
+        'NOT_BUILT',
         'the installer has no SERVED_CONTROL_PLANE_URL="" line to fill in; rebuild it from this checkout with `pnpm build`',
       );
     }

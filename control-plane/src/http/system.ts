@@ -10,7 +10,7 @@ export function systemRoutes(deps: AppDeps): Hono {
 
   app.get('/metrics', async (c) =>
     c.text(await deps.metrics.registry.render(), 200, {
-      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+      'Content-Type': deps.metrics.registry.contentType,
     }),
   );
 

@@ -6,6 +6,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BackupFiles } from '../databases/backup-files.js';
 import { ContainerLogRelay } from '../hub/container-log-relay.js';
 import { JobQueue } from '../queue/job-queue.js';
 import { QueueEvents } from '../queue/queue-events.js';
@@ -46,6 +47,14 @@ export async function createTestApp(
   const store = await openMemoryStore({ now: clock.now });
   const metrics = createMetrics();
   const deployments = options.withQueue ? await testDeploymentDeps(store, clock.now) : undefined;
+  const backups = deployments && {
+    store,
+    queue: deployments.queue,
+    events: deployments.events,
+    files: new BackupFiles(await mkdtemp(join(tmpdir(), 'berth-http-backups-'))),
+    now: clock.now,
+    log: options.log ?? silentLogger,
+  };
   const disconnects: { serverId: string; closeCode: number; reason: string }[] = [];
   const app = createApp({
     store,
@@ -63,6 +72,7 @@ export async function createTestApp(
     now: clock.now,
     log: options.log ?? silentLogger,
     ...(deployments ? { deployments } : {}),
+    ...(backups ? { backups } : {}),
   });
 
   async function call(method: string, path: string, opts: CallOptions = {}) {
@@ -105,7 +115,7 @@ export async function createTestApp(
     return result.server;
   }
 
-  return { app, store, clock, metrics, disconnects, call, addServer };
+  return { app, store, clock, metrics, disconnects, call, addServer, deployments, backups };
 }
 
 async function testDeploymentDeps(store: Store, now: () => number): Promise<DeploymentDeps> {

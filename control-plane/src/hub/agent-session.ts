@@ -9,10 +9,28 @@ import {
   type ErrorCode,
 } from '@berth/protocol';
 import type { RawData, WebSocket } from 'ws';
+import type { Now } from '../clock.js';
 import type { AuthOutcome } from './authenticate.js';
-import type { SessionHost } from './session-host.js';
 
 type Hello = Extract<AgentMessage, { type: 'hello' }>;
+
+/** What a session needs from its owner, the hub. */
+export interface SessionHost {
+  now: Now;
+  helloTimeoutMs: number;
+  maxBadFrames: number;
+  /** Most bytes one socket may have queued; a slower reader is dropped. */
+  maxBufferedBytes: number;
+  authenticate(hello: Hello, nonce: string): AuthOutcome;
+  onAuthenticated(session: AgentSession, hello: Hello, server: { id: string; name: string }): void;
+  /** Every valid frame after the handshake; a second `hello` is refused before it gets here. */
+  onMessage(session: AgentSession, message: Exclude<AgentMessage, Hello>): void;
+  onRejectedFrame(session: AgentSession, code: ErrorCode, message: string): void;
+  onSocketError(session: AgentSession, err: Error): void;
+  onHandlerError(session: AgentSession, err: unknown): void;
+  onClosed(session: AgentSession, code: number): void;
+  onSlowConsumer(session: AgentSession, bufferedBytes: number): void;
+}
 
 // A peer that does not finish the close handshake within this long is cut off.
 const CLOSE_GRACE_MS = 2000;
@@ -21,7 +39,7 @@ const CLOSE_GRACE_MS = 2000;
 export class AgentSession {
   readonly nonce = randomBytes(24).toString('base64url');
   serverId: string | null = null;
-  /** Heartbeats received since the last one acknowledged (see SessionEvents). */
+  /** Heartbeats received since the last one acknowledged (see HeartbeatAck). */
   heartbeatsSinceAck = 0;
   /** When the peer last sent a frame, in ms since the epoch. */
   lastLifeAt: number;

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentMessage } from '@berth/protocol';
+import { CLOSE_CODES, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@berth/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLivenessChecker } from './liveness-loop.js';
 import { TestAgent, startTestHub, waitFor, type TestHub } from './testing.js';
@@ -93,22 +93,38 @@ describe('hub handshake', () => {
 });
 
 describe('hub sessions', () => {
-  it('acks heartbeats, records them and hands every message to listeners', async () => {
+  it('acks and records heartbeats itself', async () => {
     t = await startTestHub();
-    const seen: AgentMessage['type'][] = [];
-    t.hub.onMessage((_serverId, message) => {
-      seen.push(message.type);
-    });
     const identity = await t.enroll();
     const agent = await TestAgent.authenticated(t.url, identity);
     t.clock.advance(2000);
     agent.sendJson({ type: 'heartbeat', sentAt: 'now', docker: null });
     await agent.next('heartbeat.ack');
-    expect(seen).toEqual(['heartbeat']);
     expect(t.store.servers.get(identity.id)).toMatchObject({
       docker: null,
       lastSeenAt: new Date(t.clock.now()).toISOString(),
     });
+  });
+
+  it('routes each frame to the one handler of its type, with the server it came from', async () => {
+    t = await startTestHub();
+    const seen: string[] = [];
+    t.hub.handle({
+      'job.accept': (serverId, message) => {
+        seen.push(`${serverId} accepted ${message.jobId}`);
+      },
+      'job.status': (serverId, message) => {
+        seen.push(`${serverId} status of ${message.jobId}`);
+      },
+    });
+    expect(() => t.hub.handle({ 'job.accept': () => undefined })).toThrow(/already have a handler/);
+    const identity = await t.enroll();
+    const agent = await TestAgent.authenticated(t.url, identity);
+    agent.sendJson({ type: 'job.accept', jobId: 'j1' });
+    agent.sendJson({ type: 'job.finished', jobId: 'j1', status: 'succeeded', lastSeq: 0 });
+    agent.sendJson({ type: 'job.status', jobId: 'j1' });
+    await waitFor(() => seen.length === 2);
+    expect(seen).toEqual([`${identity.id} accepted j1`, `${identity.id} status of j1`]);
   });
 
   it('answers bad frames with an error and keeps the connection', async () => {
@@ -129,7 +145,7 @@ describe('hub sessions', () => {
     expect((await agent.next('error')).message).toContain('binary frames are not accepted');
     agent.heartbeat();
     await agent.next('heartbeat.ack');
-    expect(t.metrics.framesRejected.get({ code: 'MALFORMED_FRAME' })).toBe(3);
+    expect(await t.metrics.framesRejected.get({ code: 'MALFORMED_FRAME' })).toBe(3);
   });
 
   it('closes with 4400 after 20 bad frames in a row', async () => {
@@ -199,6 +215,7 @@ describe('hub sessions', () => {
     expect(t.hub.isConnected(identity.id)).toBe(true);
     t.clock.advance(2_000);
     await check();
+    expect(await agent.next('error')).toMatchObject({ code: 'TIMEOUT' });
     expect((await agent.closed).code).toBe(CLOSE_CODES.livenessTimeout);
     expect(t.store.servers.get(identity.id)?.status).toBe('offline');
   });
@@ -257,16 +274,22 @@ describe('hub robustness', () => {
     expect(pings).toBe(0);
   });
 
-  it('survives a listener that throws', async () => {
+  it('survives a handler that throws or rejects', async () => {
     t = await startTestHub();
-    t.hub.onMessage(() => {
-      throw new Error('listener bug');
+    t.hub.handle({
+      'job.accept': () => {
+        throw new Error('handler bug');
+      },
+      'job.status': () => Promise.reject(new Error('async handler bug')),
     });
     const agent = await TestAgent.authenticated(t.url, await t.enroll());
+    agent.sendJson({ type: 'job.accept', jobId: 'j1' });
+    agent.sendJson({ type: 'job.status', jobId: 'j1' });
     for (let i = 0; i < 3; i += 1) agent.heartbeat();
     // With the default timing every second heartbeat is acknowledged, the first one included.
     await agent.next('heartbeat.ack');
     await agent.next('heartbeat.ack');
+    expect(agent.received.filter((m) => m.type === 'error')).toEqual([]);
   });
 
   it('acknowledges as few heartbeats as keep the agent within its liveness timeout', async () => {

@@ -2,8 +2,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   AGENT_PATHS,
+  BERTH_VERSION,
   CLOSE_CODES,
   MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
   type AgentMessage,
   type ControlPlaneMessage,
   type ErrorCode,
@@ -11,13 +13,18 @@ import {
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Now } from '../clock.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter } from '../metrics/registry.js';
 import type { Store } from '../store/store.js';
 import { Admission } from './admission.js';
-import { AgentSession } from './agent-session.js';
+import { AgentRoutes, type AgentHandlers, type AgentMessageOf } from './agent-routes.js';
+import { AgentSession, type SessionHost } from './agent-session.js';
+import { authenticateHello } from './authenticate.js';
+import { ConnectionLog } from './connection-log.js';
+import { describeSession, sessionWarnings } from './session-warnings.js';
+import { HeartbeatAck } from './heartbeat-ack.js';
 import { Listeners } from './listeners.js';
-import { SessionEvents } from './session-events.js';
 
 type Hello = Extract<AgentMessage, { type: 'hello' }>;
 
@@ -53,27 +60,36 @@ const SHUTDOWN_GRACE_MS = 1000;
 export interface AgentSessions {
   isConnected(serverId: string): boolean;
   send(serverId: string, message: ControlPlaneMessage): boolean;
-  disconnect(serverId: string, closeCode: number, reason: string): boolean;
+  disconnect(serverId: string, closeCode: DisconnectCode, reason: string): boolean;
   sessionCount(): number;
 }
 
-const ERROR_FOR_CLOSE: Record<number, ErrorCode> = {
+/** The error code sent just before each close code `disconnect` may use. */
+const ERROR_FOR_CLOSE = {
   [CLOSE_CODES.revoked]: 'SERVER_REVOKED',
   [CLOSE_CODES.authFailed]: 'AUTH_FAILED',
   [CLOSE_CODES.protocolMismatch]: 'PROTOCOL_MISMATCH',
   [CLOSE_CODES.replaced]: 'CONFLICT',
-  [CLOSE_CODES.livenessTimeout]: 'INTERNAL',
+  [CLOSE_CODES.livenessTimeout]: 'TIMEOUT',
   [CLOSE_CODES.tooManyBadFrames]: 'MALFORMED_FRAME',
-};
+} as const satisfies Record<number, ErrorCode>;
+export type DisconnectCode = keyof typeof ERROR_FOR_CLOSE;
 
-/** The agent WebSocket endpoint: authenticated sessions, one per server identity. */
+/**
+ * The agent WebSocket endpoint and the one owner of agent sessions: it admits and authenticates
+ * sockets, keeps one session per server identity, answers heartbeats, and routes every other
+ * frame by its type to the handler registered for it (see `handle`).
+ */
 export class Hub implements AgentSessions {
+  readonly #options: HubOptions;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   readonly #all = new Set<AgentSession>();
   readonly #byServer = new Map<string, AgentSession>();
-  readonly #events: SessionEvents;
+  readonly #host: SessionHost;
+  readonly #routes: AgentRoutes;
+  readonly #acks: HeartbeatAck;
+  readonly #connections: ConnectionLog;
   readonly #opened: Listeners<[serverId: string, hello: Hello]>;
-  readonly #messages: Listeners<[serverId: string, message: AgentMessage]>;
   readonly #closed: Listeners<[serverId: string, closeCode: number]>;
   readonly #admission: Admission;
   /** Sessions admitted and not yet authenticated, as counted by the admission. */
@@ -82,20 +98,23 @@ export class Hub implements AgentSessions {
   #shuttingDown = false;
 
   constructor(options: HubOptions) {
+    this.#options = options;
+    const { log, now } = options;
     this.#admission = new Admission({
-      now: options.now,
+      now,
       random: options.random ?? Math.random,
       maxPendingHandshakes: options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES,
     });
-    this.#opened = new Listeners('session open', options.log);
-    this.#messages = new Listeners('agent message', options.log);
-    this.#closed = new Listeners('session close', options.log);
-    this.#events = new SessionEvents({
-      hub: this,
-      options,
-      helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
-      maxBadFrames: options.maxBadFrames ?? 20,
-      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    this.#routes = new AgentRoutes(log);
+    this.#acks = new HeartbeatAck(options);
+    this.#connections = new ConnectionLog(log, now);
+    this.#opened = new Listeners('session open', log);
+    this.#closed = new Listeners('session close', log);
+    this.#host = this.#sessionHost();
+    // Agent errors are the hub's own business, as are heartbeats (see #onHeartbeat).
+    this.#routes.add({
+      error: (serverId, message) =>
+        log.warn(`agent ${serverId} reported ${message.code}: ${message.message.slice(0, 300)}`),
     });
   }
 
@@ -123,7 +142,7 @@ export class Hub implements AgentSessions {
         this.#comeBackLater(ws, retryAfterMs);
         return;
       }
-      const session = new AgentSession(ws, this.#events);
+      const session = new AgentSession(ws, this.#host);
       this.#handshaking.add(session);
       this.#all.add(session);
     });
@@ -148,16 +167,17 @@ export class Hub implements AgentSessions {
     setTimeout(() => ws.terminate(), RETRY_CLOSE_GRACE_MS).unref();
   }
 
+  /**
+   * Routes the agent frames of the given types to these handlers, one handler per type. A type
+   * that already has a handler throws: two owners of one frame are a wiring bug.
+   */
+  handle(handlers: AgentHandlers): void {
+    this.#routes.add(handlers);
+  }
+
   /** Called for each authenticated connection, with the agent's hello (and the jobs it holds). */
   onSessionOpen(listener: (serverId: string, hello: Hello) => void | Promise<void>): () => void {
     return this.#opened.add(listener);
-  }
-
-  /** Called for every valid frame an authenticated agent sends, heartbeats included. */
-  onMessage(
-    listener: (serverId: string, message: AgentMessage) => void | Promise<void>,
-  ): () => void {
-    return this.#messages.add(listener);
   }
 
   /** Called when an authenticated session ends; a replaced session reports 4409. */
@@ -174,11 +194,11 @@ export class Hub implements AgentSessions {
   }
 
   /** Sends an `error` naming the reason and closes the server's socket with `closeCode`. */
-  disconnect(serverId: string, closeCode: number, reason: string): boolean {
+  disconnect(serverId: string, closeCode: DisconnectCode, reason: string): boolean {
     const session = this.#byServer.get(serverId);
     if (!session) return false;
     this.#byServer.delete(serverId);
-    session.close(closeCode, ERROR_FOR_CLOSE[closeCode] ?? 'INTERNAL', reason);
+    session.close(closeCode, ERROR_FOR_CLOSE[closeCode], reason);
     return true;
   }
 
@@ -224,12 +244,31 @@ export class Hub implements AgentSessions {
     clearTimeout(timer);
   }
 
-  // ----- called by SessionEvents -----
+  // ----- the sessions' side -----
 
-  register(session: AgentSession, hello: Hello): void {
+  #sessionHost(): SessionHost {
+    const { now, log, framesRejected } = this.#options;
+    const maxBufferedBytes = this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    return {
+      now,
+      helloTimeoutMs: this.#options.helloTimeoutMs ?? 10_000,
+      maxBadFrames: this.#options.maxBadFrames ?? 20,
+      maxBufferedBytes,
+      authenticate: (hello, nonce) => authenticateHello(this.#options.store.servers, hello, nonce),
+      onAuthenticated: (session, hello, server) => this.#register(session, hello, server),
+      onMessage: (session, message) => {
+        if (session.serverId === null) return;
+        if (message.type === 'heartbeat') this.#onHeartbeat(session, session.serverId, message);
+        else this.#routes.route(session.serverId, message);
+      },
+      onClosed: (session, code) => this.#forget(session, code),
+      ...sessionWarnings({ log, framesRejected, maxBufferedBytes }),
+    };
+  }
+
+  #register(session: AgentSession, hello: Hello, server: { id: string; name: string }): void {
     this.#settle(session, true);
-    const serverId = hello.agentId;
-    const previous = this.#byServer.get(serverId);
+    const previous = this.#byServer.get(server.id);
     if (previous && previous !== session) {
       previous.close(
         CLOSE_CODES.replaced,
@@ -237,25 +276,61 @@ export class Hub implements AgentSessions {
         'a newer connection with the same identity replaced this one',
       );
     }
-    this.#byServer.set(serverId, session);
-    this.#opened.emit(serverId, hello);
+    this.#byServer.set(server.id, session);
+    this.#opened.emit(server.id, hello);
+    const { store, heartbeatIntervalMs, livenessTimeoutMs } = this.#options;
+    session.send({
+      type: 'welcome',
+      serverId: server.id,
+      name: server.name,
+      protocolVersion: PROTOCOL_VERSION,
+      controlPlaneVersion: BERTH_VERSION,
+      heartbeatIntervalMs,
+      livenessTimeoutMs,
+      maxFrameBytes: MAX_FRAME_BYTES,
+    });
+    this.#connections.connected(
+      `agent ${server.id} (${server.name}) connected: agent ${hello.agentVersion}, protocol ${hello.protocolVersion}`,
+    );
+    this.#background(
+      store.servers.markOnline(server.id, {
+        agentVersion: hello.agentVersion,
+        docker: hello.docker,
+      }),
+      `mark ${server.id} online`,
+    );
   }
 
-  dispatch(serverId: string, message: AgentMessage): void {
-    this.#messages.emit(serverId, message);
+  /** The heartbeat is the one liveness mechanism; its ack is the agent's sign of our life. */
+  #onHeartbeat(
+    session: AgentSession,
+    serverId: string,
+    message: AgentMessageOf<'heartbeat'>,
+  ): void {
+    const docker = this.#options.store.servers.touch(serverId, message.docker);
+    if (docker) this.#background(docker, `record the Docker state of ${serverId}`);
+    if (this.#acks.due(session.heartbeatsSinceAck++)) session.sendText(this.#acks.text());
   }
 
-  forget(session: AgentSession, code: number): void {
+  #forget(session: AgentSession, code: number): void {
     this.#settle(session, false);
     this.#all.delete(session);
     const serverId = session.serverId;
     if (serverId === null) return;
+    this.#connections.disconnected(`${describeSession(session)} disconnected (${code})`);
+    this.#options.store.servers.seen(serverId, session.lastLifeAt);
     if (this.#byServer.get(serverId) === session) this.#byServer.delete(serverId);
     this.#closed.emit(serverId, code);
   }
 
   #settle(session: AgentSession, authenticated: boolean): void {
     if (this.#handshaking.delete(session)) this.#admission.settled(authenticated);
+  }
+
+  #background(promise: Promise<unknown>, what: string): void {
+    promise.catch((err: unknown) =>
+      this.#options.log.error(`could not ${what}: ${describeError(err)}`),
+    );
   }
 }
 

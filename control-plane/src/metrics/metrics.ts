@@ -16,18 +16,21 @@ export function createMetrics(): ControlPlaneMetrics {
   const registry = new MetricsRegistry();
   return {
     registry,
-    httpRequests: registry.counter(
-      'berth_http_requests_total',
-      'HTTP requests answered, by method and status.',
-    ),
-    framesRejected: registry.counter(
-      'berth_ws_frames_rejected_total',
-      'Agent WebSocket frames refused, by error code.',
-    ),
-    deploymentPhases: registry.histogram(
-      'berth_deployment_phase_seconds',
-      'Time each phase of a finished deployment took, by phase and outcome.',
-      PHASE_BUCKETS_SECONDS,
-    ),
+    httpRequests: registry.counter({
+      name: 'berth_http_requests_total',
+      help: 'HTTP requests answered, by method and status.',
+      labelNames: ['method', 'status'],
+    }),
+    framesRejected: registry.counter({
+      name: 'berth_ws_frames_rejected_total',
+      help: 'Agent WebSocket frames refused, by error code.',
+      labelNames: ['code'],
+    }),
+    deploymentPhases: registry.histogram({
+      name: 'berth_deployment_phase_seconds',
+      help: 'Time each phase of a finished deployment took, by phase and outcome.',
+      labelNames: ['phase', 'status'],
+      buckets: PHASE_BUCKETS_SECONDS,
+    }),
   };
 }

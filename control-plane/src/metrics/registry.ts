@@ -1,130 +1,92 @@
-type Labels = Record<string, string>;
+import { Gauge, Counter as PromCounter, Histogram as PromHistogram, Registry } from 'prom-client';
 
-interface Sample {
+export type Labels = Record<string, string>;
+
+export interface GaugeSample {
   labels: Labels;
   value: number;
-  /** Appended to the family's name: `_bucket`, `_sum` and `_count` for histograms. */
-  suffix?: string;
+}
+
+/** A monotonically increasing count, by label set. */
+export interface Counter {
+  inc(labels?: Labels, by?: number): void;
+  /** The current count for exactly these labels; for tests and benchmarks. */
+  get(labels?: Labels): Promise<number>;
+}
+
+/** Observations in cumulative buckets, by label set. */
+export interface Histogram {
+  observe(labels: Labels, value: number): void;
 }
 
 interface Family {
   name: string;
   help: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  samples: () => Sample[] | Promise<Sample[]>;
+  /** Every label name the family's samples may carry. */
+  labelNames?: readonly string[];
 }
 
-export class Counter {
-  readonly #values = new Map<string, Sample>();
-
-  inc(labels: Labels = {}, by = 1): void {
-    const key = JSON.stringify(labels);
-    const sample = this.#values.get(key);
-    if (sample) sample.value += by;
-    else this.#values.set(key, { labels, value: by });
-  }
-
-  get(labels: Labels = {}): number {
-    return this.#values.get(JSON.stringify(labels))?.value ?? 0;
-  }
-
-  samples(): Sample[] {
-    return [...this.#values.values()];
-  }
-}
-
-/** Cumulative buckets per label set, as Prometheus histograms have them. */
-export class Histogram {
-  readonly #series = new Map<
-    string,
-    { labels: Labels; counts: number[]; sum: number; count: number }
-  >();
-
-  constructor(private readonly buckets: readonly number[]) {}
-
-  observe(labels: Labels, value: number): void {
-    const key = JSON.stringify(labels);
-    let series = this.#series.get(key);
-    if (!series) {
-      series = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.#series.set(key, series);
-    }
-    this.buckets.forEach((le, i) => {
-      if (value <= le) series.counts[i]! += 1;
-    });
-    series.sum += value;
-    series.count += 1;
-  }
-
-  samples(): Sample[] {
-    return [...this.#series.values()].flatMap(({ labels, counts, sum, count }) => [
-      ...this.buckets.map((le, i) => ({
-        labels: { ...labels, le: String(le) },
-        value: counts[i]!,
-        suffix: '_bucket',
-      })),
-      { labels: { ...labels, le: '+Inf' }, value: count, suffix: '_bucket' },
-      { labels, value: sum, suffix: '_sum' },
-      { labels, value: count, suffix: '_count' },
-    ]);
-  }
-}
-
-/** A minimal Prometheus text-format registry. Label values must never carry secrets. */
+/**
+ * The control plane's Prometheus registry. prom-client writes the text format (escaping,
+ * cumulative buckets, `+Inf`, `_sum` and `_count`) and stays inside this folder: the rest of
+ * the code sees only these interfaces. Label values must never carry secrets.
+ */
 export class MetricsRegistry {
-  readonly #families: Family[] = [];
+  readonly #registry = new Registry();
 
-  counter(name: string, help: string): Counter {
-    const counter = new Counter();
-    this.#families.push({ name, help, type: 'counter', samples: () => counter.samples() });
-    return counter;
+  /** The Content-Type of `render()`'s text. */
+  get contentType(): string {
+    return this.#registry.contentType;
   }
 
-  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
-    const histogram = new Histogram(buckets);
-    this.#families.push({ name, help, type: 'histogram', samples: () => histogram.samples() });
-    return histogram;
+  counter(family: Family): Counter {
+    const counter = new PromCounter({ ...family, ...this.#common(family) });
+    return {
+      inc: (labels = {}, by = 1) => counter.inc(labels, by),
+      get: async (labels = {}) => {
+        const { values } = await counter.get();
+        return values.find((sample) => sameLabels(sample.labels, labels))?.value ?? 0;
+      },
+    };
+  }
+
+  histogram(family: Family & { buckets: readonly number[] }): Histogram {
+    const histogram = new PromHistogram({
+      ...family,
+      ...this.#common(family),
+      buckets: [...family.buckets],
+    });
+    return { observe: (labels, value) => histogram.observe(labels, value) };
   }
 
   /** A gauge whose samples are read at scrape time. */
   gauge(
-    name: string,
-    help: string,
-    collect: () => Sample[] | number | Promise<Sample[] | number>,
+    family: Family & { collect: () => GaugeSample[] | number | Promise<GaugeSample[] | number> },
   ): void {
-    this.#families.push({
-      name,
-      help,
-      type: 'gauge',
-      samples: async () => {
-        const value = await collect();
-        return typeof value === 'number' ? [{ labels: {}, value }] : value;
+    const gauge: Gauge = new Gauge({
+      ...this.#common(family),
+      name: family.name,
+      help: family.help,
+      collect: async () => {
+        const value = await family.collect();
+        // Only what is true now: a label set that is gone drops out.
+        gauge.reset();
+        if (typeof value === 'number') gauge.set(value);
+        else for (const sample of value) gauge.set(sample.labels, sample.value);
       },
     });
   }
 
-  async render(): Promise<string> {
-    const lines: string[] = [];
-    for (const family of this.#families) {
-      lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
-      for (const sample of await family.samples()) {
-        lines.push(
-          `${family.name}${sample.suffix ?? ''}${formatLabels(sample.labels)} ${sample.value}`,
-        );
-      }
-    }
-    return lines.join('\n') + '\n';
+  render(): Promise<string> {
+    return this.#registry.metrics();
+  }
+
+  #common(family: Family): { labelNames: string[]; registers: Registry[] } {
+    return { labelNames: [...(family.labelNames ?? [])], registers: [this.#registry] };
   }
 }
 
-function formatLabels(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  const body = entries
-    .map(
-      ([key, value]) =>
-        `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
-    )
-    .join(',');
-  return `{${body}}`;
+function sameLabels(a: Partial<Record<string, string | number>>, b: Labels): boolean {
+  const keys = Object.keys(b);
+  return Object.keys(a).length === keys.length && keys.every((key) => String(a[key]) === b[key]);
 }

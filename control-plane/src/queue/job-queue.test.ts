@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ControlPlaneMessage } from '@berth/protocol';
+import { callHandler, type AgentMessageOf, type RoutedType } from '../hub/agent-routes.js';
 import { silentLogger } from '../log.js';
 import { LogFiles } from '../store/log-files.js';
 import { openMemoryStore, type Store } from '../store/store.js';
@@ -61,6 +62,8 @@ async function setup(options: { maxParallel?: number } = {}) {
       env: {},
       healthcheck: { type: 'running', seconds: 1 },
     });
+  const handlers = queue.agentHandlers();
+  const deliver = (message: AgentMessageOf<RoutedType>) => callHandler(handlers, 'srv1', message);
   const settle = () => queue.kick();
   const assigned = () =>
     sent.flatMap((s) => (s.message.type === 'job.assign' ? [s.message.job.jobId] : []));
@@ -69,20 +72,21 @@ async function setup(options: { maxParallel?: number } = {}) {
     await store.servers.markOffline('srv1');
   };
   const finished = (jobId: string, status: 'succeeded' | 'failed' = 'succeeded') =>
-    queue.handleMessage('srv1', {
+    deliver({
       type: 'job.finished',
       jobId,
       status,
       result: { imageId: 'sha256:1' },
       lastSeq: 0,
     });
-  const accept = (jobId: string) => queue.handleMessage('srv1', { type: 'job.accept', jobId });
+  const accept = (jobId: string) => deliver({ type: 'job.accept', jobId });
   const cancels = () =>
     sent.flatMap((s) => (s.message.type === 'job.cancel' ? [s.message.jobId] : []));
   return {
     clock,
     store,
     queue,
+    deliver,
     sent,
     connected,
     service,
@@ -113,7 +117,7 @@ describe('JobQueue', () => {
     t.clock.advance(20);
     await t.accept(job.id);
     const at = (ms: number) => new Date(t.clock.now() + ms).toISOString();
-    await t.queue.handleMessage('srv1', {
+    await t.deliver({
       type: 'job.finished',
       jobId: job.id,
       status: 'succeeded',
@@ -353,12 +357,12 @@ describe('JobQueue', () => {
       stream: 'system' as const,
       text: `l${seq}`,
     });
-    await t.queue.handleMessage('srv1', {
+    await t.deliver({
       type: 'log.batch',
       jobId: job.job.id,
       lines: [line(1), line(2)],
     });
-    await t.queue.handleMessage('srv1', {
+    await t.deliver({
       type: 'log.batch',
       jobId: job.job.id,
       lines: [line(2), line(3)],
@@ -375,7 +379,7 @@ describe('JobQueue', () => {
     await t.finished(job.job.id);
     const depId = job.deployment!.id;
     const report = (state: 'running' | 'exited', exitCode?: number) =>
-      t.queue.handleMessage('srv1', {
+      t.deliver({
         type: 'state.report',
         full: false,
         containers: [
@@ -395,7 +399,7 @@ describe('JobQueue', () => {
     expect(await status()).toBe('stopped');
     await report('running');
     expect(await status()).toBe('running');
-    await t.queue.handleMessage('srv1', { type: 'state.report', full: true, containers: [] });
+    await t.deliver({ type: 'state.report', full: true, containers: [] });
     expect(await status()).toBe('stopped');
 
     await t.goOffline();

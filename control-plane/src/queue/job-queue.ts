@@ -1,6 +1,7 @@
-import type { AgentMessage, CacheMode, ExposeBody, HeldJob, RestoreBody } from '@berth/protocol';
+import type { CacheMode, ExposeBody, HeldJob, RestoreBody } from '@berth/protocol';
 import type { BackupRecord } from '../store/records.js';
 import { describeError } from '../errors.js';
+import type { AgentHandlers } from '../hub/agent-routes.js';
 import { isFinalStatus } from '../store/records.js';
 import {
   cancelDeployment,
@@ -103,28 +104,19 @@ export class JobQueue {
     void this.kick();
   }
 
-  async handleMessage(serverId: string, message: AgentMessage): Promise<void> {
-    switch (message.type) {
-      case 'job.accept':
-        return onAccept(this.#deps, message);
-      case 'job.status':
-        return onStatus(this.#deps, message);
-      case 'job.finished':
+  /** The agent frames the queue owns, keyed by type, for the hub's route table. */
+  agentHandlers(): AgentHandlers {
+    return {
+      'job.accept': (_serverId, message) => onAccept(this.#deps, message),
+      'job.status': (_serverId, message) => onStatus(this.#deps, message),
+      'job.finished': async (serverId, message) => {
         await onFinished(this.#deps, serverId, message);
         void this.kick();
-        return;
-      case 'log.batch':
-        return onLogBatch(this.#deps, serverId, message);
-      case 'state.report':
-        return onStateReport(this.#deps, serverId, message);
-      case 'backup.progress':
-        return onBackupProgress(this.#deps, serverId, message);
-      case 'hello':
-      case 'heartbeat':
-      case 'container.logs.lines':
-      case 'error':
-        return;
-    }
+      },
+      'log.batch': (serverId, message) => onLogBatch(this.#deps, serverId, message),
+      'state.report': (serverId, message) => onStateReport(this.#deps, serverId, message),
+      'backup.progress': (serverId, message) => onBackupProgress(this.#deps, serverId, message),
+    };
   }
 
   // ----- time (lease loop) -----

@@ -32,5 +32,8 @@ describe('readOrCreateAdminToken', () => {
     await expect(readOrCreateAdminToken(dir, () => 'x')).rejects.toThrow(
       /delete it to have a new one generated/,
     );
+    await expect(readOrCreateAdminToken(dir, () => 'x')).rejects.toMatchObject({
+      code: 'DATA_CORRUPT',
+    });
   });
 });

@@ -42,7 +42,7 @@ async function readExisting(path: string): Promise<string | null> {
   const token = text.trim();
   if (!/^[\x21-\x7e]+$/.test(token)) {
     throw new BerthError(
-      'INTERNAL',
+      'DATA_CORRUPT',
       `${path} must hold one token of printable characters; delete it to have a new one generated`,
     );
   }

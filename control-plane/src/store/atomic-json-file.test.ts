@@ -42,6 +42,7 @@ describe('AtomicJsonFile', () => {
     const path = join(dir, 'db.json');
     await writeFile(path, '{"servers": [');
     await expect(new AtomicJsonFile(path).read()).rejects.toThrow(`${path} is not valid JSON`);
+    await expect(new AtomicJsonFile(path).read()).rejects.toMatchObject({ code: 'DATA_CORRUPT' });
   });
 });
 

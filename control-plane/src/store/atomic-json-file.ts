@@ -39,7 +39,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       return JSON.parse(text) as T;
     } catch (err) {
       throw new BerthError(
-        'INTERNAL',
+        'DATA_CORRUPT',
         `${this.#path} is not valid JSON; restore it from a backup or move it away to start empty`,
         { cause: err },
       );

@@ -36,7 +36,7 @@ export class Database {
     if (!parsed.success) {
       const fields = summarizeDataIssues(parsed.error);
       throw new BerthError(
-        'INTERNAL',
+        'DATA_CORRUPT',
         `${options.label} does not hold valid Berth data (${fields}); restore it from a backup`,
       );
     }

@@ -53,7 +53,7 @@ export async function migrateLegacyData(options: MigrateOptions): Promise<string
   if (!parsed.success) {
     const fields = summarizeDataIssues(parsed.error);
     throw new BerthError(
-      'INTERNAL',
+      'DATA_CORRUPT',
       `${path} is neither a 0.1.0 nor a current Berth data file (${fields}); restore it from a backup`,
     );
   }

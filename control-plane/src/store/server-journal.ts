@@ -94,7 +94,7 @@ export class FileServerJournal implements ServerJournal {
       // A crash can tear only the last append; anything else is damage.
       if (index >= lines.length - 2) break;
       throw new BerthError(
-        'INTERNAL',
+        'DATA_CORRUPT',
         `${this.#path} line ${index + 1} is not a valid server journal entry; restore it from a backup`,
       );
     }

@@ -1,10 +1,10 @@
 import type { AgentMessageInput, ContainerState } from '@berth/protocol';
 import { backoffDelayMs } from '../connection/backoff.js';
-import { LABELS, type ContainerSummary, type Engine } from '../jobs/engine.js';
+import { LABELS, type ContainerSummary, type Engine } from '../docker/engine.js';
 import type { Logger } from '../log.js';
 import type { Sleep } from '../time.js';
 
-export interface StateLoopDeps {
+export interface ContainerStateLoopDeps {
   signal: AbortSignal;
   engine: Engine;
   send(message: AgentMessageInput): boolean;
@@ -34,7 +34,7 @@ function toReport(container: ContainerSummary & { exitCode?: number }): Containe
 
 /** Sends every Berth container's state and the kept deployment images. */
 export async function sendFullStateReport(
-  deps: Pick<StateLoopDeps, 'engine' | 'send'>,
+  deps: Pick<ContainerStateLoopDeps, 'engine' | 'send'>,
 ): Promise<void> {
   const containers = await deps.engine.listContainers({ [LABELS.service]: '' });
   const details = await Promise.all(containers.map((c) => deps.engine.inspectContainer(c.id)));
@@ -55,7 +55,7 @@ export async function sendFullStateReport(
  * Watches Docker events for Berth containers and reports each change, so the
  * control plane's service status tells the truth (crashed, stopped by hand…).
  */
-export async function runStateLoop(deps: StateLoopDeps): Promise<void> {
+export async function runContainerStateLoop(deps: ContainerStateLoopDeps): Promise<void> {
   const now = deps.now ?? Date.now;
   let attempt = 0;
   let failing = false;

@@ -1,6 +1,7 @@
 /**
- * What the job runner needs from a container engine. `docker/` implements it
- * with dockerode; unit tests use a fake behind the same interface.
+ * What the agent needs from a container engine: the jobs, state reports, upkeep,
+ * heartbeats and the status port all use this one interface. `docker-engine.ts`
+ * implements it with dockerode; unit tests use `testing/fake-engine.ts`.
  */
 
 export interface ImageSummary {
@@ -116,6 +117,7 @@ export interface ContainerOutputLine extends OutputText {
 }
 
 export interface Engine {
+  /** The engine version ("20.10.24"), or null when the engine cannot be reached. */
   version(): Promise<string | null>;
   inspectImage(reference: string): Promise<ImageSummary | null>;
   /** Images carrying every one of these labels; an empty value matches any value. */

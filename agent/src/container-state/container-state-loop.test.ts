@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { AgentMessageInput } from '@berth/protocol';
 import { createLogger } from '../log.js';
 import { FakeEngine } from '../testing/fake-engine.js';
-import { runStateLoop } from './state-loop.js';
+import { runContainerStateLoop } from './container-state-loop.js';
 
-describe('runStateLoop', () => {
+describe('runContainerStateLoop', () => {
   it('reports the state, and after the engine comes back calls onEngineBack with when it was lost', async () => {
     const engine = new FakeEngine();
     let streams = 0;
@@ -20,7 +20,7 @@ describe('runStateLoop', () => {
     const backs: number[] = [];
     const controller = new AbortController();
     let clock = 1_000;
-    const done = runStateLoop({
+    const done = runContainerStateLoop({
       signal: controller.signal,
       engine,
       send: (m) => (sent.push(m), true),

@@ -1,3 +1,8 @@
+/**
+ * The image a deployment runs, got as its cache mode says: with "use-existing" an
+ * unchanged commit reuses its image and a local image is used as it is; with "none"
+ * the base images are pulled again, every layer is rebuilt, and images are pulled.
+ */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -5,7 +10,8 @@ import { parseImageReference, type GitSource, type ImageSource } from '@berth/pr
 import { checkoutRef } from '../git/checkout.js';
 import { resolveRemoteRef } from '../git/resolve-ref.js';
 import { baseImages } from './dockerfile-bases.js';
-import { JobFailure, shortId, throwIfAborted, type JobContext } from './job-context.js';
+import { AgentError } from '../errors.js';
+import { shortId, throwIfAborted, type JobContext } from './job-context.js';
 import type { ReleaseImage } from './release.js';
 
 /** Changes whenever something that shapes the built image changes. */
@@ -33,10 +39,13 @@ async function insideCheckout(root: string, path: string, what: string): Promise
   try {
     real = await realpath(join(root, path));
   } catch {
-    throw new JobFailure(`The ${what} "${path}" does not exist in the repository`);
+    throw new AgentError('INVALID_INPUT', `The ${what} "${path}" does not exist in the repository`);
   }
   if (real !== root && !real.startsWith(root + sep)) {
-    throw new JobFailure(`The ${what} "${path}" points outside the repository checkout`);
+    throw new AgentError(
+      'INVALID_INPUT',
+      `The ${what} "${path}" points outside the repository checkout`,
+    );
   }
   return real;
 }
@@ -56,8 +65,10 @@ async function refreshBaseImages(ctx: JobContext, dockerfilePath: string): Promi
       if (await ctx.engine.inspectImage(base)) {
         ctx.log('system', `Base image ${base} could not be pulled; using the local copy`);
       } else {
-        throw new JobFailure(
+        throw new AgentError(
+          'UNREACHABLE',
           `Base image ${base} could not be pulled: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
         );
       }
     }
@@ -136,8 +147,10 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
     }
     const commit = await fetching.catch((err: unknown) => {
       throwIfAborted(ctx.signal);
-      throw new JobFailure(
+      throw new AgentError(
+        err instanceof AgentError && err.code !== 'CANCELLED' ? err.code : 'UNREACHABLE',
         `Could not fetch ref ${source.ref}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     });
     ctx.log('system', `Checked out commit ${commit}`);
@@ -157,7 +170,8 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
     const dockerfilePath = await insideCheckout(root, source.dockerfile, 'Dockerfile');
     const dockerfileInContext = relative(contextDir, dockerfilePath);
     if (dockerfileInContext.startsWith('..')) {
-      throw new JobFailure(
+      throw new AgentError(
+        'INVALID_INPUT',
         `The Dockerfile "${source.dockerfile}" must be inside the build context "${source.context}"`,
       );
     }
@@ -182,7 +196,8 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       room: () => ctx.logRoom(),
     });
     throwIfAborted(ctx.signal);
-    if (!outcome.ok) throw new JobFailure(`The build failed: ${outcome.error}`);
+    // The build's own failure (a RUN step, a bad Dockerfile) is the service's to fix.
+    if (!outcome.ok) throw new AgentError('INVALID_INPUT', `The build failed: ${outcome.error}`);
     await engine.tagImage(outcome.imageId, repo, buildKeyTag(key));
     ctx.log('system', `Built image ${shortId(outcome.imageId)} tagged ${repo}:${tag}`);
     return { imageId: outcome.imageId, commit };
@@ -226,13 +241,18 @@ export async function imageFromRegistry(
       });
     } catch (err) {
       throwIfAborted(ctx.signal);
-      throw new JobFailure(
+      throw new AgentError(
+        'UNREACHABLE',
         `Could not pull ${reference}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     }
     local = await engine.inspectImage(reference);
     if (!local)
-      throw new JobFailure(`The pull of ${reference} finished but the image is not on the node`);
+      throw new AgentError(
+        'NOT_FOUND',
+        `The pull of ${reference} finished but the image is not on the node`,
+      );
   }
   await engine.tagImage(local.id, imageRepo(spec.service.id), String(deployment.number));
   const digest = digestOf(reference, local.repoDigests);

@@ -2,16 +2,10 @@ import Docker from 'dockerode';
 import type { Now } from '../time.js';
 import { systemNow } from '../time.js';
 
-/** What the rest of the agent knows about Docker. No dockerode type leaves this folder. */
-export interface DockerRuntime {
-  /** The engine version ("20.10.24"), or null when the engine cannot be reached. */
-  version(): Promise<string | null>;
-}
-
-export interface DockerRuntimeOptions {
+export interface VersionProbeOptions {
   /** Talk to this socket instead of DOCKER_HOST or /var/run/docker.sock. */
   socketPath?: string;
-  /** How long one call may take before Docker counts as unreachable. */
+  /** How long one version call may take before Docker counts as unreachable. */
   timeoutMs?: number;
   /** How long an answer (or its absence) is reused, so heartbeats and status share one call. */
   cacheMs?: number;
@@ -37,8 +31,14 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   });
 }
 
-/** A Docker runtime backed by the engine at DOCKER_HOST, or /var/run/docker.sock by default. */
-export function createDockerRuntime(options: DockerRuntimeOptions = {}): DockerRuntime {
+/**
+ * Asks the engine its version ("20.10.24"), answering null when it cannot be reached.
+ * It has its own client: the request timeout that makes a hung engine count as
+ * unreachable would cut builds and followed logs short.
+ */
+export function createVersionProbe(
+  options: VersionProbeOptions = {},
+): () => Promise<string | null> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
   const now = options.now ?? systemNow;
@@ -60,15 +60,13 @@ export function createDockerRuntime(options: DockerRuntimeOptions = {}): DockerR
     }
   };
 
-  return {
-    version() {
-      if (cached && now() - cached.at < cacheMs) return Promise.resolve(cached.value);
-      inFlight ??= fetchVersion().then((value) => {
-        cached = { value, at: now() };
-        inFlight = undefined;
-        return value;
-      });
-      return inFlight;
-    },
+  return () => {
+    if (cached && now() - cached.at < cacheMs) return Promise.resolve(cached.value);
+    inFlight ??= fetchVersion().then((value) => {
+      cached = { value, at: now() };
+      inFlight = undefined;
+      return value;
+    });
+    return inFlight;
   };
 }

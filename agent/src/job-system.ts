@@ -1,18 +1,21 @@
 import { uptime } from 'node:os';
 import { join } from 'node:path';
 import type { AgentMessageInput } from '@berth/protocol';
-import type { AgentConfig } from '../config.js';
-import type { AgentConnection } from '../connection/agent-connection.js';
-import type { Logger } from '../log.js';
-import { LogSpool } from '../logs/log-spool.js';
-import { runStateLoop, sendFullStateReport } from '../state/state-loop.js';
-import { systemSleep } from '../time.js';
-import { startUpkeep } from '../upkeep/upkeep-schedule.js';
-import { ContainerLogs } from './container-logs.js';
-import type { Engine } from './engine.js';
-import { JobRunner } from './job-runner.js';
-import { Journal } from './journal.js';
-import { restoreInterruptedServices } from './restore-services.js';
+import type { AgentConfig } from './config.js';
+import type { AgentConnection } from './connection/agent-connection.js';
+import type { Logger } from './log.js';
+import { LogSpool } from './logs/log-spool.js';
+import {
+  runContainerStateLoop,
+  sendFullStateReport,
+} from './container-state/container-state-loop.js';
+import { systemSleep } from './time.js';
+import { startUpkeep } from './upkeep/upkeep-schedule.js';
+import { ContainerLogs } from './jobs/container-logs.js';
+import type { Engine } from './docker/engine.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { Journal } from './jobs/journal.js';
+import { restoreInterruptedServices } from './jobs/restore-services.js';
 
 /** How long before its event stream broke the engine may have been stopping containers, in milliseconds. */
 const ENGINE_STOP_WINDOW_MS = 30_000;
@@ -63,7 +66,7 @@ export async function startJobSystem(options: {
 
   const stateLoop = new AbortController();
   options.signal.addEventListener('abort', () => stateLoop.abort(), { once: true });
-  const stateDone = runStateLoop({
+  const stateDone = runContainerStateLoop({
     signal: stateLoop.signal,
     engine,
     send,
