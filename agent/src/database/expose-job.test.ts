@@ -5,7 +5,7 @@ import { LABELS } from '../docker/engine.js';
 import { databaseSpec, engineWith } from '../testing/database-fixtures.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { fakeJobContext } from '../testing/fake-job-context.js';
-import { runExposeJob } from './expose-job.js';
+import { recoverExposeJob, runExposeJob } from './expose-job.js';
 import { isPortFree, pickPublicPort } from './expose-port.js';
 
 async function deployed(engine = engineWith('postgres')) {
@@ -63,9 +63,10 @@ describe('picking a public port', () => {
 describe('expose and unexpose', () => {
   it('recreates the container with the public port, same image, labels and volume', async () => {
     const { engine, first } = await deployed();
-    const { ctx } = fakeJobContext(engine, exposeSpec('expose', 25432));
+    const { ctx, stopped } = fakeJobContext(engine, exposeSpec('expose', 25432));
     const outcome = await runExposeJob(ctx);
     expect(outcome).toMatchObject({ status: 'succeeded', result: { publicPort: 25432 } });
+    expect(stopped).toEqual([[first.id]]);
     const [now] = engine.running();
     expect(outcome.result.containerId).toBe(now?.id);
     expect(engine.containers.has(first.id)).toBe(false);
@@ -136,5 +137,22 @@ describe('expose and unexpose', () => {
     await expect(
       runExposeJob(fakeJobContext(engine, exposeSpec('expose', 25432)).ctx),
     ).rejects.toThrow(/deploy the database first/);
+  });
+
+  it('after a restart mid-way, starts the stopped container again and drops the new one', async () => {
+    const { engine, first } = await deployed();
+    // As the agent left it when killed: the old container stopped, the new one created.
+    await engine.stopContainer(first.id);
+    const half = await engine.createContainer({ ...first.spec, name: `${first.name}-new` });
+    const notes: string[] = [];
+    const entry = { serviceId: 'svcdb', stoppedContainers: [first.id] };
+    await recoverExposeJob(engine, entry, (t) => notes.push(t));
+    expect(engine.running().map((c) => c.id)).toEqual([first.id]);
+    expect(engine.containers.has(half)).toBe(false);
+    expect(notes).toHaveLength(1);
+
+    // With a container of the service running, recovery changes nothing.
+    await recoverExposeJob(engine, entry, () => undefined);
+    expect(engine.running().map((c) => c.id)).toEqual([first.id]);
   });
 });

@@ -1,4 +1,4 @@
-import { LABELS, type ContainerSummary } from '../docker/engine.js';
+import { LABELS, type ContainerSummary, type Engine } from '../docker/engine.js';
 import { AgentError } from '../errors.js';
 import { shortId, type JobContext, type JobOutcome } from '../jobs/job-context.js';
 import { STOP_TIMEOUT_SECONDS, containerName } from '../jobs/release.js';
@@ -69,6 +69,8 @@ export async function runExposeJob(
   }
 
   ctx.log('system', `Stopping container ${shortId(current.id)} to hand over the data volume`);
+  // Noted durably first: an agent restarted mid-way starts this container again.
+  await ctx.recordStopped([current.id]);
   await engine.stopContainer(current.id, STOP_TIMEOUT_SECONDS);
   let failure: string | undefined;
   try {
@@ -97,4 +99,26 @@ export async function runExposeJob(
     restored = ` Starting the previous container again failed: ${why}.`;
   }
   return { status: 'failed', error: `${action} failed: ${failure}.${restored}`, result: {} };
+}
+
+/**
+ * After the agent restarted during an expose or unexpose: when nothing of the service
+ * runs, the half-made container goes and the one the job stopped starts again.
+ */
+export async function recoverExposeJob(
+  engine: Engine,
+  entry: { serviceId: string; stoppedContainers: string[] },
+  note: (text: string) => void,
+): Promise<void> {
+  if (entry.stoppedContainers.length === 0) return;
+  const containers = await engine.listContainers({ [LABELS.service]: entry.serviceId });
+  const stopped = containers.filter((c) => entry.stoppedContainers.includes(c.id));
+  if (containers.some(isUp) || stopped.length === 0) return;
+  for (const half of containers.filter((c) => !entry.stoppedContainers.includes(c.id))) {
+    await engine.removeContainer(half.id);
+  }
+  for (const container of stopped) {
+    await engine.startContainer(container.id);
+    note(`Started container ${shortId(container.id)} again`);
+  }
 }
