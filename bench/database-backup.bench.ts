@@ -1,7 +1,7 @@
 // A large PostgreSQL backup through the agent's own code: the dump streamed into a signed
 // upload, then verified by a restore into a throwaway container. Prints the time and the
 // growth of this process's RSS (the agent's code and the stand-in file server both run in
-// it, so the figure is an upper bound for the agent). Run: pnpm bench:backup
+// it, so the figure is an upper bound for the agent). Run: pnpm bench:backup:agent
 // BERTH_BENCH_BACKUP_MB sets the data size (default 1024).
 import { findDatabase, takeBackup } from '../agent/src/database/backup.js';
 import { REGISTRY, docker, uniqueId } from '../test/support/app-fixture.js';
