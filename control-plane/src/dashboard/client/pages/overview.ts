@@ -63,7 +63,9 @@ export function overviewTab(model: ServiceModel): TabView {
       level: 'h2',
       title: 'Overview',
       description:
-        'Source, ports, environment and health check. To roll back, point the source at a trusted ref, tag, commit or image digest, save, then Redeploy.',
+        service.source.type === 'database'
+          ? 'Connection, public access, and the engine version and environment. Data lives in the service’s volume: to roll data back, restore a backup from the Backups tab.'
+          : 'Source, ports, environment and health check. To roll back, point the source at a trusted ref, tag, commit or image digest, save, then Redeploy.',
     }),
     h('dl', { class: 'facts' }, h('dt', {}, 'Service ID'), h('dd', { class: 'mono' }, service.id)),
     ...cards.map((card) => card.element),
