@@ -38,8 +38,8 @@ export const LIBRARY_HOMES = [
   },
   {
     names: ['prom-client'],
-    homes: ['control-plane/src/metrics/'],
-    why: 'Prometheus metrics are made only in control-plane/src/metrics/ (MetricsRegistry).',
+    homes: ['control-plane/src/metrics/', 'agent/src/status/'],
+    why: 'Prometheus metrics are made only in control-plane/src/metrics/ (MetricsRegistry) and agent/src/status/ (createAgentMetrics).',
   },
 ];
 

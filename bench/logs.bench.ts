@@ -23,7 +23,8 @@ import { LogFollower, printedText, type LogLine } from '../test/support/deploy-l
 import { GitServer, git } from '../test/support/git-server.js';
 import { tempDir } from '../test/support/processes.js';
 import { sleep } from '../test/support/wait.js';
-import { formatCount, markdownTable, percentile, readMemory } from './store/figures.js';
+import { rssNow, sampleRss, type StageRss } from './stage-memory.js';
+import { formatCount, markdownTable, percentile } from './store/figures.js';
 
 const SIZES = (process.env.BENCH_LOG_SIZES ?? '100000,1000000')
   .split(',')
@@ -31,42 +32,6 @@ const SIZES = (process.env.BENCH_LOG_SIZES ?? '100000,1000000')
   .filter((n) => Number.isInteger(n) && n > 0);
 /** Lines the latency app prints, about 100 a second. */
 const LATENCY_LINES = Number(process.env.BENCH_LATENCY_LINES ?? 1_500);
-
-interface Peaks {
-  agent: number;
-  controlPlane: number;
-}
-
-/** Samples both processes' RSS every 100 ms until stopped; resolves with the highest seen, in MB. */
-function sampleRss(stage: Stage): { stop(): Promise<Peaks> } {
-  const peaks: Peaks = { agent: 0, controlPlane: 0 };
-  let running = true;
-  const sample = () => {
-    peaks.agent = Math.max(peaks.agent, readMemory(stage.agent.process.pid).rssMb);
-    peaks.controlPlane = Math.max(peaks.controlPlane, readMemory(stage.cp.process.pid).rssMb);
-  };
-  const loop = (async () => {
-    while (running) {
-      sample();
-      await sleep(100);
-    }
-    sample();
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return peaks;
-    },
-  };
-}
-
-function rssNow(stage: Stage): Peaks {
-  return {
-    agent: readMemory(stage.agent.process.pid).rssMb,
-    controlPlane: readMemory(stage.cp.process.pid).rssMb,
-  };
-}
 
 /** Runs a command with its output drained (as a terminal would read it), in ms. */
 function timedRun(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
@@ -146,8 +111,8 @@ interface SizeResult {
   rawMs: number;
   berthMs: number;
   fidelity: Fidelity;
-  before: Peaks;
-  peak: Peaks;
+  before: StageRss;
+  peak: StageRss;
 }
 
 async function runSize(stage: Stage, gitServer: GitServer, n: number): Promise<SizeResult> {

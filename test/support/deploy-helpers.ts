@@ -100,7 +100,8 @@ export type HealthcheckInput =
 
 export type SourceInput =
   | { type: 'git'; repository: string; ref: string; dockerfile?: string; context?: string }
-  | { type: 'image'; image: string };
+  | { type: 'image'; image: string }
+  | { type: 'database'; engine: string; version?: string; image?: string };
 
 export interface ServiceInput {
   name: string;

@@ -148,7 +148,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
         rm: true,
         forcerm: true,
         abortSignal: request.signal,
-      } as Docker.ImageBuildOptions);
+      });
       let imageId: string | undefined;
       let failure: string | undefined;
       const output = new BuildOutput(request.onLine);
@@ -198,7 +198,10 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
       const info = await orNull(docker.getContainer(id).inspect());
       if (!info) return null;
       const networks = Object.values(info.NetworkSettings?.Networks ?? {});
-      const primary = (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
+      // Engine 20.10 still reports the default bridge's address here; the types have dropped it.
+      const settings: object = info.NetworkSettings ?? {};
+      const primary =
+        'IPAddress' in settings && typeof settings.IPAddress === 'string' ? settings.IPAddress : '';
       const ip = primary || networks.find((n) => n.IPAddress)?.IPAddress || null;
       return {
         id: info.Id,
@@ -277,7 +280,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
         follow: true,
         timestamps: true,
         abortSignal: options.signal,
-      } as Docker.ContainerLogsOptions & { follow: true });
+      });
       await followLogStream(stream, options);
     },
 
@@ -285,7 +288,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
       const stream = await docker.getEvents({
         filters: JSON.stringify({ type: ['container'], label: [LABELS.service] }),
         abortSignal: signal,
-      } as Parameters<Docker['getEvents']>[0]);
+      });
       await followJsonLines(stream, signal, (event) => {
         const actor = event.Actor as
           { ID?: unknown; Attributes?: Record<string, string> } | undefined;

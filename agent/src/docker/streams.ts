@@ -1,5 +1,14 @@
+import { Readable } from 'node:stream';
 import { LineSplitter, type SplitLine } from '../logs/line-splitter.js';
 import type { FollowLogsOptions } from './engine.js';
+
+/**
+ * Stops reading a stream from the engine. Dockerode's types call these streams
+ * NodeJS.ReadableStream, which has no destroy(); at run time each is an HTTP response.
+ */
+function destroy(stream: NodeJS.ReadableStream): void {
+  if (stream instanceof Readable) stream.destroy();
+}
 
 /**
  * Reads a stream of newline-delimited JSON objects (build and pull progress,
@@ -28,7 +37,7 @@ export function followJsonLines(
       else resolve();
     };
     const onAbort = () => {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      destroy(stream);
       finish();
     };
     const handle = (line: string) => {
@@ -164,12 +173,6 @@ export function followLogStream(
     stream.on('end', done);
     stream.on('close', done);
     stream.on('error', done);
-    options.signal.addEventListener(
-      'abort',
-      () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy(),
-      {
-        once: true,
-      },
-    );
+    options.signal.addEventListener('abort', () => destroy(stream), { once: true });
   });
 }

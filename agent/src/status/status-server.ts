@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentError, describeError } from '../errors.js';
-import { renderMetrics } from './metrics.js';
+import { createAgentMetrics, type AgentMetrics } from './metrics.js';
 import type { CollectStatus } from './status-report.js';
 
 /** The status port listens on loopback only; other hosts must never reach it. */
@@ -24,7 +24,12 @@ function reply(res: ServerResponse, status: number, contentType: string, body: s
   res.end(body);
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, options: StatusServerOptions) {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StatusServerOptions,
+  metrics: AgentMetrics,
+) {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
@@ -54,12 +59,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: StatusS
     case '/metrics': {
       const report = await options.collect();
       const rss = (options.residentMemoryBytes ?? (() => process.memoryUsage.rss()))();
-      return reply(
-        res,
-        200,
-        'text/plain; version=0.0.4; charset=utf-8',
-        renderMetrics(report, rss),
-      );
+      return reply(res, 200, metrics.contentType, await metrics.render(report, rss));
     }
     default:
       return reply(
@@ -73,8 +73,9 @@ async function route(req: IncomingMessage, res: ServerResponse, options: StatusS
 
 /** Serves `/status`, `/healthz` and `/metrics` on 127.0.0.1 only. */
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const metrics = createAgentMetrics();
   const server: Server = createServer((req, res) => {
-    route(req, res, options).catch((err: unknown) => {
+    route(req, res, options, metrics).catch((err: unknown) => {
       if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', `${describeError(err)}\n`);
       else res.destroy();
     });

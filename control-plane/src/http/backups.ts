@@ -15,13 +15,12 @@ import { verifyEd25519 } from '../crypto.js';
 import type { BackupFiles } from '../databases/backup-files.js';
 import { BerthError, describeError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { QueuedAction } from '../queue/actions.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { QueueEvents } from '../queue/queue-events.js';
 import type { BackupRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { parseQuery, readBody } from './body.js';
-import { backupView, jobView } from './views.js';
+import { acceptedView, backupView } from './views.js';
 
 export interface BackupDeps {
   store: Store;
@@ -30,17 +29,6 @@ export interface BackupDeps {
   files: BackupFiles;
   now: Now;
   log: Logger;
-}
-
-function accepted(c: Context, action: QueuedAction) {
-  return c.json(
-    {
-      job: jobView(action.job),
-      message: 'Added to queue',
-      ...(action.backup ? { backup: backupView(action.backup) } : {}),
-    },
-    202,
-  );
 }
 
 /** The file a download sends, streamed from disk. */
@@ -70,16 +58,19 @@ export function backupRoutes(deps: BackupDeps): Hono {
   };
 
   app.post('/services/:id/expose', async (c) =>
-    accepted(c, await queue.expose(c.req.param('id'), await readBody(c, exposeBodySchema))),
+    c.json(
+      acceptedView(await queue.expose(c.req.param('id'), await readBody(c, exposeBodySchema))),
+      202,
+    ),
   );
 
   app.post('/services/:id/unexpose', async (c) =>
-    accepted(c, await queue.unexpose(c.req.param('id'))),
+    c.json(acceptedView(await queue.unexpose(c.req.param('id'))), 202),
   );
 
   app.post('/services/:id/backups', async (c) => {
     await readBody(c, createBackupBodySchema);
-    return accepted(c, await queue.backup(c.req.param('id'), 'manual'));
+    return c.json(acceptedView(await queue.backup(c.req.param('id'), 'manual')), 202);
   });
 
   app.get('/services/:id/backups', async (c) => {
@@ -115,7 +106,7 @@ export function backupRoutes(deps: BackupDeps): Hono {
 
   app.post('/backups/:id/restore', async (c) => {
     const body = await readBody(c, restoreBodySchema);
-    return accepted(c, await queue.restore(c.req.param('id'), body));
+    return c.json(acceptedView(await queue.restore(c.req.param('id'), body)), 202);
   });
 
   return app;

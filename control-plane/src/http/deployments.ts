@@ -1,16 +1,15 @@
 import { createDeploymentBodySchema } from '@berth/protocol';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import type { ContainerLogRelay } from '../hub/container-log-relay.js';
-import type { QueuedAction } from '../queue/actions.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { QueueEvents } from '../queue/queue-events.js';
 import type { LogFiles } from '../store/log-files.js';
 import type { Store } from '../store/store.js';
 import { invalidFields, parseQuery, readBody } from './body.js';
 import { containerLogResponse, deploymentLogResponse } from './log-streams.js';
-import { deploymentView, jobView } from './views.js';
+import { acceptedView, deploymentView, jobView } from './views.js';
 
 export interface DeploymentDeps {
   store: Store;
@@ -18,17 +17,6 @@ export interface DeploymentDeps {
   logs: LogFiles;
   events: QueueEvents;
   containerLogs: ContainerLogRelay;
-}
-
-function accepted(c: Context, action: QueuedAction) {
-  return c.json(
-    {
-      job: jobView(action.job),
-      message: 'Added to queue',
-      ...(action.deployment ? { deployment: deploymentView(action.deployment) } : {}),
-    },
-    202,
-  );
 }
 
 const historyQuerySchema = z.object({
@@ -96,26 +84,26 @@ export function deploymentRoutes(deps: DeploymentDeps): Hono {
   app.post('/services/:id/deployments', async (c) => {
     serviceOr404(c.req.param('id'));
     const body = await readBody(c, createDeploymentBodySchema);
-    return accepted(c, await queue.deploy(c.req.param('id'), body.cache));
+    return c.json(acceptedView(await queue.deploy(c.req.param('id'), body.cache)), 202);
   });
 
   app.post('/services/:id/restart', async (c) => {
     serviceOr404(c.req.param('id'));
-    return accepted(c, await queue.restart(c.req.param('id')));
+    return c.json(acceptedView(await queue.restart(c.req.param('id'))), 202);
   });
 
   app.post('/services/:id/stop', async (c) => {
     serviceOr404(c.req.param('id'));
     // Databases, the only services that can be exposed publicly, answer EXPOSED here once they exist.
-    return accepted(c, await queue.stop(c.req.param('id')));
+    return c.json(acceptedView(await queue.stop(c.req.param('id'))), 202);
   });
 
   app.post('/deployments/:id/rollback', async (c) =>
-    accepted(c, await queue.rollback(c.req.param('id'))),
+    c.json(acceptedView(await queue.rollback(c.req.param('id'))), 202),
   );
 
   app.post('/deployments/:id/cancel', async (c) =>
-    accepted(c, await queue.cancelDeployment(c.req.param('id'))),
+    c.json(acceptedView(await queue.cancelDeployment(c.req.param('id'))), 202),
   );
 
   app.get('/jobs/:id', async (c) => {

@@ -130,3 +130,17 @@ export function backupView(record: BackupRecord): Backup {
   const { serverId: _serverId, verify: _verify, stored: _stored, ...view } = record;
   return view;
 }
+
+/** The 202 answer of a queued action: its job, with the deployment or backup it made. */
+export function acceptedView(action: {
+  job: JobRecord;
+  deployment?: DeploymentRecord | undefined;
+  backup?: BackupRecord | undefined;
+}) {
+  return {
+    job: jobView(action.job),
+    message: 'Added to queue' as const,
+    ...(action.deployment ? { deployment: deploymentView(action.deployment) } : {}),
+    ...(action.backup ? { backup: backupView(action.backup) } : {}),
+  };
+}
