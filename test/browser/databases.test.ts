@@ -244,8 +244,36 @@ describe.skipIf(!hasChromium)('database services in the dashboard', () => {
     await capture(page, 'database-backups', { fullPage: true });
   });
 
+  it('a 409 EXPOSED answer, when the page had not heard of the exposure, opens the same dialog', async () => {
+    // The page's change stream says "not exposed" while the service is: Stop reaches the API.
+    const stale = { ...(await service()), exposed: false };
+    delete stale.publicPort;
+    const snapshot = { service: stale, deployments: [], hasMore: false };
+    const isEvents = (url: URL) => url.pathname === '/api/v1/events';
+    await page.route(isEvents, (route) =>
+      route.fulfill({
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+        body: `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`,
+      }),
+    );
+    await page.goto(`${cp.url}/#/services/${serviceId}/deployments`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Deployments', level: 2 }).waitFor();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Unexpose the database first' });
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toMatch(/exposed publicly on port \d+; unexpose it first/);
+    expect(requests.filter((r) => r.method === 'POST' && r.path.endsWith('/stop'))).toHaveLength(1);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await service()).exposed).toBe(true);
+    await page.unroute(isEvents);
+    await page.reload();
+  });
+
   it('Stop while exposed asks to Unexpose first; Unexpose from the dialog, then Stop works', async () => {
     await tab('Deployments');
+    await page.getByText(/Deployment history and status/).waitFor();
     const stopsBefore = requests.filter((r) => r.path.endsWith('/stop')).length;
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Unexpose the database first' });
