@@ -66,22 +66,22 @@ export function backupRow(initial: Backup, actions: BackupRowActions) {
     replace(
       element,
       h('td', { class: 'number' }, `#${backup.number}`),
-      h('td', { class: 'status-cell' }, badge(backup.status), detail),
-      h('td', {}, triggerLabel(backup)),
+      h('td', { class: 'status-cell', data: { label: 'Status' } }, badge(backup.status), detail),
+      h('td', { data: { label: 'Trigger' } }, triggerLabel(backup)),
       h(
         'td',
-        { class: 'numeric' },
+        { class: 'numeric', data: { label: 'Size' } },
         backup.sizeBytes === undefined ? '—' : humanBytes(backup.sizeBytes),
       ),
       h(
         'td',
-        { class: 'numeric' },
+        { class: 'numeric', data: { label: 'Duration' } },
         backup.durationMs === undefined ? '—' : duration(backup.durationMs),
       ),
-      h('td', { class: 'verified-cell' }, verifiedCell(backup)),
+      h('td', { class: 'verified-cell', data: { label: 'Verified' } }, verifiedCell(backup)),
       h(
         'td',
-        { class: 'revision' },
+        { class: 'revision', data: { label: 'SHA-256' } },
         backup.sha256
           ? h(
               'span',
@@ -93,7 +93,11 @@ export function backupRow(initial: Backup, actions: BackupRowActions) {
       ),
       h(
         'td',
-        { class: 'numeric', attrs: { title: absoluteTime(backup.createdAt) } },
+        {
+          class: 'numeric',
+          data: { label: 'Created' },
+          attrs: { title: absoluteTime(backup.createdAt) },
+        },
         relativeTime(backup.createdAt),
       ),
       h(
