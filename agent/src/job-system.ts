@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { AgentMessageInput } from '@berth/protocol';
 import type { AgentConfig } from './config.js';
 import type { AgentConnection } from './connection/agent-connection.js';
+import { loadIdentity } from './connection/identity.js';
+import { createControlPlaneFiles } from './database/control-plane-files.js';
 import type { Logger } from './log.js';
 import { LogSpool } from './logs/log-spool.js';
 import {
@@ -49,6 +51,10 @@ export async function startJobSystem(options: {
     send,
     workDir: join(config.stateDir, 'work'),
     logger,
+    files: createControlPlaneFiles({
+      baseUrl: config.controlPlaneUrl,
+      identity: () => loadIdentity(config.stateDir),
+    }),
   });
   await runner.recover();
   const restore = (stoppedBetween: [number, number], cause: string) =>

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'DATA_CORRUPT',
   /** A release artifact (the agent bundle, the installer) is missing or built wrong. */
   'NOT_BUILT',
+  /** A backup, its verification or a restore failed; the message says which step and why. */
+  'BACKUP_FAILED',
   'INTERNAL',
 ] as const;
 

@@ -15,6 +15,8 @@ import type {
 } from './engine.js';
 import { LABELS } from './engine.js';
 import { BuildOutput } from './build-output.js';
+import { createThrowaway, dataRoot, putFile } from './container-files.js';
+import { execStream } from './exec-stream.js';
 import { demuxLogs, followJsonLines, followLogStream, timestamped } from './streams.js';
 import { createVersionProbe, type VersionProbeOptions } from './version-probe.js';
 
@@ -303,5 +305,10 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
         }
       });
     },
+
+    execStream: (id, request) => execStream(docker, id, request),
+    putFile: (id, directory, file) => putFile(docker, id, directory, file),
+    dataRoot: () => dataRoot(docker),
+    createThrowawayContainer: (spec) => createThrowaway(docker, spec),
   };
 }

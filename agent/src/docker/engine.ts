@@ -60,6 +60,42 @@ export interface BuildRequest {
   room?: () => Promise<void> | null;
 }
 
+/** A command run inside a running container; the output streams as it comes. */
+export interface ExecStreamRequest {
+  cmd: string[];
+  /** The command's environment: the one place secrets go (never `cmd`). */
+  env?: Record<string, string>;
+  /** Fed to the command's stdin; its end closes the command's stdin. */
+  stdin?: NodeJS.ReadableStream;
+  /** Each line the command writes to stderr. */
+  onStderrLine?: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface ExecStream {
+  /** The command's stdout (demultiplexed), paced by whoever reads it. */
+  stdout: NodeJS.ReadableStream;
+  /** The command's exit status, once its output has ended. */
+  exit: Promise<number>;
+}
+
+/** A file written into a container as it streams, of a size known beforehand. */
+export interface ContainerFile {
+  name: string;
+  sizeBytes: number;
+  mode: number;
+  content: NodeJS.ReadableStream;
+}
+
+/** A container of no network, no ports and no named volume, for trying a backup out. */
+export interface ThrowawaySpec {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  cmd?: string[];
+}
+
 /** A line of output, or a part of a line longer than the protocol's MAX_LOG_LINE_BYTES. */
 export interface OutputText {
   text: string;
@@ -117,10 +153,18 @@ export interface Engine {
   followLogs(id: string, options: FollowLogsOptions): Promise<void>;
   /** Calls onEvent for container events of Berth containers until the signal aborts. */
   watchEvents(signal: AbortSignal, onEvent: (event: EngineEvent) => void): Promise<void>;
+  /** Runs a command in a running container, streaming stdin and stdout. */
+  execStream(containerId: string, request: ExecStreamRequest): Promise<ExecStream>;
+  /** Writes one file into a directory of a container, running or stopped. */
+  putFile(containerId: string, directory: string, file: ContainerFile): Promise<void>;
+  /** Docker's data root (DockerRootDir), or null when the engine does not say. */
+  dataRoot(): Promise<string | null>;
+  createThrowawayContainer(spec: ThrowawaySpec): Promise<string>;
 }
 
 export const LABELS = {
   service: 'berth.service',
   deployment: 'berth.deployment',
   number: 'berth.deployment-number',
+  throwaway: 'berth.throwaway',
 } as const;

@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AgentMessageInput, HeldJob, JobSpec } from '@berth/protocol';
+import type { ControlPlaneFiles } from '../database/control-plane-files.js';
+import { runBackupJob, runRestoreJob } from '../database/database-jobs.js';
 import type { Logger } from '../log.js';
 import type { LogSpool } from '../logs/log-spool.js';
 import { systemSleep, type Sleep } from '../time.js';
@@ -19,6 +21,8 @@ export interface JobRunnerDeps {
   send(message: AgentMessageInput): boolean;
   workDir: string;
   logger: Logger;
+  /** Backup files on the control plane; without it, backup and restore jobs fail. */
+  files?: ControlPlaneFiles;
   now?: () => number;
   sleep?: Sleep;
 }
@@ -256,7 +260,9 @@ export class JobRunner {
       case 'stop':
         return runStopJob(ctx);
       case 'backup':
+        return runBackupJob(ctx, this.databaseDeps());
       case 'restore':
+        return runRestoreJob(ctx, this.databaseDeps());
       case 'expose':
       case 'unexpose':
         throw new AgentError(
@@ -264,6 +270,11 @@ export class JobRunner {
           `This agent cannot run ${ctx.spec.kind} jobs yet; upgrade it`,
         );
     }
+  }
+
+  private databaseDeps() {
+    const { files, send } = this.deps;
+    return files ? { files, send } : undefined;
   }
 
   private failureOutcome(

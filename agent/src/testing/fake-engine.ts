@@ -2,12 +2,22 @@ import type {
   BuildOutcome,
   BuildRequest,
   ContainerDetails,
+  ContainerFile,
   ContainerSpec,
   Engine,
+  ExecStream,
+  ExecStreamRequest,
   EngineEvent,
   FollowLogsOptions,
   ImageSummary,
+  ThrowawaySpec,
 } from '../docker/engine.js';
+import {
+  fakeExecStream,
+  type FakeExecCall,
+  type FakeExecHandler,
+  type FakeSessionHandler,
+} from './fake-exec.js';
 
 interface FakeContainer extends ContainerDetails {
   spec: ContainerSpec;
@@ -33,6 +43,13 @@ export class FakeEngine implements Engine {
     ok: true,
     imageId: this.newImageId(),
   });
+  /** What commands run in containers do; by default they are not found. */
+  execHandler: FakeExecHandler = () => ({ code: 127, stderr: ['command not found'] });
+  execCalls: FakeExecCall[] = [];
+  sessionHandler: FakeSessionHandler = () => null;
+  /** Files written into containers, whole. */
+  files: { containerId: string; directory: string; name: string; content: Buffer }[] = [];
+  dataRootPath: string | null = null;
   private counter = 0;
 
   newImageId(): string {
@@ -180,6 +197,33 @@ export class FakeEngine implements Engine {
     return new Promise((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
     );
+  }
+
+  execStream(containerId: string, request: ExecStreamRequest): Promise<ExecStream> {
+    if (this.containers.get(containerId)?.state !== 'running') {
+      return Promise.reject(new Error(`container ${containerId} is not running`));
+    }
+    return Promise.resolve(
+      fakeExecStream(containerId, request, this.execHandler, this.execCalls, this.sessionHandler),
+    );
+  }
+
+  async putFile(containerId: string, directory: string, file: ContainerFile): Promise<void> {
+    if (!this.containers.has(containerId)) throw new Error(`no such container ${containerId}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of file.content as AsyncIterable<Buffer>)
+      chunks.push(Buffer.from(chunk));
+    const content = Buffer.concat(chunks);
+    if (content.length !== file.sizeBytes) throw new Error('the file is not the size announced');
+    this.files.push({ containerId, directory, name: file.name, content });
+  }
+
+  dataRoot(): Promise<string | null> {
+    return Promise.resolve(this.dataRootPath);
+  }
+
+  createThrowawayContainer(spec: ThrowawaySpec): Promise<string> {
+    return this.createContainer({ ...spec, ports: [] });
   }
 
   running(): FakeContainer[] {

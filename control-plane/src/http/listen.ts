@@ -4,7 +4,11 @@ import type { Hono } from 'hono';
 
 /** A Node HTTP server for the app; the hub adds its `upgrade` handler before it listens. */
 export function createHttpServer(app: Hono): Server {
-  return createAdaptorServer({ fetch: app.fetch }) as Server;
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // A backup upload or download of gigabytes takes longer than Node's default 300 s per
+  // request; a client still has to send its headers within headersTimeout (60 s).
+  server.requestTimeout = 0;
+  return server;
 }
 
 /** Listens, or rejects with the socket error (EADDRINUSE, EACCES…). Resolves to the bound port. */
