@@ -124,7 +124,7 @@ export async function removeServiceArtifacts(
       '--filter',
       `label=berth.service=${serviceId}`,
     ]).catch(() => '');
-    if (containers) await docker(['rm', '-f', ...containers.split('\n')]).catch(ignore);
+    if (containers) await docker(['rm', '-f', '-v', ...containers.split('\n')]).catch(ignore);
   }
   const images = new Set<string>();
   for (const serviceId of serviceIds) {
@@ -140,5 +140,14 @@ export async function removeServiceArtifacts(
     for (const id of `${labelled}\n${tagged}`.split('\n')) if (id) images.add(id);
   }
   if (images.size > 0) await docker(['image', 'rm', '-f', ...images]).catch(ignore);
+  // A database's data volume (only databases have one; the others are not found).
+  for (const serviceId of serviceIds) {
+    await docker(['volume', 'rm', `berth-${serviceId}-data`]).catch(ignore);
+  }
   for (const image of pulledImages) await docker(['image', 'rm', image]).catch(ignore);
+}
+
+/** Removes an environment's network, which the agent made for the services of a test. */
+export async function removeEnvironmentNetwork(environmentId: string): Promise<void> {
+  await docker(['network', 'rm', `berth-env-${environmentId}`]).catch(() => undefined);
 }

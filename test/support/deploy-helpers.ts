@@ -7,7 +7,7 @@ import type {
   Service,
 } from '@berth/protocol';
 import { api, createJoinToken, listServers, type ApiResponse } from './api.js';
-import { removeServiceArtifacts } from './berth-docker.js';
+import { removeEnvironmentNetwork, removeServiceArtifacts } from './berth-docker.js';
 import { formatLog, readLog } from './deploy-logs.js';
 import {
   startAgent,
@@ -83,7 +83,10 @@ export async function startStage(name: string, options: StageOptions = {}): Prom
 /** For afterAll: stops the processes first, so nothing recreates what is then removed. */
 export async function stopStage(stage: Stage | undefined): Promise<void> {
   await stopAll();
-  if (stage) await removeServiceArtifacts(stage.serviceIds, stage.pulledImages);
+  if (stage) {
+    await removeServiceArtifacts(stage.serviceIds, stage.pulledImages);
+    await removeEnvironmentNetwork(stage.environmentId);
+  }
 }
 
 async function expectStatus<T>(call: Promise<ApiResponse<T>>, status: number): Promise<T> {

@@ -134,8 +134,7 @@ export function createControlPlaneFiles(options: {
       } catch (err) {
         const cause = (await sent) ?? err;
         // The body's own failure (a failed dump, a cancel) is not the network's.
-        if (signal.aborted || cause instanceof AgentError || cause instanceof AgentError)
-          throw cause;
+        if (signal.aborted || cause instanceof AgentError) throw cause;
         throw networkError(cause, 'upload');
       }
       if (res.statusCode !== 200) {

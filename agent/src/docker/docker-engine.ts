@@ -16,6 +16,7 @@ import type {
 import { LABELS } from './engine.js';
 import { BuildOutput } from './build-output.js';
 import { createThrowaway, dataRoot, putFile } from './container-files.js';
+import { dockerResources } from './docker-resources.js';
 import { execStream } from './exec-stream.js';
 import { demuxLogs, followJsonLines, followLogStream, timestamped } from './streams.js';
 import { createVersionProbe, type VersionProbeOptions } from './version-probe.js';
@@ -101,6 +102,8 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
   });
 
   return {
+    ...dockerResources(docker),
+
     version,
 
     async inspectImage(reference) {
@@ -199,12 +202,19 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
     async inspectContainer(id): Promise<ContainerDetails | null> {
       const info = await orNull(docker.getContainer(id).inspect());
       if (!info) return null;
-      const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+      const byName = Object.entries(info.NetworkSettings?.Networks ?? {});
+      const networks = byName.map(([, n]) => n);
       // Engine 20.10 still reports the default bridge's address here; the types have dropped it.
       const settings: object = info.NetworkSettings ?? {};
       const primary =
         'IPAddress' in settings && typeof settings.IPAddress === 'string' ? settings.IPAddress : '';
-      const ip = primary || networks.find((n) => n.IPAddress)?.IPAddress || null;
+      // On an environment's network, the health check reaches the container there.
+      const environment = byName.find(([name, n]) => name.startsWith('berth-env-') && n.IPAddress);
+      const ip =
+        environment?.[1].IPAddress ||
+        primary ||
+        networks.find((n) => n.IPAddress)?.IPAddress ||
+        null;
       return {
         id: info.Id,
         name: info.Name.replace(/^\//, ''),
@@ -235,7 +245,29 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
         Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
         Labels: spec.labels,
         ExposedPorts: exposed,
-        HostConfig: { PortBindings: bindings, Init: true, RestartPolicy: { Name: 'no' } },
+        ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+        HostConfig: {
+          PortBindings: bindings,
+          Init: true,
+          RestartPolicy: { Name: 'no' },
+          ...(spec.network ? { NetworkMode: spec.network.name } : {}),
+          ...(spec.volumes
+            ? {
+                Mounts: spec.volumes.map((v) => ({
+                  Type: 'volume',
+                  Source: v.name,
+                  Target: v.path,
+                })),
+              }
+            : {}),
+        },
+        ...(spec.network
+          ? {
+              NetworkingConfig: {
+                EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } },
+              },
+            }
+          : {}),
       });
       return container.id;
     },

@@ -45,6 +45,35 @@ export interface ContainerSpec {
   env: Record<string, string>;
   labels: Record<string, string>;
   ports: PortBinding[];
+  /** Join this network (instead of the default bridge), reachable by these DNS names. */
+  network?: { name: string; aliases: string[] };
+  /** Named volumes mounted into the container. */
+  volumes?: { name: string; path: string }[];
+  /** Replaces the image's command (the entrypoint stays). */
+  cmd?: string[];
+}
+
+/** A small file, held in memory, put into a container before it starts. */
+export interface SmallFile {
+  path: string;
+  content: Buffer;
+  /** Unix mode, e.g. 0o600. */
+  mode: number;
+  /** A user of the image's /etc/passwd that owns the file (and its folder); root when absent. */
+  owner?: string;
+}
+
+export interface ExecOptions {
+  signal?: AbortSignal;
+  /** The exec's output is cut after this many bytes per stream. */
+  maxOutputBytes?: number;
+}
+
+/** What a command run in a container gave back. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface BuildRequest {
@@ -151,6 +180,24 @@ export interface Engine {
   ): Promise<(OutputText & { stream: 'stdout' | 'stderr' })[]>;
   /** Streams a container's output line by line; with follow, until it stops or the signal aborts. */
   followLogs(id: string, options: FollowLogsOptions): Promise<void>;
+  /** Creates the bridge network unless it exists; a concurrent create is fine. */
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /** Creates the named volume unless it exists. */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** Puts a file into a created (not yet started) or running container. */
+  writeFile(containerId: string, file: SmallFile): Promise<void>;
+  /**
+   * Runs a command in a running container and returns its buffered output. Secrets go in
+   * `env`, never in `cmd`: an exec's command line is visible to anyone who inspects it.
+   */
+  runExec(
+    containerId: string,
+    cmd: string[],
+    env: Record<string, string>,
+    options?: ExecOptions,
+  ): Promise<ExecResult>;
+  /** Host ports that containers publish. */
+  publishedPorts(): Promise<number[]>;
   /** Calls onEvent for container events of Berth containers until the signal aborts. */
   watchEvents(signal: AbortSignal, onEvent: (event: EngineEvent) => void): Promise<void>;
   /** Runs a command in a running container, streaming stdin and stdout. */

@@ -5,6 +5,7 @@ import { runBackupJob, runRestoreJob } from '../database/database-jobs.js';
 import type { Logger } from '../log.js';
 import type { LogSpool } from '../logs/log-spool.js';
 import { systemSleep, type Sleep } from '../time.js';
+import { recoverExposeJob, runExposeJob } from '../database/expose-job.js';
 import { runDeployJob, runRestartJob, runStopJob } from './deploy-job.js';
 import { STOP_TIMEOUT_SECONDS } from './release.js';
 import { LABELS, type Engine } from '../docker/engine.js';
@@ -71,8 +72,14 @@ export class JobRunner {
       if (entry.status !== 'running') continue;
       const note = (text: string) => this.deps.spool.append(entry.jobId, 'system', text);
       note('The agent restarted while this job was running; it did not finish');
-      if (entry.kind === 'deploy') {
-        await restorePrevious(this.deps.engine, entry, note).catch((err: unknown) =>
+      const undo =
+        entry.kind === 'deploy'
+          ? restorePrevious
+          : entry.kind === 'expose' || entry.kind === 'unexpose'
+            ? recoverExposeJob
+            : undefined;
+      if (undo) {
+        await undo(this.deps.engine, entry, note).catch((err: unknown) =>
           note(
             `Could not check the previous release: ${err instanceof Error ? err.message : String(err)}`,
           ),
@@ -265,10 +272,7 @@ export class JobRunner {
         return runRestoreJob(ctx, this.databaseDeps());
       case 'expose':
       case 'unexpose':
-        throw new AgentError(
-          'CONFLICT',
-          `This agent cannot run ${ctx.spec.kind} jobs yet; upgrade it`,
-        );
+        return runExposeJob(ctx);
     }
   }
 

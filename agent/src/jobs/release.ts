@@ -1,6 +1,11 @@
 import type { JobResult } from '@berth/protocol';
 import { LABELS, type ContainerSummary, type Engine } from '../docker/engine.js';
-import { describeHealthcheck, runHealthcheck } from './healthcheck.js';
+import { requestedPublicPort } from '../database/expose-port.js';
+import {
+  checkServiceHealth,
+  createServiceContainer,
+  describeServiceHealthcheck,
+} from './service-container.js';
 import { cancelledReason, shortId, type JobContext, type JobOutcome } from './job-context.js';
 
 export interface ReleaseImage {
@@ -65,30 +70,31 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
   const previous = existing.filter((c) => c.labels[LABELS.deployment] !== deployment.id);
   const serving = previous.filter(isUp);
 
-  // Host ports can be bound by one container at a time: hand them over. Without
-  // host ports the old release keeps serving until the new one is healthy.
-  const handover = service.ports.length > 0 && serving.length > 0;
+  // Host ports can be bound by one container at a time, and a database's data volume must
+  // never have two: hand them over. Otherwise the old release serves until the new is healthy.
+  const publicPort = await requestedPublicPort(ctx);
+  const isDatabase = service.source.type === 'database';
+  const handover = (service.ports.length > 0 || isDatabase) && serving.length > 0;
   // The journal notes which containers are about to stop while the new one is created.
   const [containerId] = await Promise.all([
-    engine.createContainer({
+    createServiceContainer(ctx, {
       name: containerName(service.id, deployment.number),
-      image: image.imageId,
-      env: service.env,
-      labels: {
-        [LABELS.service]: service.id,
-        [LABELS.deployment]: deployment.id,
-        [LABELS.number]: String(deployment.number),
-      },
-      ports: service.ports,
+      imageId: image.imageId,
+      deployment,
+      publicPort,
     }),
     handover ? ctx.recordStopped(serving.map((c) => c.id)) : undefined,
   ]);
   result.containerId = containerId;
+  if (publicPort !== undefined) result.publicPort = publicPort;
 
   let stoppedAt = ctx.now();
   if (handover) {
     ctx.phase('switch');
-    ctx.log('system', `Stopping the current release to hand over its ports`);
+    ctx.log(
+      'system',
+      `Stopping the current release to hand over its ${isDatabase ? 'data volume' : 'ports'}`,
+    );
     stoppedAt = ctx.now();
     for (const old of serving) await engine.stopContainer(old.id, STOP_TIMEOUT_SECONDS);
   }
@@ -104,8 +110,8 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     await engine.startContainer(containerId);
     answeredAt = ctx.now();
     ctx.phase('healthcheck');
-    ctx.log('system', `Health check: ${describeHealthcheck(service.healthcheck)}`);
-    const health = await runHealthcheck(ctx, engine, containerId, service.healthcheck);
+    ctx.log('system', `Health check: ${describeServiceHealthcheck(service)}`);
+    const health = await checkServiceHealth(ctx, containerId);
     if (health.ok) answeredAt = Math.max(answeredAt, health.answeredAt);
     else failure = health.reason;
   } catch (err) {

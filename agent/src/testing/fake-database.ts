@@ -29,13 +29,14 @@ export class FakeFiles implements ControlPlaneFiles {
         if (this.failUploads > 0) {
           this.failUploads -= 1;
           (body as Readable).destroy();
-          throw new AgentError('INTERNAL', 'the upload failed: socket hang up', {
+          throw new AgentError('UNREACHABLE', 'the upload failed: socket hang up', {
             retryable: true,
           });
         }
       }
     } catch (err) {
-      if (!(err instanceof AgentError)) this.bodyErrors.push(err);
+      // The fake's own network failures are retryable; anything else came from the body.
+      if (!(err instanceof AgentError && err.retryable)) this.bodyErrors.push(err);
       throw err;
     }
     const content = Buffer.concat(chunks);

@@ -3,10 +3,12 @@ import type {
   BuildRequest,
   ContainerDetails,
   ContainerFile,
+  SmallFile,
   ContainerSpec,
   Engine,
   ExecStream,
   ExecStreamRequest,
+  ExecResult,
   EngineEvent,
   FollowLogsOptions,
   ImageSummary,
@@ -43,14 +45,27 @@ export class FakeEngine implements Engine {
     ok: true,
     imageId: this.newImageId(),
   });
-  /** What commands run in containers do; by default they are not found. */
+  /** What streaming commands run in containers do; by default they are not found. */
   execHandler: FakeExecHandler = () => ({ code: 127, stderr: ['command not found'] });
   execCalls: FakeExecCall[] = [];
   sessionHandler: FakeSessionHandler = () => null;
-  /** Files written into containers, whole. */
-  files: { containerId: string; directory: string; name: string; content: Buffer }[] = [];
+  /** Files streamed into containers (putFile), whole. */
+  streamedFiles: { containerId: string; directory: string; name: string; content: Buffer }[] = [];
   dataRootPath: string | null = null;
+  networks = new Map<string, Record<string, string>>();
+  volumes = new Map<string, Record<string, string>>();
+  files = new Map<string, SmallFile[]>();
+  execs: { containerId: string; cmd: string[]; env: Record<string, string> }[] = [];
+  /** What an exec answers; by default it succeeds with no output. */
+  execResult: (containerId: string, cmd: string[]) => ExecResult | Promise<ExecResult> = () => ({
+    exitCode: 0,
+    stdout: '',
+    stderr: '',
+  });
+  /** Host ports something outside the fake's containers publishes. */
+  otherPublishedPorts: number[] = [];
   private counter = 0;
+  private created = 0;
 
   newImageId(): string {
     this.counter += 1;
@@ -133,7 +148,10 @@ export class FakeEngine implements Engine {
   createContainer(spec: ContainerSpec): Promise<string> {
     if (!this.images.has(spec.image))
       return Promise.reject(new Error(`no such image ${spec.image}`));
-    const id = `c${this.containers.size + 1}-${spec.name}`;
+    if ([...this.containers.values()].some((c) => c.name === spec.name))
+      return Promise.reject(new Error(`the container name "${spec.name}" is already in use`));
+    this.created += 1;
+    const id = `c${this.created}-${spec.name}`;
     this.containers.set(id, {
       id,
       name: spec.name,
@@ -151,6 +169,14 @@ export class FakeEngine implements Engine {
   startContainer(id: string): Promise<void> {
     const c = this.containers.get(id);
     if (!c) return Promise.reject(new Error(`no such container ${id}`));
+    for (const other of this.running()) {
+      const taken = other.spec.ports.find((p) => c.spec.ports.some((q) => q.host === p.host));
+      if (taken) return Promise.reject(new Error(`port ${taken.host} is already allocated`));
+      const shared = other.spec.volumes?.find((v) =>
+        c.spec.volumes?.some((w) => w.name === v.name),
+      );
+      if (shared) return Promise.reject(new Error(`volume ${shared.name} is in use`));
+    }
     const crash = this.crashing.get(c.imageId);
     if (crash !== undefined) {
       c.state = 'exited';
@@ -193,6 +219,35 @@ export class FakeEngine implements Engine {
     return Promise.resolve();
   }
 
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    if (!this.networks.has(name)) this.networks.set(name, labels);
+    return Promise.resolve();
+  }
+
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    if (!this.volumes.has(name)) this.volumes.set(name, labels);
+    return Promise.resolve();
+  }
+
+  writeFile(containerId: string, file: SmallFile): Promise<void> {
+    if (!this.containers.has(containerId))
+      return Promise.reject(new Error(`no such container ${containerId}`));
+    this.files.set(containerId, [...(this.files.get(containerId) ?? []), file]);
+    return Promise.resolve();
+  }
+
+  async runExec(containerId: string, cmd: string[], env: Record<string, string>) {
+    const c = this.containers.get(containerId);
+    if (c?.state !== 'running') throw new Error(`container ${containerId} is not running`);
+    this.execs.push({ containerId, cmd, env });
+    return this.execResult(containerId, cmd);
+  }
+
+  publishedPorts(): Promise<number[]> {
+    const ports = this.running().flatMap((c) => c.spec.ports.map((p) => p.host));
+    return Promise.resolve([...ports, ...this.otherPublishedPorts]);
+  }
+
   watchEvents(signal: AbortSignal, _onEvent: (event: EngineEvent) => void): Promise<void> {
     return new Promise((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -215,7 +270,7 @@ export class FakeEngine implements Engine {
       chunks.push(Buffer.from(chunk));
     const content = Buffer.concat(chunks);
     if (content.length !== file.sizeBytes) throw new Error('the file is not the size announced');
-    this.files.push({ containerId, directory, name: file.name, content });
+    this.streamedFiles.push({ containerId, directory, name: file.name, content });
   }
 
   dataRoot(): Promise<string | null> {
