@@ -5,6 +5,7 @@ import {
   type AgentMessageInput,
   type ControlPlaneMessage,
   type HeldJob,
+  type JobResult,
   type JobSpec,
   type LogLine,
 } from '@berth/protocol';
@@ -19,6 +20,7 @@ export interface FakeJob {
   spec: JobSpec;
   status: 'running' | Outcome;
   error?: string;
+  result?: JobResult;
   lines: LogLine[];
   /** Every line up to this sequence number is stored (`log.ack`). */
   ackedSeq: number;
@@ -38,6 +40,21 @@ export interface ProtocolAgentOptions {
   reconnectMs?: number;
   /** Heartbeat interval, in milliseconds (500 by default). */
   heartbeatMs?: number;
+  /**
+   * Runs a job that needs more than an outcome (a backup's upload, a published port) instead
+   * of the timer; null leaves the job to the timer.
+   */
+  runJob?: (
+    spec: JobSpec,
+    send: (message: AgentMessageInput) => boolean,
+  ) => Promise<ScriptedOutcome> | null;
+}
+
+/** How a job run by `runJob` ended. */
+export interface ScriptedOutcome {
+  status: Outcome;
+  error?: string;
+  result?: JobResult;
 }
 
 /**
@@ -219,15 +236,24 @@ export class ProtocolAgent {
       this.#send({ type: 'job.status', jobId: spec.jobId, deploymentStatus: 'building' });
     }
     if (lines.length > 0) this.#send({ type: 'log.batch', jobId: spec.jobId, lines });
+    const run = this.options.runJob?.(spec, (message) => this.#send(message));
+    if (run) {
+      run.then(
+        (outcome) => this.#finish(spec.jobId, outcome.status, outcome.error, outcome.result),
+        (err: unknown) => this.#finish(spec.jobId, 'failed', String(err)),
+      );
+      return;
+    }
     job.timer = setTimeout(() => this.#finish(spec.jobId, 'succeeded'), this.options.jobMs());
   }
 
-  #finish(jobId: string, status: Outcome, error?: string): void {
+  #finish(jobId: string, status: Outcome, error?: string, result?: JobResult): void {
     const job = this.jobs.get(jobId);
     if (!job || job.status !== 'running') return;
     clearTimeout(job.timer);
     job.status = status;
     if (error) job.error = error;
+    if (result) job.result = result;
     this.#sendFinished(job);
   }
 
@@ -238,7 +264,7 @@ export class ProtocolAgent {
       jobId: job.spec.jobId,
       status: job.status,
       ...(job.error ? { error: job.error } : {}),
-      result: {},
+      result: job.result ?? {},
       lastSeq: job.lines.length,
     });
   }

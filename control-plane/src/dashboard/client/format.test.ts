@@ -1,6 +1,13 @@
 import type { Deployment } from '@berth/protocol';
 import { describe, expect, it } from 'vitest';
-import { duration, phaseSpans, relativeTime, revisionOf, timelineTotal } from './format.js';
+import {
+  duration,
+  humanBytes,
+  phaseSpans,
+  relativeTime,
+  revisionOf,
+  timelineTotal,
+} from './format.js';
 
 const base: Deployment = {
   id: 'dep_1',
@@ -79,5 +86,15 @@ describe('format', () => {
       resolved: true,
     });
     expect(revisionOf(base)).toEqual({ full: 'main', short: 'main', resolved: false });
+  });
+});
+
+describe('humanBytes', () => {
+  it('uses the largest unit below 1024', () => {
+    expect(humanBytes(0)).toBe('0 B');
+    expect(humanBytes(1023)).toBe('1023 B');
+    expect(humanBytes(4300)).toBe('4.2 KB');
+    expect(humanBytes(1.5 * 1024 * 1024)).toBe('1.5 MB');
+    expect(humanBytes(300 * 1024 ** 3)).toBe('300 GB');
   });
 });

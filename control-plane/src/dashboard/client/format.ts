@@ -117,3 +117,16 @@ export const TRIGGER_LABELS: Record<Deployment['trigger'], string> = {
   redeploy: 'Redeploy',
   rollback: 'Rollback',
 };
+
+/** "812 B", "4.2 KB", "1.5 MB", "3.1 GB" (powers of 1024). */
+export function humanBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

@@ -12,6 +12,7 @@ describe('parseRoute', () => {
     ['#/services/svc_1', 'service', 'svc_1', 'deployments'],
     ['#/services/svc_1/overview', 'service', 'svc_1', 'overview'],
     ['#/services/svc_1/logs', 'service', 'svc_1', 'logs'],
+    ['#/services/svc_1/backups', 'service', 'svc_1', 'backups'],
     ['#/servers', 'servers', '', 'deployments'],
     ['#/services/svc_1/bogus', 'not-found', 'svc_1', 'deployments'],
     ['#/nowhere', 'not-found', '', 'deployments'],

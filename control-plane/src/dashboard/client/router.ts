@@ -13,8 +13,8 @@ export interface Route {
   key: string;
 }
 
-export type ServiceTab = 'deployments' | 'overview' | 'logs';
-const TABS: ServiceTab[] = ['deployments', 'overview', 'logs'];
+export type ServiceTab = 'deployments' | 'overview' | 'logs' | 'backups';
+const TABS: ServiceTab[] = ['deployments', 'overview', 'logs', 'backups'];
 
 export function parseRoute(hash: string): Route {
   const parts = hash

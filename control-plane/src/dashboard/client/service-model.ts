@@ -1,4 +1,4 @@
-import type { Deployment, Job, Service } from '@berth/protocol';
+import type { Backup, Deployment, Job, Service } from '@berth/protocol';
 
 /** A deployment as the change stream sends it. */
 export type DeploymentItem = Deployment & { rollbackAvailable?: boolean; unavailableMs?: number };
@@ -7,7 +7,8 @@ export type ModelChange =
   | { type: 'snapshot' }
   | { type: 'service' }
   | { type: 'deployment'; deployment: DeploymentItem; added: boolean }
-  | { type: 'job'; job: Job };
+  | { type: 'job'; job: Job }
+  | { type: 'backup'; backup: Backup };
 
 const FINAL = new Set<Deployment['status']>(['succeeded', 'failed', 'cancelled']);
 
@@ -75,6 +76,11 @@ export class ServiceModel {
 
   applyJob(job: Job): void {
     this.#emit({ type: 'job', job });
+  }
+
+  /** A backup's status or live progress changed; the Backups tab keeps the list. */
+  applyBackup(backup: Backup): void {
+    this.#emit({ type: 'backup', backup });
   }
 
   #emit(change: ModelChange): void {

@@ -79,19 +79,23 @@ export async function copyText(value: string): Promise<boolean> {
   return copied;
 }
 
-/** A small button that copies `value`, then shows a tick for a moment. */
-export function copyButton(value: string, what: string): HTMLButtonElement {
+/**
+ * A small button that copies `value`, then shows a tick for a moment. A secret is passed as a
+ * function: it is read at the click and never written into the page.
+ */
+export function copyButton(value: string | (() => string), what: string): HTMLButtonElement {
   const target = h(
     'button',
     {
       class: 'icon-button copy-button',
       attrs: { type: 'button', 'aria-label': `Copy ${what}`, title: `Copy ${what}` },
-      data: { copy: value },
+      data: typeof value === 'string' ? { copy: value } : {},
     },
     icon('copy', 14),
   );
   target.addEventListener('click', () => {
-    void copyText(target.dataset.copy ?? '').then((copied) => {
+    const text = typeof value === 'string' ? (target.dataset.copy ?? '') : value();
+    void copyText(text).then((copied) => {
       if (!copied) {
         toast('Could not copy', { kind: 'error', detail: 'Select the text and copy it by hand.' });
         return;

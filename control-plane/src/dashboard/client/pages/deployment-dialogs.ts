@@ -2,8 +2,8 @@
 import type { CacheMode, Service } from '@berth/protocol';
 import { openDialog } from '../dialog.js';
 import { h, newId } from '../dom.js';
-import { href, navigate } from '../router.js';
 import { busy, button, toastError } from '../ui.js';
+import { unexposeDatabase } from './database-actions.js';
 
 /**
  * Redeploy's question: rebuild without cache, or reuse what the node has.
@@ -62,7 +62,10 @@ export function openRedeployDialog(confirm: (cache: CacheMode) => Promise<void>)
   });
 }
 
-/** Stop's answer for a database that is exposed publicly: unexpose it first. */
+/**
+ * Stop's answer for a database that is exposed publicly: unexpose it first. Unexpose
+ * queues that job here; Stop works once it has run.
+ */
 export function openUnexposeDialog(service: Service, reason: string): void {
   openDialog({
     title: 'Unexpose the database first',
@@ -70,17 +73,21 @@ export function openUnexposeDialog(service: Service, reason: string): void {
     body: h(
       'p',
       {},
-      `${service.name} is reachable from outside its server. Remove its public exposure, then stop it.`,
+      `${service.name} is reachable from outside its server. Unexpose it, then press Stop again once the unexpose job has finished.`,
     ),
-    actions: (close) => [
-      button('Cancel', { kind: 'ghost', onClick: close }),
-      button('Open settings', {
-        kind: 'primary',
-        onClick: () => {
-          close();
-          navigate(href.service(service.id, 'overview'));
-        },
-      }),
-    ],
+    actions: (close) => {
+      const go = button('Unexpose', { kind: 'primary' });
+      go.addEventListener('click', () => {
+        void busy(go, async () => {
+          try {
+            await unexposeDatabase(service);
+            close();
+          } catch (err) {
+            toastError(err, 'Could not unexpose');
+          }
+        });
+      });
+      return [button('Cancel', { kind: 'ghost', onClick: close }), go];
+    },
   });
 }

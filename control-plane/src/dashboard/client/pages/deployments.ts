@@ -251,6 +251,7 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
       reportJob(change.job, watchedJobs);
       return;
     }
+    if (change.type === 'backup') return;
     render();
   });
   const ticker = setInterval(() => {

@@ -7,6 +7,8 @@ import type { ServiceModel } from '../service-model.js';
 import { toast } from '../toast.js';
 import { onSubmit, button, errorBox, pageHeader } from '../ui.js';
 import type { TabView } from './service.js';
+import { connectionCard } from './connection.js';
+import { exposeCard } from './expose-card.js';
 import { serviceFields } from './service-fields.js';
 
 /**
@@ -51,6 +53,9 @@ export function overviewTab(model: ServiceModel): TabView {
       errors.element.scrollIntoView({ block: 'nearest' });
     },
   });
+  // A database shows how to reach it, and whether it is reachable from outside, first.
+  const cards =
+    service.source.type === 'database' ? [connectionCard(model), exposeCard(model)] : [];
   const element = h(
     'section',
     { class: 'overview-tab' },
@@ -58,10 +63,13 @@ export function overviewTab(model: ServiceModel): TabView {
       level: 'h2',
       title: 'Overview',
       description:
-        'Source, ports, environment and health check. To roll back, point the source at a trusted ref, tag, commit or image digest, save, then Redeploy.',
+        service.source.type === 'database'
+          ? 'Connection, public access, and the engine version and environment. Data lives in the service’s volume: to roll data back, restore a backup from the Backups tab.'
+          : 'Source, ports, environment and health check. To roll back, point the source at a trusted ref, tag, commit or image digest, save, then Redeploy.',
     }),
     h('dl', { class: 'facts' }, h('dt', {}, 'Service ID'), h('dd', { class: 'mono' }, service.id)),
+    ...cards.map((card) => card.element),
     form,
   );
-  return { element, dispose: () => undefined };
+  return { element, dispose: () => cards.forEach((card) => card.dispose()) };
 }

@@ -2,6 +2,7 @@
 import type { Healthcheck, PortMapping, Service, Source } from '@berth/protocol';
 import { h, newId } from '../dom.js';
 import { field, input } from '../ui.js';
+import { databaseSourcePart } from './database-source.js';
 import { fieldset, numberValue, radio } from './form-parts.js';
 import { envRows, portRows } from './list-fields.js';
 
@@ -24,6 +25,11 @@ export function serviceFields(initial?: Partial<Service>): {
   const ports = portRows(initial?.ports ?? []);
   const env = envRows(initial?.env ?? {});
   const health = healthFields(initial?.healthcheck);
+  // A database gets its port through Expose and an engine-aware health check from the agent.
+  source.onTypeChange((type) => {
+    ports.element.hidden = type === 'database';
+    health.element.hidden = type === 'database';
+  });
   const element = h(
     'div',
     { class: 'stack' },
@@ -36,7 +42,7 @@ export function serviceFields(initial?: Partial<Service>): {
     element,
     read: () => ({
       source: source.read(),
-      ports: ports.read(),
+      ports: source.read().type === 'database' ? [] : ports.read(),
       env: env.read(),
       healthcheck: health.read(),
     }),
@@ -46,6 +52,8 @@ export function serviceFields(initial?: Partial<Service>): {
 function sourceFields(initial: Source | undefined) {
   const group = newId('source-type');
   const type = initial?.type ?? 'git';
+  const database = databaseSourcePart(initial?.type === 'database' ? initial : undefined);
+  const typeListeners: ((type: Source['type']) => void)[] = [];
   const git = initial?.type === 'git' ? initial : undefined;
   const repository = input({
     name: 'repository',
@@ -86,30 +94,44 @@ function sourceFields(initial: Source | undefined) {
     {},
     field('Image', image, 'To roll back, point at an earlier tag or digest, save, then Redeploy.'),
   );
+  // A new service may be any kind; an existing app stays an app, a database a database.
   const choices = h(
     'div',
     { class: 'choices', attrs: { role: 'radiogroup', 'aria-label': 'Source type' } },
-    radio(group, 'git', 'Git repository', type === 'git'),
-    radio(group, 'image', 'Docker image', type === 'image'),
+    initial?.type === 'database' ? null : radio(group, 'git', 'Git repository', type === 'git'),
+    initial?.type === 'database' ? null : radio(group, 'image', 'Docker image', type === 'image'),
+    initial && initial.type !== 'database'
+      ? null
+      : radio(group, 'database', 'Database', type === 'database'),
   );
-  const current = () =>
-    choices.querySelector<HTMLInputElement>('input:checked')?.value === 'image' ? 'image' : 'git';
+  const current = (): Source['type'] => {
+    const value = choices.querySelector<HTMLInputElement>('input:checked')?.value;
+    return value === 'image' || value === 'database' ? value : 'git';
+  };
   const sync = () => {
     gitPart.hidden = current() !== 'git';
     imagePart.hidden = current() !== 'image';
+    database.element.hidden = current() !== 'database';
+    for (const listener of typeListeners) listener(current());
   };
   choices.addEventListener('change', sync);
   sync();
   return {
     element: fieldset(
       'Source',
-      'What to run: a repository built with its Dockerfile, or an image from a registry.',
+      'What to run: a repository built with its Dockerfile, an image from a registry, or a database.',
       choices,
       gitPart,
       imagePart,
+      database.element,
     ),
+    onTypeChange(listener: (type: Source['type']) => void) {
+      typeListeners.push(listener);
+      listener(current());
+    },
     read(): Source {
       if (current() === 'image') return { type: 'image', image: image.value.trim() };
+      if (current() === 'database') return database.read();
       return {
         type: 'git',
         repository: repository.value.trim(),

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { Job, Service } from '@berth/protocol';
+import type { Backup, Job, Service } from '@berth/protocol';
 import { h, replace } from '../dom.js';
 import { sourceSummary } from '../format.js';
 import { openLiveStream } from '../live.js';
@@ -7,6 +7,7 @@ import { href, navigate, type Route, type ServiceTab } from '../router.js';
 import { ServiceModel, type DeploymentItem } from '../service-model.js';
 import { api, ApiError } from '../api.js';
 import { badge, breadcrumb, emptyState, setBadge } from '../ui.js';
+import { backupsTab } from './backups.js';
 import { containerLogsTab } from './container-logs.js';
 import { deploymentsTab } from './deployments.js';
 import { loadEnvironmentContext } from './environment.js';
@@ -17,6 +18,7 @@ const TAB_LABELS: Record<ServiceTab, string> = {
   deployments: 'Deployments',
   overview: 'Overview',
   logs: 'Logs',
+  backups: 'Backups',
 };
 
 export interface TabView {
@@ -51,7 +53,7 @@ export function servicePage(route: Route, ctx: PageContext): Page {
   }
   // Arrow keys move between tabs, as in any tab list; Tab goes on into the panel.
   tabList.addEventListener('keydown', (event) => {
-    const tabs = [...tabLinks.keys()];
+    const tabs = [...tabLinks.keys()].filter((name) => !tabLinks.get(name)!.hidden);
     const index = tabs.indexOf(tab);
     const target =
       event.key === 'ArrowRight'
@@ -104,6 +106,8 @@ export function servicePage(route: Route, ctx: PageContext): Page {
     title.textContent = service.name;
     setBadge(status, service.status);
     source.textContent = sourceSummary(service.source);
+    // Only databases have backups.
+    tabLinks.get('backups')!.hidden = service.source.type !== 'database';
   };
 
   let breadcrumbLoaded = false;
@@ -141,6 +145,7 @@ export function servicePage(route: Route, ctx: PageContext): Page {
       service: (data) => model.applyService(data as Service),
       deployment: (data) => model.applyDeployment(data as DeploymentItem),
       job: (data) => model.applyJob(data as Job),
+      backup: (data) => model.applyBackup(data as Backup),
     },
   });
   ctx.signal.addEventListener('abort', () => view?.dispose());
@@ -161,6 +166,8 @@ function tabView(tab: ServiceTab, model: ServiceModel, ctx: PageContext): TabVie
       return overviewTab(model);
     case 'logs':
       return containerLogsTab(model, ctx);
+    case 'backups':
+      return backupsTab(model);
   }
 }
 
