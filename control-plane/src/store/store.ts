@@ -104,11 +104,14 @@ export async function openFileStore(dataDir: string, options: StoreOptions = {})
   try {
     const summary = await migrateLegacyData({ path, file, history });
     if (summary) options.onMigrated?.(summary);
+    const presence = new AtomicJsonFile<PresenceSnapshot>(join(dataDir, PRESENCE_FILE), {
+      pretty: false,
+    });
+    // A write cut off by a crash leaves its temporary file; the snapshot itself is whole.
+    await presence.removeLeftovers();
     return await openStore(file, path, history, {
       serverJournal: new FileServerJournal(join(dataDir, SERVERS_FILE)),
-      presence: new AtomicJsonFile<PresenceSnapshot>(join(dataDir, PRESENCE_FILE), {
-        pretty: false,
-      }),
+      presence,
       ...options,
     });
   } catch (err) {
