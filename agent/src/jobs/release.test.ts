@@ -26,7 +26,7 @@ function spec(overrides: Partial<JobSpec> = {}, number = 1): JobSpec {
   };
 }
 
-function context(engine: FakeEngine, jobSpec: JobSpec) {
+function context(engine: FakeEngine, jobSpec: JobSpec, now: () => number = Date.now) {
   const lines: { stream: LogStream; text: string }[] = [];
   const phases: string[] = [];
   const timeline: string[] = [];
@@ -41,7 +41,7 @@ function context(engine: FakeEngine, jobSpec: JobSpec) {
     setPhase: (phase) => phases.push(phase),
     recordStopped: () => Promise.resolve(),
     report: () => undefined,
-    now: Date.now,
+    now,
     sleep: () => Promise.resolve(),
   };
   return { ctx, lines, phases, timeline };
@@ -124,9 +124,17 @@ describe('a release that fails its health check', () => {
     publish(engine, '127.0.0.1:5000/web:v2', 'b'.repeat(64));
     const next = spec({}, 2);
     next.service.source = { type: 'image', image: '127.0.0.1:5000/web:v2' };
-    const outcome = await runDeployJob(context(engine, next).ctx);
+    // Each reading of the clock is 100 ms after the last: the gap is counted in readings.
+    let clock = 0;
+    const { ctx, lines } = context(engine, next, () => (clock += 100));
+    const outcome = await runDeployJob(ctx);
     expect(outcome.status).toBe('succeeded');
-    expect(outcome.result.unavailableMs).toBeGreaterThanOrEqual(0);
+    // Host ports are handed over: the old release stops before the new one answers.
+    expect(outcome.result.unavailableMs).toBeGreaterThan(0);
+    expect(outcome.result.unavailableMs! % 100).toBe(0);
+    expect(lines.map((l) => l.text)).toContain(
+      `Switched releases; the service was unavailable for ${outcome.result.unavailableMs} ms`,
+    );
     expect(engine.running().map((c) => c.labels[LABELS.deployment])).toEqual(['dep2']);
     expect(engine.containers.size).toBe(1);
     expect(engine.images.has(first)).toBe(true);
