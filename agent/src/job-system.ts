@@ -4,7 +4,7 @@ import type { AgentMessageInput } from '@berth/protocol';
 import type { AgentConfig } from './config.js';
 import type { AgentConnection } from './connection/agent-connection.js';
 import { loadIdentity } from './connection/identity.js';
-import { createControlPlaneFiles } from './database/control-plane-files.js';
+import { createBackupTransfer } from './database/backup-transfer.js';
 import type { Logger } from './log.js';
 import { LogSpool } from './logs/log-spool.js';
 import {
@@ -51,7 +51,7 @@ export async function startJobSystem(options: {
     send,
     workDir: join(config.stateDir, 'work'),
     logger,
-    files: createControlPlaneFiles({
+    files: createBackupTransfer({
       baseUrl: config.controlPlaneUrl,
       identity: () => loadIdentity(config.stateDir),
     }),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { AgentMessageInput, DatabaseEngine, JobSpec } from '@berth/protocol';
 import type { DatabaseJobDeps } from '../../agent/src/database/backup.js';
-import { createControlPlaneFiles } from '../../agent/src/database/control-plane-files.js';
+import { createBackupTransfer } from '../../agent/src/database/backup-transfer.js';
 import { mustRun, waitReady, type DbTarget } from '../../agent/src/database/db-client.js';
 import {
   credentialsFor,
@@ -46,7 +46,7 @@ export class DatabaseHarness {
   async start(): Promise<void> {
     const baseUrl = await this.server.start();
     this.deps = {
-      files: createControlPlaneFiles({
+      files: createBackupTransfer({
         baseUrl,
         identity: () =>
           Promise.resolve({ agentId: this.agentId, privateKey: this.keys.privateKey }),

@@ -8,7 +8,7 @@ import type {
 import { AgentError, describeError, isRetryable } from '../errors.js';
 import { LABELS } from '../docker/engine.js';
 import { throwIfAborted, type JobContext } from '../jobs/job-context.js';
-import type { ControlPlaneFiles } from './control-plane-files.js';
+import type { BackupTransfer } from './backup-transfer.js';
 import { describeFailure, engineVersion, tableCounts, type DbTarget } from './db-client.js';
 import { credentialsFor, dumpCommand } from './dump-commands.js';
 import { HashMeter, ProgressReporter } from './progress.js';
@@ -24,7 +24,7 @@ const MAX_LOGGED_STDERR = 50;
 
 /** What backup and restore jobs need beyond the job context. */
 export interface DatabaseJobDeps {
-  files: ControlPlaneFiles;
+  files: BackupTransfer;
   send: (message: AgentMessageInput) => boolean;
 }
 

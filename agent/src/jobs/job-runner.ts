@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { AgentMessageInput, HeldJob, JobSpec } from '@berth/protocol';
-import type { ControlPlaneFiles } from '../database/control-plane-files.js';
+import type { BackupTransfer } from '../database/backup-transfer.js';
 import { runBackupJob, runRestoreJob } from '../database/database-jobs.js';
 import type { Logger } from '../log.js';
 import type { LogSpool } from '../logs/log-spool.js';
@@ -23,7 +23,7 @@ export interface JobRunnerDeps {
   workDir: string;
   logger: Logger;
   /** Backup files on the control plane; without it, backup and restore jobs fail. */
-  files?: ControlPlaneFiles;
+  files?: BackupTransfer;
   now?: () => number;
   sleep?: Sleep;
 }

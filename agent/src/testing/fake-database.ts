@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { AgentMessageInput, JobSpec } from '@berth/protocol';
-import type { ControlPlaneFiles } from '../database/control-plane-files.js';
+import type { BackupTransfer } from '../database/backup-transfer.js';
 import { POSTGRES_COUNTS_SQL } from '../database/dump-commands.js';
 import { AgentError } from '../errors.js';
 import { LABELS } from '../docker/engine.js';
@@ -13,7 +13,7 @@ import type { FakeExecCall, FakeExecReply } from './fake-exec.js';
 import type { FakeEngine } from './fake-engine.js';
 
 /** Backup files kept in memory; `failUploads` makes the next uploads break off like a network. */
-export class FakeFiles implements ControlPlaneFiles {
+export class FakeFiles implements BackupTransfer {
   readonly stored = new Map<string, Buffer>();
   uploads = 0;
   failUploads = 0;

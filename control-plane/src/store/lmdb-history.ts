@@ -224,12 +224,7 @@ export class LmdbHistory implements HistoryStore {
       reverse: true,
       limit: page.limit,
     });
-    const list: BackupRecord[] = [];
-    for (const { value } of range) {
-      const backup = this.#backups.get(value);
-      if (backup) list.push(backup);
-    }
-    return Promise.resolve(list);
+    return Promise.resolve([...range].flatMap(({ value }) => this.#backups.get(value) ?? []));
   }
 
   updateBackup<T>(backupId: string, change: (backup: BackupRecord) => T): Promise<T | undefined> {

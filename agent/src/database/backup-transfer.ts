@@ -14,7 +14,7 @@ export interface StoredFile {
 }
 
 /** Backup files on the control plane, reached with requests the agent's key signs. */
-export interface ControlPlaneFiles {
+export interface BackupTransfer {
   /** Sends the whole file; each call starts it over. Resolves with what was stored. */
   upload(backupId: string, body: NodeJS.ReadableStream, signal: AbortSignal): Promise<StoredFile>;
   /** The stored file as a stream. */
@@ -87,12 +87,12 @@ function networkError(err: unknown, what: string): AgentError {
   });
 }
 
-export function createControlPlaneFiles(options: {
+export function createBackupTransfer(options: {
   baseUrl: URL;
   /** Read on each request, so an agent that enrolls after starting signs with its new key. */
   identity: () => Promise<SigningIdentity | null>;
   now?: () => number;
-}): ControlPlaneFiles {
+}): BackupTransfer {
   const now = options.now ?? Date.now;
 
   const open = async (method: 'PUT' | 'GET', backupId: string, signal: AbortSignal) => {

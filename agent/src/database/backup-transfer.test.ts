@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAgentAuthorization, requestSigningPayload } from '@berth/protocol';
 import { isRetryable } from '../errors.js';
-import { createControlPlaneFiles } from './control-plane-files.js';
+import { createBackupTransfer } from './backup-transfer.js';
 
 const keys = generateKeyPairSync('ed25519');
 const identity = { agentId: 'agt_1', privateKey: keys.privateKey };
@@ -24,7 +24,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   });
   const { port } = server.address() as AddressInfo;
   // A path prefix on the base URL is kept; the signature covers the agent path.
-  return createControlPlaneFiles({
+  return createBackupTransfer({
     baseUrl: new URL(`http://127.0.0.1:${port}/berth`),
     identity: () => Promise.resolve(identity),
   });
