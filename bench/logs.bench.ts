@@ -5,6 +5,7 @@
 //
 //   pnpm bench:logs      (after pnpm build, with a Docker engine and test/run.sh's base image)
 //   BENCH_LOG_SIZES=100000 pnpm bench:logs     (sizes to run, comma-separated)
+//   BENCH_CP_NODE_OPTIONS / BENCH_AGENT_NODE_OPTIONS   (NODE_OPTIONS of either process)
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -220,7 +221,14 @@ async function liveLatency(stage: Stage, gitServer: GitServer) {
 
 async function main(): Promise<void> {
   const gitServer = await GitServer.start();
-  const stage = await startStage('bench-logs');
+  const nodeOptions = (name: string) =>
+    process.env[name] ? { NODE_OPTIONS: process.env[name] } : undefined;
+  const cpEnv = nodeOptions('BENCH_CP_NODE_OPTIONS');
+  const agentEnv = nodeOptions('BENCH_AGENT_NODE_OPTIONS');
+  const stage = await startStage('bench-logs', {
+    ...(cpEnv ? { controlPlaneEnv: cpEnv } : {}),
+    ...(agentEnv ? { agentEnv } : {}),
+  });
   try {
     await sleep(2_000);
     const results: SizeResult[] = [];

@@ -38,7 +38,8 @@ await build({
   entryPoints: [join(pkg, 'src/main.ts')],
   outfile: join(pkg, 'dist/main.js'),
   sourcemap: true,
-  minify: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   define,
 });
 console.log(`built ${name}/dist/main.js`);

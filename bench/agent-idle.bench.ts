@@ -1,0 +1,36 @@
+// What an idle agent costs: RSS and CPU while it is connected, with Docker reachable and no
+// job running, under production heartbeat timing. Prints figures; asserts nothing.
+//
+//   pnpm build && pnpm bench:idle
+//
+// BENCH_IDLE_SECONDS (default 20) is the CPU sampling window; BENCH_AGENT_NODE_OPTIONS, if set,
+// is the agent's NODE_OPTIONS (to compare V8 settings).
+import { stopStage, startStage } from '../test/support/deploy-helpers.js';
+import { sleep } from '../test/support/wait.js';
+import { cpuSeconds, rssMb } from './deploy/measure.js';
+
+const WINDOW_S = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
+
+async function main(): Promise<void> {
+  const stage = await startStage('bench-idle', {
+    controlPlaneEnv: { BERTH_HEARTBEAT_INTERVAL_MS: '5000', BERTH_LIVENESS_TIMEOUT_MS: '15000' },
+    ...(process.env.BENCH_AGENT_NODE_OPTIONS
+      ? { agentEnv: { NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS } }
+      : {}),
+  });
+  try {
+    await sleep(3_000);
+    const pid = stage.agent.process.pid;
+    const cpuStart = cpuSeconds(pid);
+    await sleep(WINDOW_S * 1_000);
+    const cpuPercent = ((cpuSeconds(pid) - cpuStart) / WINDOW_S) * 100;
+    const { rss, peak } = rssMb(pid);
+    console.log('Idle agent (connected, Docker reachable, no job)');
+    console.log(`  RSS                ${rss} MB (peak ${peak} MB)`);
+    console.log(`  CPU over ${WINDOW_S} s      ${cpuPercent.toFixed(2)}% of a core`);
+  } finally {
+    await stopStage(stage);
+  }
+}
+
+await main();
