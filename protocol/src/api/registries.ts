@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { REGISTRY_HOST } from './validators.js';
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+import { CONTROL_CHARS, REGISTRY_HOST } from './validators.js';
 
 /** The host Docker pulls from when an image names no registry (`busybox`, `library/nginx`). */
 export const DOCKER_HUB_HOST = 'docker.io';

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** A display name: any printable text, since the dashboard escapes it. */
 export const nameSchema = z
