@@ -70,13 +70,17 @@ async function registriesTable(reload: () => void): Promise<Node> {
             h('td', { data: { label: 'Password' } }, 'set (never shown)'),
             h(
               'td',
-              { class: 'actions' },
-              button('Change password', { onClick: () => changePassword(registry) }),
-              button('Remove', {
-                kind: 'danger',
-                icon: 'trash',
-                onClick: () => confirmRemove(registry, reload),
-              }),
+              { class: 'row-actions-cell' },
+              h(
+                'div',
+                { class: 'row-buttons' },
+                button('Change password', { onClick: () => changePassword(registry) }),
+                button('Remove', {
+                  kind: 'danger',
+                  icon: 'trash',
+                  onClick: () => confirmRemove(registry, reload),
+                }),
+              ),
             ),
           ),
         ),
