@@ -22,6 +22,7 @@ import {
   credentialFor,
   credentialsForBases,
   isAuthRefusal,
+  isBuildAuthRefusal,
   refusingHost,
 } from './registry-auth.js';
 import { shortId, throwIfAborted, type JobContext } from './job-context.js';
@@ -187,7 +188,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       ...(registries.length > 0 ? { registries } : {}),
     });
     throwIfAborted(ctx.signal);
-    if (!outcome.ok && isAuthRefusal(outcome.error)) {
+    if (!outcome.ok && isBuildAuthRefusal(outcome.error)) {
       // The builder pulling a FROM image that is not on the node was refused.
       const host = refusingHost(outcome.error, bases, registries);
       if (host) {

@@ -9,7 +9,13 @@ import { decodingLogSender } from '../testing/log-batches.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
-import { credentialsForBases, isAuthRefusal, redactor, refusingHost } from './registry-auth.js';
+import {
+  credentialsForBases,
+  isAuthRefusal,
+  isBuildAuthRefusal,
+  redactor,
+  refusingHost,
+} from './registry-auth.js';
 
 const PASSWORD = 's3cret-Registry-Pass';
 const LOGIN: RegistryAuth = { host: 'reg.test:5001', username: 'ci', password: PASSWORD };
@@ -25,6 +31,15 @@ describe('registry auth helpers', () => {
       false,
     );
     expect(isAuthRefusal('dial tcp: lookup registry-1.docker.io: no such host')).toBe(false);
+  });
+
+  it('does not take a failed RUN step that printed "unauthorized" for a refused login', () => {
+    expect(isBuildAuthRefusal('unauthorized: authentication required')).toBe(true);
+    expect(
+      isBuildAuthRefusal(
+        "The command '/bin/sh -c curl -f https://api/unauthorized' returned a non-zero code: 22",
+      ),
+    ).toBe(false);
   });
 
   it('keeps the credentials whose host a FROM line names', () => {

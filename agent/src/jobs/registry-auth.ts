@@ -12,10 +12,17 @@ import { AgentError } from '../errors.js';
  * one ("incorrect username or password" on Docker Hub).
  */
 const AUTH_REFUSED =
-  /no basic auth credentials|unauthorized|authentication required|incorrect username or password|\b401\b/i;
+  /no basic auth credentials|unauthorized|authentication required|incorrect username or password/i;
+/** The classic builder's failure of a RUN step, whose command may print anything. */
+const RUN_STEP_FAILED = /^The command .* returned a non-zero code: \d+$/s;
 
 export function isAuthRefusal(message: string): boolean {
   return AUTH_REFUSED.test(message);
+}
+
+/** A build failed because a registry refused to give a FROM image, not in one of its steps. */
+export function isBuildAuthRefusal(error: string): boolean {
+  return isAuthRefusal(error) && !RUN_STEP_FAILED.test(error.trim());
 }
 
 /** The credential for the registry `image` pulls from, if the job carries one. */
