@@ -89,6 +89,17 @@ async function registriesTable(reload: () => void): Promise<Node> {
   );
 }
 
+/** A field for a registry password; `new-password` keeps the browser from filling in a saved login. */
+function passwordInput(): HTMLInputElement {
+  return input({
+    name: 'password',
+    type: 'password',
+    required: true,
+    maxlength: 4096,
+    autocomplete: 'new-password',
+  });
+}
+
 function newRegistryForm(reload: () => void): HTMLElement {
   const host = input({
     name: 'host',
@@ -98,13 +109,7 @@ function newRegistryForm(reload: () => void): HTMLElement {
     placeholder: 'registry.example.com',
   });
   const username = input({ name: 'username', required: true, maxlength: 255, autocomplete: 'off' });
-  const password = input({
-    name: 'password',
-    type: 'password',
-    required: true,
-    maxlength: 4096,
-    autocomplete: 'new-password',
-  });
+  const password = passwordInput();
   const errors = errorBox();
   const submit = button('Add registry', { kind: 'primary', icon: 'plus', submit: true });
   const form = h(
@@ -137,13 +142,7 @@ function newRegistryForm(reload: () => void): HTMLElement {
 }
 
 function changePassword(registry: Registry): void {
-  const password = input({
-    name: 'password',
-    type: 'password',
-    required: true,
-    maxlength: 4096,
-    autocomplete: 'new-password',
-  });
+  const password = passwordInput();
   const errors = errorBox();
   const save = button('Save', { kind: 'primary' });
   const dialog = openDialog({
