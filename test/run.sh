@@ -49,6 +49,8 @@ fi
 if [[ "$(id -u)" == "0" ]] && ! command -v skopeo >/dev/null; then
   apt_install skopeo
 fi
+# htpasswd writes the logins of the password-protected registry the private-registry tests start.
+[[ "$(id -u)" != "0" ]] || command -v htpasswd >/dev/null || apt_install apache2-utils
 # PostgreSQL, MariaDB and Redis test images from Debian packages, pushed to the registry (cached).
 [[ "$(id -u)" != "0" ]] || BERTH_TEST_REGISTRY="$REGISTRY_ADDR" pnpm exec tsx test/images/build.ts
 

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { pack } from 'tar-fs';
-import { parseImageReference } from '@berth/protocol';
+import { DOCKER_HUB_HOST, parseImageReference, type RegistryAuth } from '@berth/protocol';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -79,6 +79,20 @@ function progressError(event: Record<string, unknown>): string | null {
   return typeof detail?.message === 'string' ? detail.message : null;
 }
 
+/** Where the engine looks a registry's login up: Docker Hub keeps its historic index URL. */
+function serverAddress(host: string): string {
+  return host === DOCKER_HUB_HOST ? 'https://index.docker.io/v1/' : host;
+}
+
+/** X-Registry-Config of a build: logins keyed by registry. */
+function registryConfig(
+  registries: RegistryAuth[],
+): Record<string, { username: string; password: string }> {
+  return Object.fromEntries(
+    registries.map(({ host, username, password }) => [serverAddress(host), { username, password }]),
+  );
+}
+
 export type DockerEngineOptions = VersionProbeOptions;
 
 /**
@@ -116,11 +130,21 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
       return images.map(mapImage);
     },
 
-    async pullImage(reference, { signal, onLine }) {
+    async pullImage(reference, { signal, onLine, auth }) {
       const parsed = parseImageReference(reference);
       const fromImage = parsed?.name ?? reference;
       const tag = parsed?.digest ?? parsed?.tag ?? 'latest';
-      const stream = await docker.createImage({ fromImage, tag, abortSignal: signal });
+      // X-Registry-Auth, a header: the login never goes in the query string.
+      const authconfig = auth && {
+        username: auth.username,
+        password: auth.password,
+        serveraddress: serverAddress(auth.host),
+      };
+      const stream = await docker.createImage(authconfig, {
+        fromImage,
+        tag,
+        abortSignal: signal,
+      });
       await followJsonLines(stream, signal, (event) => {
         const error = progressError(event);
         if (error) throw new Error(error);
@@ -153,6 +177,10 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
         rm: true,
         forcerm: true,
         abortSignal: request.signal,
+        // A FROM image that is not on the node is pulled with these (X-Registry-Config).
+        ...(request.registries?.length
+          ? { registryconfig: registryConfig(request.registries) }
+          : {}),
       });
       let imageId: string | undefined;
       let failure: string | undefined;

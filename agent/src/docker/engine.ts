@@ -1,3 +1,5 @@
+import type { RegistryAuth } from '@berth/protocol';
+
 /**
  * What the agent needs from a container engine: the jobs, state reports, upkeep,
  * heartbeats and the status port all use this one interface. `docker-engine.ts`
@@ -87,6 +89,8 @@ export interface BuildRequest {
   onLine: (line: OutputText) => void;
   /** Null while `onLine` keeps up; else resolves once it does again (the output waits). */
   room?: () => Promise<void> | null;
+  /** Logins for the registries the Dockerfile's FROM images come from. */
+  registries?: RegistryAuth[];
 }
 
 /** A command run inside a running container; the output streams as it comes. */
@@ -160,7 +164,12 @@ export interface Engine {
   listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
   pullImage(
     reference: string,
-    options: { signal: AbortSignal; onLine: (line: string) => void },
+    options: {
+      signal: AbortSignal;
+      onLine: (line: string) => void;
+      /** The login for the registry `reference` comes from. */
+      auth?: RegistryAuth;
+    },
   ): Promise<void>;
   tagImage(imageId: string, repo: string, tag: string): Promise<void>;
   removeImage(imageId: string): Promise<void>;

@@ -6,11 +6,25 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { parseImageReference, type GitSource, type ImageSource } from '@berth/protocol';
+import {
+  parseImageReference,
+  registryHostOf,
+  type GitSource,
+  type ImageSource,
+} from '@berth/protocol';
 import { checkoutRef } from '../git/checkout.js';
 import { resolveRemoteRef } from '../git/resolve-ref.js';
 import { baseImages } from './dockerfile-bases.js';
+import { refreshBaseImages } from './pull-bases.js';
 import { AgentError } from '../errors.js';
+import {
+  authFailure,
+  credentialFor,
+  credentialsForBases,
+  isAuthRefusal,
+  isBuildAuthRefusal,
+  refusingHost,
+} from './registry-auth.js';
 import { shortId, throwIfAborted, type JobContext } from './job-context.js';
 import type { ReleaseImage } from './release.js';
 
@@ -48,31 +62,6 @@ async function insideCheckout(root: string, path: string, what: string): Promise
     );
   }
   return real;
-}
-
-/** Pulls each base image again; one that exists only locally is used as it is. */
-async function refreshBaseImages(ctx: JobContext, dockerfilePath: string): Promise<void> {
-  for (const base of baseImages(await readFile(dockerfilePath, 'utf8'))) {
-    throwIfAborted(ctx.signal);
-    ctx.log('system', `Pulling base image ${base} again (without cache)`);
-    try {
-      await ctx.engine.pullImage(base, {
-        signal: ctx.signal,
-        onLine: (line) => ctx.log('build', line),
-      });
-    } catch (err) {
-      throwIfAborted(ctx.signal);
-      if (await ctx.engine.inspectImage(base)) {
-        ctx.log('system', `Base image ${base} could not be pulled; using the local copy`);
-      } else {
-        throw new AgentError(
-          'UNREACHABLE',
-          `Base image ${base} could not be pulled: ${err instanceof Error ? err.message : String(err)}`,
-          { cause: err },
-        );
-      }
-    }
-  }
 }
 
 /** The image built earlier from this commit and these build inputs, tagged for this deployment. */
@@ -175,9 +164,11 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
         `The Dockerfile "${source.dockerfile}" must be inside the build context "${source.context}"`,
       );
     }
+    const bases = baseImages(await readFile(dockerfilePath, 'utf8'));
+    const registries = credentialsForBases(spec.registryAuth, bases);
     if (noCache) {
       ctx.phase('pull');
-      await refreshBaseImages(ctx, dockerfilePath);
+      await refreshBaseImages(ctx, bases);
     }
 
     ctx.phase('build');
@@ -194,8 +185,17 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       signal: ctx.signal,
       onLine: (line) => ctx.log('build', line.text, line.continued),
       room: () => ctx.logRoom(),
+      ...(registries.length > 0 ? { registries } : {}),
     });
     throwIfAborted(ctx.signal);
+    if (!outcome.ok && isBuildAuthRefusal(outcome.error)) {
+      // The builder pulling a FROM image that is not on the node was refused.
+      const host = refusingHost(outcome.error, bases, registries);
+      if (host) {
+        const sent = registries.some((auth) => auth.host === host);
+        throw authFailure(host, sent, outcome.error);
+      }
+    }
     // The build's own failure (a RUN step, a bad Dockerfile) is the service's to fix.
     if (!outcome.ok) throw new AgentError('INVALID_INPUT', `The build failed: ${outcome.error}`);
     await engine.tagImage(outcome.imageId, repo, buildKeyTag(key));
@@ -234,13 +234,19 @@ export async function imageFromRegistry(
     );
     ctx.phase('pull');
     ctx.setPhase('building');
+    const auth = credentialFor(spec.registryAuth, reference);
     try {
       await engine.pullImage(reference, {
         signal: ctx.signal,
         onLine: (line) => ctx.log('build', line),
+        ...(auth ? { auth } : {}),
       });
     } catch (err) {
       throwIfAborted(ctx.signal);
+      const message = err instanceof Error ? err.message : String(err);
+      if (isAuthRefusal(message)) {
+        throw authFailure(registryHostOf(reference), auth !== undefined, message);
+      }
       throw new AgentError(
         'UNREACHABLE',
         `Could not pull ${reference}: ${err instanceof Error ? err.message : String(err)}`,

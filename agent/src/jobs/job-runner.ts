@@ -12,6 +12,7 @@ import { LABELS, type Engine } from '../docker/engine.js';
 import { AgentError } from '../errors.js';
 import { cancelledReason, type JobContext, type JobOutcome } from './job-context.js';
 import type { Journal, JournalEntry } from './journal.js';
+import { redactor } from './registry-auth.js';
 import { PhaseTimeline } from './timeline.js';
 
 export interface JobRunnerDeps {
@@ -201,12 +202,15 @@ export class JobRunner {
       Math.max(0, deadlineMs),
     );
     const timeline = new PhaseTimeline(this.now);
+    // No line or error of this job carries a registry password, whatever the engine echoes.
+    const redact = redactor(spec.registryAuth);
     const ctx: JobContext = {
       spec,
       engine: this.deps.engine,
       signal: controller.signal,
       workDir: this.deps.workDir,
-      log: (stream, text, continued) => void spool.append(spec.jobId, stream, text, continued),
+      log: (stream, text, continued) =>
+        void spool.append(spec.jobId, stream, redact(text), continued),
       logRoom: () => spool.room(spec.jobId),
       phase: (name) => timeline.start(name),
       setPhase: (phase) =>
@@ -251,7 +255,7 @@ export class JobRunner {
       status: outcome.status,
       result: outcome.result,
       lastSeq: spool.lastSeq(spec.jobId),
-      ...('error' in outcome ? { error: outcome.error } : {}),
+      ...('error' in outcome ? { error: redact(outcome.error) } : {}),
     });
     logger.info(`job ${spec.jobId}: ${outcome.status}`);
     const entry = this.deps.journal.get(spec.jobId);

@@ -1,3 +1,4 @@
+import { registryHostOf, type RegistryAuth } from '@berth/protocol';
 import type {
   BuildOutcome,
   BuildRequest,
@@ -41,6 +42,10 @@ export class FakeEngine implements Engine {
   crashing = new Map<string, number>();
   /** References that exist in the "registry": pull gives this image. */
   registry = new Map<string, ImageSummary>();
+  /** Registries that want a login, by host: a pull from one without this login is refused. */
+  logins = new Map<string, { username: string; password: string }>();
+  /** The login each pull was given, in order (undefined: none). */
+  pullAuths: (RegistryAuth | undefined)[] = [];
   buildResult: (req: BuildRequest) => BuildOutcome | Promise<BuildOutcome> = () => ({
     ok: true,
     imageId: this.newImageId(),
@@ -95,8 +100,19 @@ export class FakeEngine implements Engine {
     return Promise.resolve([...this.images.values()].filter((i) => matches(i.labels, labels)));
   }
 
-  pullImage(reference: string): Promise<void> {
+  pullImage(reference: string, options?: { auth?: RegistryAuth }): Promise<void> {
     this.pulls.push(reference);
+    const auth = options?.auth;
+    this.pullAuths.push(auth);
+    const wanted = this.logins.get(registryHostOf(reference));
+    if (wanted && !auth) {
+      return Promise.reject(
+        new Error(`Head "http://${registryHostOf(reference)}/v2/": no basic auth credentials`),
+      );
+    }
+    if (wanted && (auth?.username !== wanted.username || auth.password !== wanted.password)) {
+      return Promise.reject(new Error('unauthorized: authentication required'));
+    }
     const image = this.registry.get(reference);
     if (!image) return Promise.reject(new Error(`pull access denied for ${reference}`));
     const existing = this.images.get(image.id);

@@ -12,6 +12,7 @@ import { eventRoutes } from './events.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
 import { joinTokenRoutes } from './join-tokens.js';
 import { projectRoutes } from './projects.js';
+import { registryRoutes } from './registries.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
 import { DashboardSessions, sessionRoutes } from './session.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono {
     projectRoutes,
     environmentRoutes,
     serviceRoutes,
+    registryRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
   }

@@ -2,12 +2,13 @@ import type { JobSpec } from '@berth/protocol';
 import type { JobRecord } from '../store/records.js';
 import { changeJob, runTimeOf, type QueueDeps } from './context.js';
 import { requeueJob, startJob } from './job-transitions.js';
+import { registryAuthFor } from './registry-auth.js';
 
 /** The job as the agent needs it: the service snapshot and the deployment to run. */
 export async function jobSpec(deps: Pick<QueueDeps, 'store'>, job: JobRecord): Promise<JobSpec> {
   const deploymentId = job.deploymentId ?? job.releaseDeploymentId;
   const deployment = deploymentId ? await deps.store.history.deployment(deploymentId) : undefined;
-  return {
+  const spec: JobSpec = {
     jobId: job.id,
     kind: job.kind,
     service: job.service,
@@ -26,6 +27,8 @@ export async function jobSpec(deps: Pick<QueueDeps, 'store'>, job: JobRecord): P
     deadlineAt: job.deadlineAt,
     ...(await databaseSpec(deps, job)),
   };
+  const registryAuth = registryAuthFor(spec, deps.store.registries.list());
+  return registryAuth.length > 0 ? { ...spec, registryAuth } : spec;
 }
 
 /**

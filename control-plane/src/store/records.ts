@@ -127,6 +127,20 @@ export const backupRecordSchema = backupSchema.extend({
 });
 export type BackupRecord = z.infer<typeof backupRecordSchema>;
 
+/**
+ * A registry credential. `password` is a secret kept as a plain string field here; the API never
+ * shows it, and it leaves the control plane only inside the deploy jobs that pull or build.
+ */
+export const registryRecordSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  username: z.string(),
+  password: z.string(),
+  createdAt: isoTime,
+  updatedAt: isoTime.optional(),
+});
+export type RegistryRecord = z.infer<typeof registryRecordSchema>;
+
 /** The layout version of db.json; 0.1.0 files have none and also hold the history. */
 export const DATA_VERSION = 2;
 
@@ -140,6 +154,7 @@ export const dataSchema = z.object({
   projects: z.array(projectRecordSchema).default([]),
   environments: z.array(environmentRecordSchema).default([]),
   services: z.array(serviceConfigRecordSchema).default([]),
+  registries: z.array(registryRecordSchema).default([]),
 });
 export type Data = z.infer<typeof dataSchema>;
 
@@ -152,6 +167,7 @@ export function emptyData(): Data {
     projects: [],
     environments: [],
     services: [],
+    registries: [],
   };
 }
 

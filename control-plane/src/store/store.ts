@@ -11,6 +11,7 @@ import { MemoryHistory } from './memory-history.js';
 import { migrateLegacyData } from './migrate.js';
 import { EnvironmentRecords, ProjectRecords } from './projects.js';
 import type { Data } from './records.js';
+import { RegistryRecords } from './registries.js';
 import { openServers } from './open-servers.js';
 import type { PresenceSnapshot } from './presence.js';
 import { FileServerJournal, MemoryServerJournal, type ServerJournal } from './server-journal.js';
@@ -49,6 +50,7 @@ export class Store {
   readonly projects: ProjectRecords;
   readonly environments: EnvironmentRecords;
   readonly services: ServiceRecords;
+  readonly registries: RegistryRecords;
   readonly history: HistoryStore;
   /** The configuration's lowdb database; change it only inside `db.mutate`. */
   readonly db: Database;
@@ -71,6 +73,7 @@ export class Store {
     this.projects = new ProjectRecords(db, now);
     this.environments = new EnvironmentRecords(db, now);
     this.services = new ServiceRecords(db, history, now);
+    this.registries = new RegistryRecords(db, now);
   }
 
   /** Writes anything still pending; call before exit. */

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** A display name: any printable text, since the dashboard escapes it. */
 export const nameSchema = z
@@ -67,6 +67,8 @@ const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = 'sha256:[a-f0-9]{64}';
 const IMAGE_REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+/** A registry host as an image reference names it: `host[:port]`, no scheme, no path. */
+export const REGISTRY_HOST = new RegExp(`^${DOMAIN}$`);
 
 /** Like Docker: the first component names a registry only if it has a "." or ":" or is localhost. */
 function isImageReference(image: string): boolean {

@@ -11,6 +11,7 @@ import {
   dockerInfoSchema,
   deploymentPhaseSchema,
 } from '../api/resources.js';
+import { registryAuthSchema } from '../api/registries.js';
 import { envSchema } from '../api/validators.js';
 import { errorCodeSchema } from '../errors.js';
 
@@ -80,6 +81,11 @@ export const jobSpecSchema = z.object({
   backup: jobBackupSpecSchema.optional(),
   restore: jobRestoreSpecSchema.optional(),
   expose: jobExposeSpecSchema.optional(),
+  /**
+   * Registry credentials for the pulls and the build of this deploy job only. The agent never
+   * writes them down: not in its journal, its spool or its logs.
+   */
+  registryAuth: z.array(registryAuthSchema).max(100).optional(),
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 

@@ -54,6 +54,7 @@ const ICONS = {
     { path: 'M6 12h10' },
   ],
   arrowDown: [{ path: 'M12 5v14' }, { path: 'M6 13l6 6 6-6' }],
+  key: [{ circle: [8, 15, 4] }, { path: 'M10.8 12.2 20 3' }, { path: 'M16 7l3 3' }],
   download: [{ path: 'M12 4v11' }, { path: 'M7 10l5 5 5-5' }, { path: 'M5 20h14' }],
   trash: [{ path: 'M4 7h16' }, { path: 'M9 7V4.5h6V7' }, { path: 'M6.5 7l1 13h9l1-13' }],
   alert: [{ path: 'M12 3.5 2.5 20h19z' }, { path: 'M12 10v4' }, { path: 'M12 17h.01' }],

@@ -10,6 +10,7 @@ import { projectPage } from './pages/project.js';
 import { projectsPage } from './pages/projects.js';
 import { servicePage } from './pages/service.js';
 import { serversPage } from './pages/servers.js';
+import { settingsPage } from './pages/settings.js';
 import { signInView } from './pages/sign-in.js';
 import { href, parseRoute, type Route } from './router.js';
 import { emptyState } from './ui.js';
@@ -32,7 +33,7 @@ function showSignIn(): void {
 
 function layout(): { main: HTMLElement; nav: Map<string, HTMLAnchorElement> } {
   const nav = new Map<string, HTMLAnchorElement>();
-  const link = (key: string, label: string, target: string, name: 'folder' | 'server') => {
+  const link = (key: string, label: string, target: string, name: 'folder' | 'server' | 'key') => {
     const a = h(
       'a',
       { class: 'nav-link', attrs: { href: target } },
@@ -91,6 +92,7 @@ function layout(): { main: HTMLElement; nav: Map<string, HTMLAnchorElement> } {
           { class: 'nav', attrs: { 'aria-label': 'Main' } },
           link('projects', 'Projects', href.projects(), 'folder'),
           link('servers', 'Servers', href.servers(), 'server'),
+          link('settings', 'Settings', href.settings(), 'key'),
         ),
         signOutButton,
       ),
@@ -101,6 +103,8 @@ function layout(): { main: HTMLElement; nav: Map<string, HTMLAnchorElement> } {
 }
 
 let shell: ReturnType<typeof layout> | null = null;
+/** Routes of their own nav link; every other page is under Projects. */
+const OTHER_SECTIONS: ReadonlySet<string> = new Set(['servers', 'settings']);
 
 function render(route: Route): void {
   if (!signedIn || !shell) return;
@@ -114,7 +118,7 @@ function render(route: Route): void {
   const page = pageFor(route, ctx);
   current = { key: route.key, page, controller };
   for (const [key, link] of shell.nav) {
-    const active = key === 'servers' ? route.name === 'servers' : route.name !== 'servers';
+    const active = key === 'projects' ? !OTHER_SECTIONS.has(route.name) : key === route.name;
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
@@ -136,6 +140,8 @@ function pageFor(route: Route, ctx: PageContext): Page {
       return servicePage(route, ctx);
     case 'servers':
       return serversPage(ctx);
+    case 'settings':
+      return settingsPage(ctx);
     case 'not-found':
       return {
         element: emptyState(

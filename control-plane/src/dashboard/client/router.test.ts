@@ -14,6 +14,7 @@ describe('parseRoute', () => {
     ['#/services/svc_1/logs', 'service', 'svc_1', 'logs'],
     ['#/services/svc_1/backups', 'service', 'svc_1', 'backups'],
     ['#/servers', 'servers', '', 'deployments'],
+    ['#/settings', 'settings', '', 'deployments'],
     ['#/services/svc_1/bogus', 'not-found', 'svc_1', 'deployments'],
     ['#/nowhere', 'not-found', '', 'deployments'],
   ])('%s is %s', (hash, name, id, tab) => {

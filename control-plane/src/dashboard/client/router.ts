@@ -1,7 +1,14 @@
 /// <reference lib="dom" />
 
 export type RouteName =
-  'projects' | 'project' | 'environment' | 'new-service' | 'service' | 'servers' | 'not-found';
+  | 'projects'
+  | 'project'
+  | 'environment'
+  | 'new-service'
+  | 'service'
+  | 'servers'
+  | 'settings'
+  | 'not-found';
 
 export interface Route {
   name: RouteName;
@@ -37,6 +44,7 @@ export function parseRoute(hash: string): Route {
   });
   if (parts.length === 0 || (first === 'projects' && parts.length === 1)) return route('projects');
   if (first === 'servers' && parts.length === 1) return route('servers');
+  if (first === 'settings' && parts.length === 1) return route('settings');
   if (first === 'projects' && parts.length === 2) return route('project');
   if (first === 'environments' && parts.length === 2) return route('environment');
   if (first === 'environments' && parts.length === 3 && rest === 'new-service') {
@@ -59,6 +67,7 @@ export const href = {
   service: (id: string, tab: ServiceTab = 'deployments') =>
     `#/services/${encodeURIComponent(id)}/${tab}`,
   servers: () => '#/servers',
+  settings: () => '#/settings',
 };
 
 export function navigate(hash: string): void {
