@@ -11,6 +11,7 @@ import {
   dockerInfoSchema,
   deploymentPhaseSchema,
 } from '../api/resources.js';
+import { jobGitAuthSchema, knownHostLineSchema } from '../api/git-credentials.js';
 import { envSchema } from '../api/validators.js';
 import { errorCodeSchema } from '../errors.js';
 
@@ -80,6 +81,8 @@ export const jobSpecSchema = z.object({
   backup: jobBackupSpecSchema.optional(),
   restore: jobRestoreSpecSchema.optional(),
   expose: jobExposeSpecSchema.optional(),
+  /** The git source's credential, only on jobs that fetch; the agent never stores it. */
+  gitAuth: jobGitAuthSchema.optional(),
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 
@@ -115,6 +118,8 @@ export const jobResultSchema = z.object({
   publicPort: z.number().int().optional(),
   /** Backup and restore jobs: each backup taken (a restore's safety backup). */
   backups: z.array(backupOutcomeSchema).max(4).optional(),
+  /** Host keys the fetch learned (known_hosts lines), for a host the credential had none of. */
+  hostKeys: z.array(knownHostLineSchema).max(16).optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
