@@ -8,7 +8,9 @@ import { generateDeployKey, keyFingerprint } from './deploy-key.js';
 describe('generateDeployKey', () => {
   it('writes a private key OpenSSH loads, whose public half is the one shown', () => {
     const key = generateDeployKey('berth-gcr_test');
-    expect(key.publicKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]+ berth-gcr_test$/);
+    expect(key.publicKey).toMatch(
+      /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]+ berth-gcr_test$/,
+    );
     const file = join(mkdtempSync(join(tmpdir(), 'berth-key-')), 'id');
     writeFileSync(file, key.privateKey, { mode: 0o600 });
     const derived = execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim();

@@ -51,7 +51,10 @@ export function generateDeployKey(comment: string): DeployKey {
     sshString(publicBlob),
     sshString(secret),
   ]);
-  const body = file.toString('base64').match(/.{1,70}/g)!.join('\n');
+  const body = file
+    .toString('base64')
+    .match(/.{1,70}/g)!
+    .join('\n');
   return {
     publicKey: `ssh-ed25519 ${publicBlob.toString('base64')} ${comment}`,
     privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----\n`,

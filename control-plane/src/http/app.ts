@@ -10,6 +10,7 @@ import { enrollmentRoutes } from './enrollment.js';
 import { environmentRoutes } from './environments.js';
 import { eventRoutes } from './events.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
+import { gitCredentialRoutes } from './git-credentials.js';
 import { joinTokenRoutes } from './join-tokens.js';
 import { projectRoutes } from './projects.js';
 import { serverRoutes } from './servers.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono {
     projectRoutes,
     environmentRoutes,
     serviceRoutes,
+    gitCredentialRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
   }

@@ -1,4 +1,5 @@
 import type { JobSpec } from '@berth/protocol';
+import { gitAuthFor } from '../git/job-git-auth.js';
 import type { JobRecord } from '../store/records.js';
 import { changeJob, runTimeOf, type QueueDeps } from './context.js';
 import { requeueJob, startJob } from './job-transitions.js';
@@ -7,7 +8,7 @@ import { requeueJob, startJob } from './job-transitions.js';
 export async function jobSpec(deps: Pick<QueueDeps, 'store'>, job: JobRecord): Promise<JobSpec> {
   const deploymentId = job.deploymentId ?? job.releaseDeploymentId;
   const deployment = deploymentId ? await deps.store.history.deployment(deploymentId) : undefined;
-  return {
+  const spec: JobSpec = {
     jobId: job.id,
     kind: job.kind,
     service: job.service,
@@ -26,6 +27,7 @@ export async function jobSpec(deps: Pick<QueueDeps, 'store'>, job: JobRecord): P
     deadlineAt: job.deadlineAt,
     ...(await databaseSpec(deps, job)),
   };
+  return { ...spec, ...gitAuthFor(deps.store, spec) };
 }
 
 /**

@@ -5,6 +5,7 @@ import { systemNow, type Now } from '../clock.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { Database } from './database.js';
 import type { HistoryStore } from './history.js';
+import { GitCredentialRecords } from './git-credentials.js';
 import { JoinTokenRecords } from './join-tokens.js';
 import { LmdbHistory } from './lmdb-history.js';
 import { MemoryHistory } from './memory-history.js';
@@ -49,6 +50,7 @@ export class Store {
   readonly projects: ProjectRecords;
   readonly environments: EnvironmentRecords;
   readonly services: ServiceRecords;
+  readonly gitCredentials: GitCredentialRecords;
   readonly history: HistoryStore;
   /** The configuration's lowdb database; change it only inside `db.mutate`. */
   readonly db: Database;
@@ -71,6 +73,7 @@ export class Store {
     this.projects = new ProjectRecords(db, now);
     this.environments = new EnvironmentRecords(db, now);
     this.services = new ServiceRecords(db, history, now);
+    this.gitCredentials = new GitCredentialRecords(db, now);
   }
 
   /** Writes anything still pending; call before exit. */

@@ -52,7 +52,11 @@ export function parseKnownHostLine(line: string): KnownHostLine | null {
   if (!HOST_KEY_TYPES.has(keyType) || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return null;
   if (!blobNamesType(key, keyType)) return null;
   const hosts = hostField.split(',');
-  if (hosts.some((h) => !/^(\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+|\[?[A-Za-z0-9._:*?-]+(\]:\d+)?)$/.test(h)))
+  if (
+    hosts.some(
+      (h) => !/^(\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+|\[?[A-Za-z0-9._:*?-]+(\]:\d+)?)$/.test(h),
+    )
+  )
     return null;
   return { hosts, keyType, key };
 }
@@ -84,7 +88,10 @@ const usernameSchema = z
   .string()
   .min(1, 'must not be empty')
   .max(256)
-  .refine((u) => !CONTROL_CHARS.test(u) && !u.includes(':'), 'must not contain ":" or control characters');
+  .refine(
+    (u) => !CONTROL_CHARS.test(u) && !u.includes(':'),
+    'must not contain ":" or control characters',
+  );
 
 const tokenSchema = z
   .string()

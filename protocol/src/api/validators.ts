@@ -41,7 +41,8 @@ export const gitRefSchema = z
 
 const URL_SCHEMES = new Set(['https:', 'http:', 'ssh:', 'git:']);
 // Neither the user, the host nor the path may start with "-": ssh would read it as an option.
-const SCP_LIKE = /^[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~/][A-Za-z0-9._~/-]*$/;
+const SCP_LIKE =
+  /^[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~/][A-Za-z0-9._~/-]*$/;
 
 /** A repository URL: https, http, ssh or git URL, or scp-like `user@host:path`. */
 export const repositoryUrlSchema = z
