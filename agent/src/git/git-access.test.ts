@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { knownHostsName, openGitAccess } from './git-access.js';
+import { knownHostsName, openGitAccess, removeLeftoverGitAccess } from './git-access.js';
 import { gitArgv } from './run-git.js';
 
 const HOST_KEY =
@@ -81,5 +81,19 @@ describe('openGitAccess', () => {
     });
     expect(other.env.GIT_SSH_COMMAND).toContain('-o StrictHostKeyChecking=accept-new');
     await other.dispose();
+  });
+});
+
+describe('removeLeftoverGitAccess', () => {
+  it('removes the access folders a dead agent left, and nothing else', async () => {
+    const dir = workDir();
+    await openGitAccess({
+      auth: { type: 'https', credentialId: 'gcr_3', username: 'u', token: 't' },
+      repository: 'https://git.example.com/app.git',
+      workDir: dir,
+    });
+    mkdirSync(join(dir, 'checkout-keep'));
+    removeLeftoverGitAccess(dir);
+    expect(readdirSync(dir)).toEqual(['checkout-keep']);
   });
 });

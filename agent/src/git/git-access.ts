@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseKnownHostLine, type JobGitAuth } from '@berth/protocol';
@@ -23,6 +24,14 @@ export interface GitAccess {
 }
 
 export const GIT_ACCESS_DIR_PREFIX = 'git-access-';
+
+/** Removes the key and token files an agent that died mid-fetch left behind; run at start. */
+export function removeLeftoverGitAccess(workDir: string): void {
+  for (const name of readdirSync(workDir)) {
+    if (name.startsWith(GIT_ACCESS_DIR_PREFIX))
+      rmSync(join(workDir, name), { recursive: true, force: true });
+  }
+}
 
 const KEY_FILE = 'id_ed25519';
 const KNOWN_HOSTS_FILE = 'known_hosts';

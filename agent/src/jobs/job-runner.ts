@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { removeLeftoverGitAccess } from '../git/git-access.js';
 import type { AgentMessageInput, HeldJob, JobSpec } from '@berth/protocol';
 import type { BackupTransfer } from '../database/backup-transfer.js';
 import { runBackupJob, runRestoreJob } from '../database/database-jobs.js';
@@ -60,6 +61,7 @@ export class JobRunner {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? systemSleep;
     mkdirSync(deps.workDir, { recursive: true, mode: 0o700 });
+    removeLeftoverGitAccess(deps.workDir);
   }
 
   /**
