@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { jobSpec } from '../queue/dispatcher.js';
-import { createTestApp } from './testing.js';
+import { addEnvironment, createTestApp } from './testing.js';
 
 const HOST_KEY =
   '[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
 async function setup() {
   const t = await createTestApp({ withQueue: true });
-  await t.addServer('srv_a');
-  const project = (await t.call('POST', '/api/v1/projects', { body: { name: 'Shop' } })).json;
-  const env = (
-    await t.call('POST', `/api/v1/projects/${project.id}/environments`, {
-      body: { name: 'prod', serverId: 'srv_a' },
-    })
-  ).json;
+  const env = await addEnvironment(t);
   const createService = (source: unknown) =>
     t.call('POST', `/api/v1/environments/${env.id}/services`, { body: { name: 'web', source } });
   return { ...t, createService };
