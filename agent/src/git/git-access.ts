@@ -108,15 +108,14 @@ function sshAccess(
   const explain = (stderr: string): string | null => {
     const host = hostOf(repository);
     if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/.test(stderr)) {
-      const presented = /key sent by the remote host is\s+(SHA256:[A-Za-z0-9+/]+)/.exec(
-        stderr,
-      )?.[1];
+      // ssh prints the presented key after "sent by the remote host is" (whatever its type).
+      const presented = /sent by the remote host is\s+(SHA256:[A-Za-z0-9+/]+)/.exec(stderr)?.[1];
       const expected = trusted.map(
         ({ parsed }) => `${fingerprint(parsed!.key)} (${parsed!.keyType})`,
       );
       return (
         `The SSH host key of ${host} does not match the one git credential ${auth.credentialId} trusts: ` +
-        `expected ${expected.join(' or ') || 'none'}, the server presented ${presented ?? 'a key of another type'}. ` +
+        `expected ${expected.join(' or ') || 'none'}, the server presented ${presented ?? 'another key'}. ` +
         `If the server's key changed on purpose, set the credential's knownHosts to the new key ` +
         `(PATCH /api/v1/git-credentials/${auth.credentialId}); otherwise someone may be intercepting the connection`
       );
