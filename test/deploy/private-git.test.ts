@@ -191,13 +191,17 @@ describe.skipIf(!hasDocker || !existsSync(SSHD))('private git sources', () => {
         token: wrong,
       });
       expect(patched.status).toBe(200);
+      const requestsBefore = http.requests.length;
       const { deployment } = await waitForFinished(stage, await deploy(stage, service.id, 'none'));
       expect(deployment.status).toBe('failed');
       expect(deployment.error).toContain('authentication failed for 127.0.0.1');
       expect(deployment.error).not.toContain(wrong);
       const log = await readLog(stage, deployment.id);
       expect(log.filter((line) => line.text.includes(wrong))).toEqual([]);
-      expect(http.requests.some((r) => r.user === null)).toBe(true);
+      // git did offer the (wrong) token it got from the credential, and was refused.
+      const rejected = http.requests.slice(requestsBefore).filter((r) => r.sentCredentials);
+      expect(rejected.length).toBeGreaterThan(0);
+      expect(rejected.every((r) => r.user === null)).toBe(true);
     });
   });
 });

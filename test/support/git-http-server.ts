@@ -10,6 +10,8 @@ export interface GitHttpRequest {
   url: string;
   /** The user of a valid Basic authorization, or null when it was missing or wrong. */
   user: string | null;
+  /** Whether the request carried an Authorization header at all. */
+  sentCredentials: boolean;
 }
 
 /**
@@ -62,7 +64,12 @@ export class GitHttpServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const user = this.userOf(req);
-    this.requests.push({ method: req.method ?? '', url: req.url ?? '', user });
+    this.requests.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      user,
+      sentCredentials: req.headers.authorization !== undefined,
+    });
     if (!user) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('unauthorized\n');
       return;
