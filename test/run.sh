@@ -51,6 +51,17 @@ if [[ "$(id -u)" == "0" ]] && ! command -v skopeo >/dev/null; then
 fi
 # htpasswd writes the logins of the password-protected registry the private-registry tests start.
 [[ "$(id -u)" != "0" ]] || command -v htpasswd >/dev/null || apt_install apache2-utils
+# OpenSSH's server for the private git tests, which run their own sshd on a loopback port. A
+# policy-rc.d keeps the package from starting the system's sshd on port 22 while it installs.
+if [[ "$(id -u)" == "0" && ! -x /usr/sbin/sshd ]]; then
+  own_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  apt_install openssh-server
+  [[ -z "$own_policy" ]] || rm -f /usr/sbin/policy-rc.d
+fi
 # PostgreSQL, MariaDB and Redis test images from Debian packages, pushed to the registry (cached).
 [[ "$(id -u)" != "0" ]] || BERTH_TEST_REGISTRY="$REGISTRY_ADDR" pnpm exec tsx test/images/build.ts
 

@@ -7,6 +7,7 @@ export * from './api/engines.js';
 export * from './api/backups.js';
 export * from './api/enrollment.js';
 export * from './api/registries.js';
+export * from './api/git-credentials.js';
 export * from './messages/common.js';
 export * from './messages/agent-to-control-plane.js';
 export * from './messages/control-plane-to-agent.js';

@@ -102,7 +102,14 @@ export type HealthcheckInput =
   | { type: 'http'; port: number; path?: string; timeoutSeconds?: number };
 
 export type SourceInput =
-  | { type: 'git'; repository: string; ref: string; dockerfile?: string; context?: string }
+  | {
+      type: 'git';
+      repository: string;
+      ref: string;
+      dockerfile?: string;
+      context?: string;
+      credentialId?: string;
+    }
   | { type: 'image'; image: string }
   | { type: 'database'; engine: string; version?: string; image?: string };
 

@@ -87,6 +87,15 @@ export class GitRepo {
   }
 }
 
+/** Makes `dir` an empty repository on branch `main`, ready to commit to and to serve. */
+export async function initRepo(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await git(dir, ['init', '-q', '-b', 'main']);
+  await git(dir, ['config', 'commit.gpgsign', 'false']);
+  // Like GitHub, let clients fetch any commit reachable from a ref, not only ref tips.
+  await git(dir, ['config', 'uploadpack.allowReachableSHA1InWant', 'true']);
+}
+
 /**
  * A real `git daemon` serving repositories read-only over git:// on 127.0.0.1,
  * so the agent fetches over the network exactly as it would from a remote host.
@@ -133,11 +142,7 @@ export class GitServer {
   /** Creates an empty repository on branch `main`, served as git://127.0.0.1:<port>/<name>. */
   async createRepo(name: string): Promise<GitRepo> {
     const dir = join(this.baseDir, name);
-    mkdirSync(dir, { recursive: true });
-    await git(dir, ['init', '-q', '-b', 'main']);
-    await git(dir, ['config', 'commit.gpgsign', 'false']);
-    // Like GitHub, let clients fetch any commit reachable from a ref, not only ref tips.
-    await git(dir, ['config', 'uploadpack.allowReachableSHA1InWant', 'true']);
+    await initRepo(dir);
     return new GitRepo(name, dir, `git://127.0.0.1:${this.port}/${name}`);
   }
 
@@ -155,7 +160,7 @@ export class GitServer {
   }
 }
 
-function acceptsConnections(port: number): Promise<boolean> {
+export function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {

@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { AgentError } from '../errors.js';
+import type { GitAccess } from './git-access.js';
 import { runGit, type GitRunOptions } from './run-git.js';
 
 export interface CheckoutOptions {
@@ -11,6 +13,7 @@ export interface CheckoutOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   onLine?: (line: string) => void;
+  access?: GitAccess;
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -27,6 +30,7 @@ export async function checkoutRef(options: CheckoutOptions): Promise<string> {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.onLine ? { onLine: options.onLine } : {}),
+      ...(options.access ? { access: options.access } : {}),
     } satisfies GitRunOptions);
 
   await git(['init', '--quiet']);
@@ -42,7 +46,8 @@ export async function checkoutRef(options: CheckoutOptions): Promise<string> {
     ]);
   } catch (err) {
     // Some servers refuse to serve a commit by SHA; fall back to fetching everything.
-    if (!FULL_SHA.test(options.ref)) throw err;
+    const refused = err instanceof AgentError && err.code === 'AUTH_FAILED';
+    if (refused || !FULL_SHA.test(options.ref)) throw err;
     options.onLine?.('The server refused a shallow fetch by SHA; fetching all branches and tags');
     await git([
       'fetch',

@@ -1,3 +1,4 @@
+import type { GitAccess } from './git-access.js';
 import { runGit } from './run-git.js';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -11,6 +12,7 @@ export interface ResolveRefOptions {
   cwd: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  access?: GitAccess;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function resolveRemoteRef(options: ResolveRefOptions): Promise<stri
     cwd: options.cwd,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.access ? { access: options.access } : {}),
   });
   const refs = new Map<string, string>();
   for (const line of output.split('\n')) {

@@ -13,6 +13,8 @@ import {
   type ImageSource,
 } from '@berth/protocol';
 import { checkoutRef } from '../git/checkout.js';
+import type { GitAccess } from '../git/git-access.js';
+import { privateAccess, reportLearnedHostKeys } from './git-credential.js';
 import { resolveRemoteRef } from '../git/resolve-ref.js';
 import { baseImages } from './dockerfile-bases.js';
 import { refreshBaseImages } from './pull-bases.js';
@@ -92,12 +94,14 @@ async function reuseBuilt(
 async function reuseBeforeFetch(
   ctx: JobContext,
   source: GitSource,
+  access: GitAccess | undefined,
 ): Promise<{ asked: string | null; image: ReleaseImage | null }> {
   const asked = await resolveRemoteRef({
     repository: source.repository,
     ref: source.ref,
     cwd: ctx.workDir,
     signal: ctx.signal,
+    ...(access ? { access } : {}),
   }).catch(() => null);
   return { asked, image: asked ? await reuseBuilt(ctx, source, asked) : null };
 }
@@ -113,6 +117,10 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
   const noCache = deployment.cache === 'none';
   const dir = await mkdtemp(join(ctx.workDir, 'checkout-'));
   const skipFetch = new AbortController();
+  const access = await privateAccess(ctx, source).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   try {
     ctx.phase('fetch');
     ctx.log('system', `Fetching ref ${source.ref} from ${source.repository}`);
@@ -122,26 +130,30 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
       dir,
       signal: AbortSignal.any([ctx.signal, skipFetch.signal]),
       onLine: (line) => ctx.log('system', line),
+      ...(access ? { access } : {}),
     });
     fetching.catch(() => undefined); // awaited below, unless the image is reused first
     let asked: string | null = null;
     if (!noCache) {
-      const early = await reuseBeforeFetch(ctx, source);
+      const early = await reuseBeforeFetch(ctx, source, access);
       asked = early.asked;
       if (early.image) {
         skipFetch.abort();
         await fetching.catch(() => undefined);
+        await reportLearnedHostKeys(ctx, access);
         return early.image;
       }
     }
-    const commit = await fetching.catch((err: unknown) => {
-      throwIfAborted(ctx.signal);
-      throw new AgentError(
-        err instanceof AgentError && err.code !== 'CANCELLED' ? err.code : 'UNREACHABLE',
-        `Could not fetch ref ${source.ref}: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
-    });
+    const commit = await fetching
+      .finally(() => reportLearnedHostKeys(ctx, access))
+      .catch((err: unknown) => {
+        throwIfAborted(ctx.signal);
+        throw new AgentError(
+          err instanceof AgentError && err.code !== 'CANCELLED' ? err.code : 'UNREACHABLE',
+          `Could not fetch ref ${source.ref}: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      });
     ctx.log('system', `Checked out commit ${commit}`);
     ctx.report({ commit });
 
@@ -203,6 +215,7 @@ export async function imageFromGit(ctx: JobContext, source: GitSource): Promise<
     return { imageId: outcome.imageId, commit };
   } finally {
     await rm(dir, { recursive: true, force: true });
+    await access?.dispose();
   }
 }
 

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { removeLeftoverGitAccess } from '../git/git-access.js';
 import type { AgentMessageInput, HeldJob, JobSpec } from '@berth/protocol';
 import type { BackupTransfer } from '../database/backup-transfer.js';
 import { runBackupJob, runRestoreJob } from '../database/database-jobs.js';
@@ -12,7 +13,9 @@ import { LABELS, type Engine } from '../docker/engine.js';
 import { AgentError } from '../errors.js';
 import { cancelledReason, type JobContext, type JobOutcome } from './job-context.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { redactor } from './registry-auth.js';
+import { gitSecrets } from '../git/git-access.js';
+import { redactor } from '../logs/redact.js';
+import { registrySecrets } from './registry-auth.js';
 import { PhaseTimeline } from './timeline.js';
 
 export interface JobRunnerDeps {
@@ -61,6 +64,7 @@ export class JobRunner {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? systemSleep;
     mkdirSync(deps.workDir, { recursive: true, mode: 0o700 });
+    removeLeftoverGitAccess(deps.workDir);
   }
 
   /**
@@ -202,8 +206,9 @@ export class JobRunner {
       Math.max(0, deadlineMs),
     );
     const timeline = new PhaseTimeline(this.now);
-    // No line or error of this job carries a registry password, whatever the engine echoes.
-    const redact = redactor(spec.registryAuth);
+    // No line or error of this job carries a registry password or a git token, whatever the
+    // engine or git echoes.
+    const redact = redactor([...registrySecrets(spec.registryAuth), ...gitSecrets(spec.gitAuth)]);
     const ctx: JobContext = {
       spec,
       engine: this.deps.engine,

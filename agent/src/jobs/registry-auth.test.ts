@@ -1,3 +1,4 @@
+import { redactor } from '../logs/redact.js';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import {
   credentialsForBases,
   isAuthRefusal,
   isBuildAuthRefusal,
-  redactor,
+  registrySecrets,
   refusingHost,
 } from './registry-auth.js';
 
@@ -59,12 +60,12 @@ describe('registry auth helpers', () => {
   });
 
   it('takes every password, and its basic-auth form, out of a line', () => {
-    const redact = redactor([LOGIN]);
+    const redact = redactor(registrySecrets([LOGIN]));
     const basic = Buffer.from(`ci:${PASSWORD}`).toString('base64');
     expect(redact(`login ${PASSWORD} / Basic ${basic} refused`)).toBe(
       'login [redacted] / Basic [redacted] refused',
     );
-    expect(redactor(undefined)('unchanged')).toBe('unchanged');
+    expect(redactor(registrySecrets(undefined))('unchanged')).toBe('unchanged');
   });
 });
 

@@ -68,19 +68,14 @@ export function refusingHost(
   );
 }
 
-const REDACTED = '[redacted]';
-
 /**
- * Replaces every password the job carries (and its HTTP basic-auth form) in a line of text. An
- * engine or registry message that echoes a login must not carry it into a log or an error.
+ * The secrets a registry login could show in a line of text: each password and its HTTP
+ * basic-auth form. An engine or registry message that echoes a login must not carry it into a
+ * log or an error.
  */
-export function redactor(auths: readonly RegistryAuth[] | undefined): (text: string) => string {
-  const secrets = (auths ?? [])
-    .flatMap((auth) => [
-      auth.password,
-      Buffer.from(`${auth.username}:${auth.password}`).toString('base64'),
-    ])
-    .sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text) => text;
-  return (text) => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), text);
+export function registrySecrets(auths: readonly RegistryAuth[] | undefined): string[] {
+  return (auths ?? []).flatMap((auth) => [
+    auth.password,
+    Buffer.from(`${auth.username}:${auth.password}`).toString('base64'),
+  ]);
 }

@@ -10,6 +10,7 @@ import { enrollmentRoutes } from './enrollment.js';
 import { environmentRoutes } from './environments.js';
 import { eventRoutes } from './events.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
+import { gitCredentialRoutes } from './git-credentials.js';
 import { joinTokenRoutes } from './join-tokens.js';
 import { projectRoutes } from './projects.js';
 import { registryRoutes } from './registries.js';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Hono {
     environmentRoutes,
     serviceRoutes,
     registryRoutes,
+    gitCredentialRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
   }

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../log.js';
-import { createTestApp } from './testing.js';
+import { addEnvironment, createTestApp } from './testing.js';
 
 async function setup(options: { log?: Logger } = {}) {
   const t = await createTestApp(options);
-  await t.addServer('srv_a');
-  const project = (await t.call('POST', '/api/v1/projects', { body: { name: 'Shop' } })).json;
-  const env = (
-    await t.call('POST', `/api/v1/projects/${project.id}/environments`, {
-      body: { name: 'prod', serverId: 'srv_a' },
-    })
-  ).json;
+  const env = await addEnvironment(t);
   const createService = (body: unknown) =>
     t.call('POST', `/api/v1/environments/${env.id}/services`, { body });
   return { ...t, env, createService };

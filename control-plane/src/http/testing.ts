@@ -118,6 +118,19 @@ export async function createTestApp(
   return { app, store, clock, metrics, disconnects, call, addServer, deployments, backups };
 }
 
+/** A server, a project "Shop" and its environment "prod" on that server, made through the API. */
+export async function addEnvironment(
+  t: Awaited<ReturnType<typeof createTestApp>>,
+  serverId = 'srv_a',
+): Promise<{ id: string }> {
+  await t.addServer(serverId);
+  const project = (await t.call('POST', '/api/v1/projects', { body: { name: 'Shop' } })).json;
+  const env = await t.call('POST', `/api/v1/projects/${project.id}/environments`, {
+    body: { name: 'prod', serverId },
+  });
+  return env.json as { id: string };
+}
+
 async function testDeploymentDeps(store: Store, now: () => number): Promise<DeploymentDeps> {
   const sessions = { isConnected: () => false, send: () => false };
   const logs = new LogFiles(await mkdtemp(join(tmpdir(), 'berth-http-logs-')));

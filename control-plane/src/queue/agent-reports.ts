@@ -1,5 +1,6 @@
 import type { AgentMessage, HeldJob, ServiceStatus } from '@berth/protocol';
 import { isoTime } from '../clock.js';
+import { recordLearnedHostKeys } from '../git/job-git-auth.js';
 import { isFinalStatus } from '../store/records.js';
 import type { JobUnit } from '../store/history.js';
 import { changeJob, type QueueDeps } from './context.js';
@@ -70,7 +71,7 @@ export async function onAccept(deps: QueueDeps, message: Message<'job.accept'>):
 
 /** A running deployment moved on, or resolved its commit or digest early. */
 export async function onStatus(deps: QueueDeps, message: Message<'job.status'>): Promise<void> {
-  await changeJob(deps, message.jobId, ({ job, deployment }) => {
+  const unit = await changeJob(deps, message.jobId, ({ job, deployment }) => {
     if (job.status !== 'running' || !deployment) return false;
     if (message.deploymentStatus) deployment.status = message.deploymentStatus;
     const { commit, digest } = message.result ?? {};
@@ -79,6 +80,20 @@ export async function onStatus(deps: QueueDeps, message: Message<'job.status'>):
     mergeAgentPhases(deployment, message.result?.phases);
     return true;
   });
+  await learnHostKeys(deps, unit, message.result?.hostKeys);
+}
+
+/** Host keys a first fetch learned become trusted on the source's credential. */
+async function learnHostKeys(
+  deps: QueueDeps,
+  unit: JobUnit | null,
+  hostKeys: readonly string[] | undefined,
+): Promise<void> {
+  const learned = await recordLearnedHostKeys(deps.store, unit?.deployment?.source, hostKeys);
+  if (learned.length > 0)
+    deps.log.info(
+      `job ${unit!.job.id}: trusting ${learned.length} host key(s) from its first fetch`,
+    );
 }
 
 export async function onFinished(
@@ -100,6 +115,7 @@ export async function onFinished(
       `job ${message.jobId} ${message.status}${message.error ? `: ${message.error}` : ''}`,
     );
     await recordExposure(deps, unit.job, message);
+    await learnHostKeys(deps, unit, message.result.hostKeys);
     deps.events.emit('service', unit.job.serviceId);
   }
   deps.logs.forget(message.jobId);

@@ -1,4 +1,5 @@
 import type { JobSpec } from '@berth/protocol';
+import { gitAuthFor } from '../git/job-git-auth.js';
 import type { JobRecord } from '../store/records.js';
 import { changeJob, runTimeOf, type QueueDeps } from './context.js';
 import { requeueJob, startJob } from './job-transitions.js';
@@ -28,7 +29,11 @@ export async function jobSpec(deps: Pick<QueueDeps, 'store'>, job: JobRecord): P
     ...(await databaseSpec(deps, job)),
   };
   const registryAuth = registryAuthFor(spec, deps.store.registries.list());
-  return registryAuth.length > 0 ? { ...spec, registryAuth } : spec;
+  return {
+    ...spec,
+    ...(registryAuth.length > 0 ? { registryAuth } : {}),
+    ...gitAuthFor(deps.store, spec),
+  };
 }
 
 /**

@@ -140,6 +140,38 @@ export const registryRecordSchema = z.object({
   updatedAt: isoTime.optional(),
 });
 export type RegistryRecord = z.infer<typeof registryRecordSchema>;
+/** A host key a git credential trusts: one known_hosts line. */
+export const knownHostRecordSchema = z.object({
+  line: z.string(),
+  origin: z.enum(['pinned', 'learned']),
+  addedAt: isoTime,
+});
+export type KnownHostRecord = z.infer<typeof knownHostRecordSchema>;
+
+/**
+ * A git credential. The secret fields, `privateKey` (ssh) and `token` (https), are kept as
+ * plain strings here and never leave the control plane except in a fetching job's spec.
+ */
+export const gitCredentialRecordSchema = z.discriminatedUnion('type', [
+  z.object({
+    id: z.string(),
+    type: z.literal('ssh'),
+    name: z.string().optional(),
+    publicKey: z.string(),
+    privateKey: z.string(),
+    knownHosts: z.array(knownHostRecordSchema).default([]),
+    createdAt: isoTime,
+  }),
+  z.object({
+    id: z.string(),
+    type: z.literal('https'),
+    name: z.string().optional(),
+    username: z.string(),
+    token: z.string(),
+    createdAt: isoTime,
+  }),
+]);
+export type GitCredentialRecord = z.infer<typeof gitCredentialRecordSchema>;
 
 /** The layout version of db.json; 0.1.0 files have none and also hold the history. */
 export const DATA_VERSION = 2;
@@ -155,6 +187,7 @@ export const dataSchema = z.object({
   environments: z.array(environmentRecordSchema).default([]),
   services: z.array(serviceConfigRecordSchema).default([]),
   registries: z.array(registryRecordSchema).default([]),
+  gitCredentials: z.array(gitCredentialRecordSchema).default([]),
 });
 export type Data = z.infer<typeof dataSchema>;
 
@@ -168,6 +201,7 @@ export function emptyData(): Data {
     environments: [],
     services: [],
     registries: [],
+    gitCredentials: [],
   };
 }
 

@@ -9,6 +9,7 @@ import { newId } from '../crypto.js';
 import { databaseEnv } from '../databases/credentials.js';
 import { BerthError } from '../errors.js';
 import type { Database } from './database.js';
+import { checkSourceCredential } from './git-credentials.js';
 import type { HistoryStore } from './history.js';
 import type { ServiceConfigRecord, ServiceRecord, ServiceState } from './records.js';
 
@@ -70,6 +71,7 @@ export class ServiceRecords {
       createdAt: isoTime(this.#now()),
     };
     await this.#db.mutate((data) => {
+      checkSourceCredential(data, record.source);
       data.services.push(record);
     });
     return withState(record, await this.#history.serviceState(record.id));
@@ -126,6 +128,7 @@ export class ServiceRecords {
       const record = data.services.find((service) => service.id === id);
       if (!record) return undefined;
       checkPatch(record, patch);
+      if (patch.source !== undefined) checkSourceCredential(data, patch.source);
       if (patch.source !== undefined) record.source = patch.source;
       if (patch.backup !== undefined) record.backup = patch.backup;
       if (patch.ports !== undefined) record.ports = patch.ports;

@@ -5,6 +5,7 @@ import { systemNow, type Now } from '../clock.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { Database } from './database.js';
 import type { HistoryStore } from './history.js';
+import { GitCredentialRecords } from './git-credentials.js';
 import { JoinTokenRecords } from './join-tokens.js';
 import { LmdbHistory } from './lmdb-history.js';
 import { MemoryHistory } from './memory-history.js';
@@ -51,6 +52,7 @@ export class Store {
   readonly environments: EnvironmentRecords;
   readonly services: ServiceRecords;
   readonly registries: RegistryRecords;
+  readonly gitCredentials: GitCredentialRecords;
   readonly history: HistoryStore;
   /** The configuration's lowdb database; change it only inside `db.mutate`. */
   readonly db: Database;
@@ -74,6 +76,7 @@ export class Store {
     this.environments = new EnvironmentRecords(db, now);
     this.services = new ServiceRecords(db, history, now);
     this.registries = new RegistryRecords(db, now);
+    this.gitCredentials = new GitCredentialRecords(db, now);
   }
 
   /** Writes anything still pending; call before exit. */

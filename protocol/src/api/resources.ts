@@ -19,6 +19,8 @@ export const gitSourceSchema = z.object({
   ref: gitRefSchema,
   dockerfile: checkoutPathSchema.default('Dockerfile'),
   context: checkoutPathSchema.default('.'),
+  /** A git credential (`/api/v1/git-credentials`) for a private repository. */
+  credentialId: z.string().min(1).max(100).optional(),
 });
 
 export const imageSourceSchema = z.object({

@@ -37,6 +37,8 @@ describe('repositoryUrlSchema', () => {
     'ssh://git@host:22/acme/app.git',
     'git://127.0.0.1/app.git',
     'git@github.com:acme/app.git',
+    'ssh://git@127.0.0.1:2222/srv/app.git',
+    'git@git.example.com:srv/app.git',
   ])('accepts %s', (url) => {
     expect(repositoryUrlSchema.safeParse(url).success).toBe(true);
   });
@@ -46,6 +48,11 @@ describe('repositoryUrlSchema', () => {
     'file:///etc',
     '/srv/repo',
     'https://a b',
+    'git@-oProxyCommand=x:app.git',
+    'git@host:-oProxyCommand',
+    '-git@host:app.git',
+    'ssh://-oProxyCommand=x/app.git',
+    'ssh://-user@host/app.git',
     '',
   ])('refuses %j', (url) => {
     expect(repositoryUrlSchema.safeParse(url).success).toBe(false);

@@ -40,7 +40,9 @@ export const gitRefSchema = z
   );
 
 const URL_SCHEMES = new Set(['https:', 'http:', 'ssh:', 'git:']);
-const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$/;
+// Neither the user, the host nor the path may start with "-": ssh would read it as an option.
+const SCP_LIKE =
+  /^[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~/][A-Za-z0-9._~/-]*$/;
 
 /** A repository URL: https, http, ssh or git URL, or scp-like `user@host:path`. */
 export const repositoryUrlSchema = z
@@ -53,7 +55,12 @@ export const repositoryUrlSchema = z
     if (SCP_LIKE.test(url)) return true;
     try {
       const parsed = new URL(url);
-      return URL_SCHEMES.has(parsed.protocol) && parsed.hostname.length > 0;
+      return (
+        URL_SCHEMES.has(parsed.protocol) &&
+        parsed.hostname.length > 0 &&
+        !parsed.hostname.startsWith('-') &&
+        !parsed.username.startsWith('-')
+      );
     } catch {
       return false;
     }

@@ -12,6 +12,7 @@ import {
   deploymentPhaseSchema,
 } from '../api/resources.js';
 import { registryAuthSchema } from '../api/registries.js';
+import { jobGitAuthSchema, knownHostLineSchema } from '../api/git-credentials.js';
 import { envSchema } from '../api/validators.js';
 import { errorCodeSchema } from '../errors.js';
 
@@ -86,6 +87,8 @@ export const jobSpecSchema = z.object({
    * writes them down: not in its journal, its spool or its logs.
    */
   registryAuth: z.array(registryAuthSchema).max(100).optional(),
+  /** The git source's credential, only on jobs that fetch; the agent never stores it. */
+  gitAuth: jobGitAuthSchema.optional(),
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 
@@ -121,6 +124,8 @@ export const jobResultSchema = z.object({
   publicPort: z.number().int().optional(),
   /** Backup and restore jobs: each backup taken (a restore's safety backup). */
   backups: z.array(backupOutcomeSchema).max(4).optional(),
+  /** Host keys the fetch learned (known_hosts lines), for a host the credential had none of. */
+  hostKeys: z.array(knownHostLineSchema).max(16).optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 

@@ -138,6 +138,8 @@ function sourceFields(initial: Source | undefined) {
         ref: ref.value.trim(),
         dockerfile: dockerfile.value.trim() || 'Dockerfile',
         context: context.value.trim() || '.',
+        // Kept as it is: the credential is chosen through the API.
+        ...(git?.credentialId ? { credentialId: git.credentialId } : {}),
       };
     },
   };
