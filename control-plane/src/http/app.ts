@@ -12,6 +12,7 @@ import { eventRoutes } from './events.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
 import { joinTokenRoutes } from './join-tokens.js';
 import { projectRoutes } from './projects.js';
+import { secretKeyRoutes } from './secret-key.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
 import { DashboardSessions, sessionRoutes } from './session.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono {
     projectRoutes,
     environmentRoutes,
     serviceRoutes,
+    secretKeyRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
   }
