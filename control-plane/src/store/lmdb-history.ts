@@ -8,6 +8,8 @@ import type {
   PrunedHistory,
 } from './history.js';
 import type { RecordSealer } from '../secrets/record-sealer.js';
+import { COMPACT_PENDING } from './lmdb-compaction.js';
+import { SealedJobTable } from './sealed-job-table.js';
 import {
   initialServiceState,
   isFinalStatus,
@@ -20,7 +22,6 @@ import {
 
 type Key = (string | number)[];
 
-/** Set in `meta` once every job's secret fields have been sealed. */
 const SECRETS_SEALED = 'secretsSealed';
 
 /** Records written per transaction by the migration. */
@@ -56,13 +57,12 @@ function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> 
  * | serviceBackups | [serviceId, number]          | backupId     | newest-first backup pages    |
  * | meta         | 'queueOrder'                   | number       | the order of jobs queued     |
  *                                                                  in the same millisecond
- * | meta         | 'secretsSealed'                | 1            | no job holds a plain secret  |
- *
+ * | meta         | 'secretsSealed', COMPACT_PENDING | 1          | sealing, lmdb-compaction.ts  |
  * The env values in `jobs` (the service as deployed) are sealed; see secrets/secret-fields.ts.
  */
 export class LmdbHistory implements HistoryStore {
   readonly #root: RootDatabase;
-  readonly #jobs: LmdbDatabase<JobRecord, string>;
+  readonly #jobs: SealedJobTable;
   readonly #deployments: LmdbDatabase<DeploymentRecord, string>;
   readonly #history: LmdbDatabase<string, Key>;
   readonly #serviceJobs: LmdbDatabase<null, Key>;
@@ -73,18 +73,13 @@ export class LmdbHistory implements HistoryStore {
   readonly #meta: LmdbDatabase<number, string>;
   readonly #backups: LmdbDatabase<BackupRecord, string>;
   readonly #serviceBackups: LmdbDatabase<string, Key>;
-  readonly #path: string;
-  /** Seals the secret fields of jobs (the env values deployed); none in tests that need none. */
-  readonly #sealer: RecordSealer | undefined;
 
-  /** Opens (or creates) the store in the folder `path`; callers keep that folder 0700. */
+  /** Opens the store in the folder `path` (kept 0700); `sealer` seals the env values of jobs. */
   constructor(path: string, options: { sealer?: RecordSealer } = {}) {
-    this.#path = path;
-    this.#sealer = options.sealer;
     this.#root = open({ path, compression: false });
     const table = <V, K extends Key | string>(name: string) =>
       this.#root.openDB<V, K>({ name, cache: false });
-    this.#jobs = table('jobs');
+    this.#jobs = new SealedJobTable(table('jobs'), options.sealer, path);
     this.#deployments = table('deployments');
     this.#history = table('history');
     this.#serviceJobs = table('serviceJobs');
@@ -129,7 +124,7 @@ export class LmdbHistory implements HistoryStore {
   }
 
   job(jobId: string): Promise<JobRecord | undefined> {
-    return Promise.resolve(this.#job(jobId));
+    return Promise.resolve(this.#jobs.get(jobId));
   }
 
   deployment(deploymentId: string): Promise<DeploymentRecord | undefined> {
@@ -167,7 +162,7 @@ export class LmdbHistory implements HistoryStore {
     const jobs: JobRecord[] = [];
     for (const { key, value } of this.#active.getRange()) {
       if (serverId !== undefined && value !== serverId) continue;
-      const job = this.#job(String(key[2]));
+      const job = this.#jobs.get(String(key[2]));
       if (job) jobs.push(job);
     }
     return Promise.resolve(jobs);
@@ -183,7 +178,7 @@ export class LmdbHistory implements HistoryStore {
 
   updateJob<T>(jobId: string, change: (unit: JobUnit) => T): Promise<T | undefined> {
     return this.#write(() => {
-      const job = this.#job(jobId);
+      const job = this.#jobs.get(jobId);
       if (!job) return undefined;
       const deployment = job.deploymentId ? this.#deployments.get(job.deploymentId) : undefined;
       const backup = job.backupId ? this.#backups.get(job.backupId) : undefined;
@@ -209,7 +204,7 @@ export class LmdbHistory implements HistoryStore {
     return this.#write(() => {
       const busy = new Set<string>();
       for (const { key } of this.#active.getRange()) {
-        const job = this.#job(String(key[2]));
+        const job = this.#jobs.get(String(key[2]));
         if (job?.status === 'running') busy.add(job.serviceId);
       }
       const changed: string[] = [];
@@ -282,7 +277,7 @@ export class LmdbHistory implements HistoryStore {
       ];
       for (const { key, value } of beyondKeep) {
         const deployment = this.#deployments.get(value);
-        const job = deployment && this.#job(deployment.jobId);
+        const job = deployment && this.#jobs.get(deployment.jobId);
         // A deployment still running, or the service's current release, is never removed.
         if (!deployment || !job || !isFinalStatus(job.status) || deployment.id === current) {
           continue;
@@ -313,7 +308,7 @@ export class LmdbHistory implements HistoryStore {
         }),
       ];
       for (const key of older) {
-        const job = this.#job(String(key[2]));
+        const job = this.#jobs.get(String(key[2]));
         if (!job || job.kind === 'deploy' || !isFinalStatus(job.status)) continue;
         this.#removeJob(job);
         pruned.jobIds.push(job.id);
@@ -331,7 +326,7 @@ export class LmdbHistory implements HistoryStore {
   async markLogsExpired(jobIds: readonly string[]): Promise<void> {
     await this.#write(() => {
       for (const jobId of jobIds) {
-        const job = this.#job(jobId);
+        const job = this.#jobs.get(jobId);
         if (!job || job.logsExpired) continue;
         this.#writeJob(job, { ...job, logsExpired: true });
         const deployment = job.deploymentId ? this.#deployments.get(job.deploymentId) : undefined;
@@ -353,7 +348,7 @@ export class LmdbHistory implements HistoryStore {
     }
     for (const batch of chunks(history.jobs, IMPORT_BATCH)) {
       await this.#write(() => {
-        for (const job of batch) this.#writeJob(this.#job(job.id), job);
+        for (const job of batch) this.#writeJob(this.#jobs.get(job.id), job);
       });
     }
     await this.#write(() => {
@@ -367,24 +362,14 @@ export class LmdbHistory implements HistoryStore {
   }
 
   async resealSecrets(): Promise<number> {
-    const sealer = this.#sealer;
     let resealed = 0;
-    if (sealer) {
-      const ids = [...this.#jobs.getKeys()];
-      for (const batch of chunks(ids, IMPORT_BATCH)) {
-        resealed += await this.#write(() => {
-          let count = 0;
-          for (const id of batch) {
-            const stored = this.#jobs.get(id);
-            if (!stored || !sealer.needsResealing(stored)) continue;
-            this.#jobs.putSync(id, sealer.seal(sealer.open(stored, this.#where(id))));
-            count += 1;
-          }
-          return count;
-        });
-      }
+    for (const batch of chunks(this.#jobs.ids(), IMPORT_BATCH)) {
+      resealed += await this.#write(() => batch.filter((id) => this.#jobs.resealSync(id)).length);
     }
-    await this.#write(() => this.#meta.putSync(SECRETS_SEALED, 1));
+    await this.#write(() => {
+      this.#meta.putSync(SECRETS_SEALED, 1);
+      if (resealed > 0) this.#meta.putSync(COMPACT_PENDING, 1);
+    });
     return resealed;
   }
 
@@ -394,17 +379,6 @@ export class LmdbHistory implements HistoryStore {
 
   async close(): Promise<void> {
     await this.#root.close();
-  }
-
-  /** A job with its secret fields opened. */
-  #job(jobId: string): JobRecord | undefined {
-    const stored = this.#jobs.get(jobId);
-    if (!stored || !this.#sealer) return stored;
-    return this.#sealer.open(stored, this.#where(jobId));
-  }
-
-  #where(jobId: string): string {
-    return `job ${jobId} in ${this.#path}`;
   }
 
   /**
@@ -424,7 +398,7 @@ export class LmdbHistory implements HistoryStore {
   /** Writes a job and keeps its index entries in step with it. */
   #writeJob(before: JobRecord | undefined, after: JobRecord): void {
     if (before) this.#unindex(before);
-    this.#jobs.putSync(after.id, this.#sealer ? this.#sealer.seal(after) : after);
+    this.#jobs.putSync(after.id, after);
     this.#serviceJobs.putSync([after.serviceId, after.createdAt, after.id], null);
     if (!isFinalStatus(after.status)) this.#active.putSync(activeKey(after), after.serverId);
     else if (after.finishedAt && !after.logsExpired) {

@@ -25,4 +25,15 @@ export class SealedJsonFile<T> implements Adapter<T> {
   write(data: T): Promise<void> {
     return this.#inner.write(this.#sealer.seal(data));
   }
+
+  /** Seals the file again under the current key: plain fields and those under older keys. */
+  async rewrite(): Promise<void> {
+    const data = await this.read();
+    if (data !== null) await this.write(data);
+  }
+
+  /** Whether the stored form of the file has a field that is not sealed. */
+  hasPlainFields(stored: unknown): boolean {
+    return this.#sealer.hasPlainFields(stored);
+  }
 }

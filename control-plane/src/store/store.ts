@@ -16,6 +16,7 @@ import { migrateLegacyData } from './migrate.js';
 import { EnvironmentRecords, ProjectRecords } from './projects.js';
 import type { Data } from './records.js';
 import { openServers } from './open-servers.js';
+import { compactHistoryIfPending } from './lmdb-compaction.js';
 import { keepPlainBackup, plainCopiesOf } from './plain-backup.js';
 import { SealedJsonFile } from './sealed-json-file.js';
 import type { PresenceSnapshot } from './presence.js';
@@ -109,7 +110,8 @@ export class Store {
 
 /**
  * Creates the data dir (0700) if needed, loads the secret key, migrates a 0.1.0 db.json, seals
- * secrets still stored plain, and opens db.json and the history store in it.
+ * secrets still stored plain, finishes a key rotation a crash cut short, and opens db.json and
+ * the history store in it.
  */
 export async function openFileStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -123,30 +125,36 @@ export async function openFileStore(dataDir: string, options: StoreOptions = {})
   });
   const historyDir = join(dataDir, HISTORY_DIR);
   await mkdir(historyDir, { recursive: true, mode: 0o700 });
-  const history = new LmdbHistory(historyDir, {
-    sealer: new RecordSealer(keyring.box, JOB_SECRET_FIELDS),
-  });
+  const openHistory = () =>
+    new LmdbHistory(historyDir, { sealer: new RecordSealer(keyring.box, JOB_SECRET_FIELDS) });
+  let history = openHistory();
   // It holds the services' env values as they were deployed, sealed.
   await chmod(join(historyDir, 'data.mdb'), 0o600);
   try {
     const summary = await migrateLegacyData({ path, file, history });
     if (summary) options.onMigrated?.(summary);
-    const dbSealer = new RecordSealer(keyring.box, DB_SECRET_FIELDS);
-    const sealed = new SealedJsonFile<Data>(file, dbSealer, path);
-    await sealPlainSecrets({ path, file, sealed, sealer: dbSealer, history, options });
+    const sealed = new SealedJsonFile<Data>(
+      file,
+      new RecordSealer(keyring.box, DB_SECRET_FIELDS),
+      path,
+    );
+    await sealPlainSecrets({ path, file, sealed, history, options });
+    await finishRotation({ keyring, sealed, history, options });
+    // Drop the bytes that sealing or a rotation replaced, before anything else is written.
+    await history.close();
+    await compactHistoryIfPending(historyDir);
+    history = openHistory();
     const presence = new AtomicJsonFile<PresenceSnapshot>(join(dataDir, PRESENCE_FILE), {
       pretty: false,
     });
     // A write cut off by a crash leaves its temporary file; the snapshot itself is whole.
     await presence.removeLeftovers();
-    const store = await openStore(sealed, path, history, {
+    return await openStore(sealed, path, history, {
       serverJournal: new FileServerJournal(join(dataDir, SERVERS_FILE)),
       presence,
       ...options,
       keyring,
     });
-    await finishRotation(store, keyring, options);
-    return store;
   } catch (err) {
     await history.close();
     throw err;
@@ -154,22 +162,20 @@ export async function openFileStore(dataDir: string, options: StoreOptions = {})
 }
 
 /**
- * Seals the secrets a release before sealing stored plain. A copy of db.json is kept first,
- * since a bug here must not cost the user their configuration.
+ * Seals the secrets that a release before sealing stored plain. A copy of db.json is kept
+ * first, since a bug here must not cost the user their configuration.
  */
 async function sealPlainSecrets(args: {
   path: string;
   file: AtomicJsonFile<Data>;
   sealed: SealedJsonFile<Data>;
-  sealer: RecordSealer;
   history: HistoryStore;
   options: StoreOptions;
 }): Promise<void> {
-  const { path, file, sealed, sealer, history, options } = args;
-  if (sealer.hasPlainFields(await file.read())) {
+  const { path, file, sealed, history, options } = args;
+  if (sealed.hasPlainFields(await file.read())) {
     const backup = await keepPlainBackup(path, options.now ?? systemNow);
-    const data = await sealed.read();
-    if (data) await sealed.write(data);
+    await sealed.rewrite();
     options.onMigrated?.(`sealed the secrets in ${path}; the file as it was is kept as ${backup}`);
   }
   if (!(await history.secretsSealed())) {
@@ -185,12 +191,21 @@ async function sealPlainSecrets(args: {
   }
 }
 
-async function finishRotation(
-  store: Store,
-  keyring: Keyring,
-  options: StoreOptions,
-): Promise<void> {
-  const resumed = await resumeRotation({ keyring, resealSecrets: () => store.resealSecrets() });
+/** Finishes a key rotation that a crash cut short; see secrets/rotation.ts. */
+async function finishRotation(args: {
+  keyring: Keyring;
+  sealed: SealedJsonFile<Data>;
+  history: HistoryStore;
+  options: StoreOptions;
+}): Promise<void> {
+  const { keyring, sealed, history, options } = args;
+  const resumed = await resumeRotation({
+    keyring,
+    resealSecrets: async () => {
+      await sealed.rewrite();
+      await history.resealSecrets();
+    },
+  });
   if (!resumed) return;
   if (resumed.pendingKeyFile) {
     options.onWarning?.(
@@ -200,7 +215,7 @@ async function finishRotation(
     );
   } else {
     options.onMigrated?.(
-      `finished rotating the secret key: secrets are sealed under key id ${resumed.keyId}`,
+      `finished rotating the secret key: the secrets are sealed under key id ${resumed.keyId}`,
     );
   }
 }
