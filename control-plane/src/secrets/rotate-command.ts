@@ -2,7 +2,9 @@ import type { Config } from '../config.js';
 import { BerthError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { runningControlPlane } from '../store/pid-file.js';
-import { openFileStore } from '../store/store.js';
+import { join } from 'node:path';
+import { compactHistoryIfPending } from '../store/lmdb-compaction.js';
+import { HISTORY_DIR, openFileStore } from '../store/store.js';
 import { secretKeyText } from './key-text.js';
 import { rotateSecretKey, type RotationResult } from './rotation.js';
 
@@ -39,6 +41,8 @@ export async function rotateSecretKeyCommand(options: {
   } finally {
     await store.close();
   }
+  // Nothing else has the history open now: drop the bytes sealed under the old key.
+  await compactHistoryIfPending(join(config.dataDir, HISTORY_DIR));
   print(describeRotation(result, keyring.keyFile, { showKey: true }));
 }
 
