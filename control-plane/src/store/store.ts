@@ -12,7 +12,7 @@ import type { HistoryStore } from './history.js';
 import { JoinTokenRecords } from './join-tokens.js';
 import { LmdbHistory } from './lmdb-history.js';
 import { MemoryHistory } from './memory-history.js';
-import { migrateLegacyData } from './migrate.js';
+import { LEGACY_BACKUP_SUFFIX, migrateLegacyData } from './migrate.js';
 import { EnvironmentRecords, ProjectRecords } from './projects.js';
 import type { Data } from './records.js';
 import { openServers } from './open-servers.js';
@@ -138,7 +138,9 @@ export async function openFileStore(dataDir: string, options: StoreOptions = {})
       new RecordSealer(keyring.box, DB_SECRET_FIELDS),
       path,
     );
-    await sealPlainSecrets({ path, file, sealed, history, options });
+    // The legacy migration keeps its own copy of the file as it was.
+    const keptCopy = summary ? `${path}${LEGACY_BACKUP_SUFFIX}` : null;
+    await sealPlainSecrets({ path, file, sealed, history, keptCopy, options });
     await finishRotation({ keyring, sealed, history, options });
     // Drop the bytes that sealing or a rotation replaced, before anything else is written.
     await history.close();
@@ -170,11 +172,13 @@ async function sealPlainSecrets(args: {
   file: AtomicJsonFile<Data>;
   sealed: SealedJsonFile<Data>;
   history: HistoryStore;
+  /** A copy of db.json as it was that this start already made, if any. */
+  keptCopy: string | null;
   options: StoreOptions;
 }): Promise<void> {
   const { path, file, sealed, history, options } = args;
   if (sealed.hasPlainFields(await file.read())) {
-    const backup = await keepPlainBackup(path, options.now ?? systemNow);
+    const backup = args.keptCopy ?? (await keepPlainBackup(path, options.now ?? systemNow));
     await sealed.rewrite();
     options.onMigrated?.(`sealed the secrets in ${path}; the file as it was is kept as ${backup}`);
   }
