@@ -250,7 +250,7 @@ function expectMigratedFiles(dataDir: string): void {
     services: services.map(
       ({ status: _s, primaryAction: _p, currentDeploymentId: _c, ...service }) => ({
         ...service,
-        env: Object.keys(service.env),
+        env: Object.keys(service.env as Record<string, string>),
       }),
     ),
   });

@@ -3,35 +3,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSecretKeyFile } from '../store/secret-key-file.js';
-import { openFileStore, type Store, type StoreOptions } from '../store/store.js';
-import { filesHolding, PLAIN_SECRETS, writePlainDataDir } from '../testing/plain-data-dir.js';
+import type { Store, StoreOptions } from '../store/store.js';
+import {
+  filesHolding,
+  PLAIN_SECRETS,
+  StoresInDir,
+  writePlainDataDir,
+} from '../testing/plain-data-dir.js';
 import { sealedKeyIdsOf } from './record-sealer.js';
 import { rotateSecretKey, type Resealable } from './rotation.js';
 import { DB_SECRET_FIELDS } from './secret-fields.js';
 
 let dir: string;
-let open: Store[] = [];
+let stores: StoresInDir;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-rotate-'));
+  stores = new StoresInDir(dir);
   await writePlainDataDir(dir);
 });
 afterEach(async () => {
-  for (const store of open) await store.close().catch(() => undefined);
-  open = [];
+  await stores.closeAll();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function openIn(options: StoreOptions = {}): Promise<Store> {
-  const store = await openFileStore(dir, options);
-  open.push(store);
-  return store;
-}
-
-async function close(store: Store): Promise<void> {
-  await store.close();
-  open = open.filter((s) => s !== store);
-}
+const openIn = (options: StoreOptions = {}): Promise<Store> => stores.open(options);
+const close = (store: Store): Promise<void> => stores.close(store);
 
 function target(store: Store, reseal = () => store.resealSecrets()): Resealable {
   if (!store.keyring) throw new Error('no keyring');

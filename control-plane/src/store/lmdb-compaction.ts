@@ -1,6 +1,7 @@
 import { open as openFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open } from 'lmdb';
+import { syncDirectory } from './files.js';
 
 /** A `meta` entry: jobs were rewritten, and their old bytes may linger in the file's free pages. */
 export const COMPACT_PENDING = 'compactPending';
@@ -44,13 +45,4 @@ export async function compactHistoryIfPending(historyDir: string): Promise<boole
     await compacted.close();
   }
   return true;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await openFile(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

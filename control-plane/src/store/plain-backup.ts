@@ -1,6 +1,7 @@
-import { chmod, copyFile, open, readdir, rename } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Now } from '../clock.js';
+import { copyFileDurably } from './files.js';
 import { LEGACY_BACKUP_SUFFIX } from './migrate.js';
 
 /** db.json as it was before its secrets were sealed: `db.json.plain-backup-<time>`. */
@@ -10,16 +11,7 @@ export const PLAIN_BACKUP_INFIX = '.plain-backup-';
 export async function keepPlainBackup(path: string, now: Now): Promise<string> {
   const stamp = new Date(now()).toISOString().replace(/[:.]/g, '-');
   const backup = `${path}${PLAIN_BACKUP_INFIX}${stamp}`;
-  const temp = `${backup}.tmp`;
-  await copyFile(path, temp);
-  await chmod(temp, 0o600);
-  const handle = await open(temp, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, backup);
+  await copyFileDurably(path, backup);
   return backup;
 }
 

@@ -8,33 +8,26 @@ import {
   filesHolding,
   PLAIN_SECRETS,
   plainJob,
+  StoresInDir,
   writePlainDataDir,
 } from '../testing/plain-data-dir.js';
-import { openFileStore, type Store } from './store.js';
+import type { Store, StoreOptions } from './store.js';
 
 const SECRETS = Object.values(PLAIN_SECRETS);
 let dir: string;
-let open: Store[] = [];
+let stores: StoresInDir;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'berth-sealed-'));
+  stores = new StoresInDir(dir);
 });
 afterEach(async () => {
-  for (const store of open) await store.close().catch(() => undefined);
-  open = [];
+  await stores.closeAll();
   await rm(dir, { recursive: true, force: true });
 });
 
-async function openIn(options: Parameters<typeof openFileStore>[1] = {}): Promise<Store> {
-  const store = await openFileStore(dir, options);
-  open.push(store);
-  return store;
-}
-
-async function close(store: Store): Promise<void> {
-  await store.close();
-  open = open.filter((s) => s !== store);
-}
+const openIn = (options: StoreOptions = {}): Promise<Store> => stores.open(options);
+const close = (store: Store): Promise<void> => stores.close(store);
 
 describe('secrets at rest', () => {
   it('seals the plain secrets of an older data dir, keeping a 0600 copy of db.json first', async () => {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BerthError } from '../errors.js';
 import { parseSecretKeyText, secretKeyText } from '../secrets/key-text.js';
 import { secretKeyOf, type SecretKey } from '../secrets/secret-box.js';
+import { readTextIfExists, syncDirectory } from './files.js';
 
 /** The key that seals stored secrets, unless BERTH_SECRET_KEY is set. */
 export const SECRET_KEY_FILE = 'secret.key';
@@ -12,13 +13,8 @@ export const NEXT_SECRET_KEY_FILE = 'secret.key.next';
 
 /** The key in `path`, or null when there is no such file. */
 export async function readSecretKeyFile(path: string): Promise<SecretKey | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   const bytes = parseSecretKeyText(text);
   if (!bytes) {
     throw new BerthError(
@@ -59,13 +55,4 @@ export async function removeSecretKeyFile(path: string): Promise<void> {
     if (err.code !== 'ENOENT') throw err;
   });
   await syncDirectory(dirname(path));
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

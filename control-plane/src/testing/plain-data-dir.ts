@@ -1,6 +1,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LmdbHistory } from '../store/lmdb-history.js';
+import { openFileStore, type Store, type StoreOptions } from '../store/store.js';
 import { DATA_VERSION, type JobRecord } from '../store/records.js';
 
 /** Secret values the fixture stores; none of them may appear in a sealed data dir. */
@@ -76,4 +77,30 @@ export async function filesHolding(dir: string, values: readonly string[]): Prom
     for (const value of values) if (bytes.includes(value)) found.push(`${path}: ${value}`);
   }
   return found;
+}
+
+/** Opens stores on one data dir and closes what a test left open. */
+export class StoresInDir {
+  readonly dir: string;
+  #open: Store[] = [];
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async open(options: StoreOptions = {}): Promise<Store> {
+    const store = await openFileStore(this.dir, options);
+    this.#open.push(store);
+    return store;
+  }
+
+  async close(store: Store): Promise<void> {
+    await store.close();
+    this.#open = this.#open.filter((s) => s !== store);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const store of this.#open) await store.close().catch(() => undefined);
+    this.#open = [];
+  }
 }
