@@ -377,6 +377,11 @@ export class LmdbHistory implements HistoryStore {
     return Promise.resolve(this.#meta.get(SECRETS_SEALED) === 1);
   }
 
+  /** Whether rewritten jobs may have left old bytes behind; see lmdb-compaction.ts. */
+  compactPending(): boolean {
+    return this.#meta.get(COMPACT_PENDING) === 1;
+  }
+
   async close(): Promise<void> {
     await this.#root.close();
   }

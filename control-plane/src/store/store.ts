@@ -142,10 +142,12 @@ export async function openFileStore(dataDir: string, options: StoreOptions = {})
     const keptCopy = summary ? `${path}${LEGACY_BACKUP_SUFFIX}` : null;
     await sealPlainSecrets({ path, file, sealed, history, keptCopy, options });
     await finishRotation({ keyring, sealed, history, options });
-    // Drop the bytes that sealing or a rotation replaced, before anything else is written.
-    await history.close();
-    await compactHistoryIfPending(historyDir);
-    history = openHistory();
+    if (history.compactPending()) {
+      // Drop the bytes that sealing or a rotation replaced, before anything else is written.
+      await history.close();
+      await compactHistoryIfPending(historyDir);
+      history = openHistory();
+    }
     const presence = new AtomicJsonFile<PresenceSnapshot>(join(dataDir, PRESENCE_FILE), {
       pretty: false,
     });
