@@ -11,6 +11,7 @@ describe('loadConfig', () => {
         host: '0.0.0.0',
         dataDir: '/srv/data',
         adminToken: undefined,
+        secretKey: undefined,
         publicUrl: undefined,
         heartbeatIntervalMs: 5000,
         livenessTimeoutMs: 15000,
@@ -26,6 +27,25 @@ describe('loadConfig', () => {
         agentReleaseDir: expect.stringMatching(/\/agent\/dist\/release$/),
       },
     });
+  });
+
+  it('reads BERTH_SECRET_KEY as hex or base64 and refuses anything else without echoing it', () => {
+    const bytes = Buffer.alloc(32, 7);
+    for (const text of [
+      bytes.toString('hex'),
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+    ]) {
+      const result = loadConfig({ BERTH_SECRET_KEY: text }, '/srv');
+      expect(result.ok && result.config.secretKey?.equals(bytes)).toBe(true);
+    }
+    for (const bad of ['too-short-secret', 'ab'.repeat(31), Buffer.alloc(31).toString('base64')]) {
+      const result = loadConfig({ BERTH_SECRET_KEY: bad }, '/srv');
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.message).toContain('BERTH_SECRET_KEY: must be 32 random bytes as 64 hex');
+      expect(result.message).not.toContain(bad);
+    }
   });
 
   it('reads the retention settings and refuses bad ones by name', () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseSecretKeyText, SECRET_KEY_FORMAT } from './secrets/key-text.js';
 import { DEFAULT_RETENTION_SCHEDULE, isCronExpression } from './upkeep/schedule.js';
 
 // Beside the bundle (control-plane/dist/main.js) or this file in tests: <checkout>/agent/dist/release.
@@ -14,6 +15,8 @@ export interface Config {
   /** Absolute path of the data directory. */
   dataDir: string;
   adminToken: string | undefined;
+  /** BERTH_SECRET_KEY's 32 bytes; undefined keeps the key in `$BERTH_DATA_DIR/secret.key`. */
+  secretKey: Buffer | undefined;
   /** Base URL without a trailing slash, or undefined to derive it from each request. */
   publicUrl: string | undefined;
   heartbeatIntervalMs: number;
@@ -90,6 +93,22 @@ const envSchema = z
           /^[\x21-\x7e]+$/,
           'must be printable ASCII without spaces; unset it to have one generated in $BERTH_DATA_DIR/admin-token',
         )
+        .optional(),
+    ),
+    BERTH_SECRET_KEY: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .transform((value, ctx) => {
+          const bytes = parseSecretKeyText(value);
+          if (bytes) return bytes;
+          // The message never repeats the value: it is a secret, even when it is malformed.
+          ctx.addIssue({
+            code: 'custom',
+            message: `${SECRET_KEY_FORMAT}; unset it to have one generated in $BERTH_DATA_DIR/secret.key`,
+          });
+          return z.NEVER;
+        })
         .optional(),
     ),
     BERTH_PUBLIC_URL: z.preprocess(
@@ -214,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       host: value.BERTH_HOST,
       dataDir: resolve(cwd, value.BERTH_DATA_DIR),
       adminToken: value.BERTH_ADMIN_TOKEN,
+      secretKey: value.BERTH_SECRET_KEY,
       publicUrl: value.BERTH_PUBLIC_URL,
       heartbeatIntervalMs: value.BERTH_HEARTBEAT_INTERVAL_MS,
       livenessTimeoutMs: value.BERTH_LIVENESS_TIMEOUT_MS,

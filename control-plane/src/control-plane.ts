@@ -21,6 +21,7 @@ import { runLeaseLoop } from './queue/lease-loop.js';
 import { QueueEvents } from './queue/queue-events.js';
 import { phaseSeconds } from './queue/timeline.js';
 import { LogFiles } from './store/log-files.js';
+import { writePidFile } from './store/pid-file.js';
 import { applyRetention } from './upkeep/retention.js';
 import { schedule } from './upkeep/schedule.js';
 
@@ -56,7 +57,11 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     onLazyWriteError: (err) =>
       log.error(`could not write ${config.dataDir}/db.json: ${describeError(err)}`),
     onMigrated: (summary) => log.info(summary),
+    onWarning: (message) => log.warn(message),
+    secretKey: config.secretKey,
   });
+  // Tells `rotate-secret-key` on the command line that this process holds the data dir.
+  const removePidFile = await writePidFile(config.dataDir);
   const metrics = createMetrics();
   const hub = new Hub({
     store,
@@ -172,6 +177,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       await httpClosed;
       await loops;
       await store.close();
+      await removePidFile();
       await nodeRuntime?.close();
     },
   };

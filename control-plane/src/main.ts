@@ -1,9 +1,12 @@
-// Wiring only: configuration, admin token, start, and signal handling.
+// Wiring only: configuration, admin token, start, and signal handling; or one command.
 import { resolveAdminToken } from './admin-token.js';
 import { loadConfig } from './config.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { describeError } from './errors.js';
 import { createConsoleLogger } from './log.js';
+import { rotateSecretKeyCommand } from './secrets/rotate-command.js';
+
+const USAGE = 'usage: node control-plane/dist/main.js [rotate-secret-key]';
 
 // A shutdown that takes longer than this is cut short.
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -16,6 +19,20 @@ async function main(): Promise<void> {
   }
   const { config } = loaded;
   const log = createConsoleLogger();
+  const command = process.argv[2];
+  if (command === 'rotate-secret-key') {
+    try {
+      await rotateSecretKeyCommand({ config, log, print: (text) => process.stdout.write(text) });
+    } catch (err) {
+      log.error(`could not rotate the secret key: ${describeError(err)}`);
+      process.exit(1);
+    }
+    return;
+  }
+  if (command !== undefined) {
+    console.error(`unknown command ${JSON.stringify(command)}; ${USAGE}`);
+    process.exit(2);
+  }
 
   let controlPlane: ControlPlane;
   try {

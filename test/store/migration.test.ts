@@ -218,6 +218,16 @@ function expectMigratedFiles(dataDir: string): void {
   expect(statSync(dbPath).mode & 0o777).toBe(0o600);
   const db = JSON.parse(readFileSync(dbPath, 'utf8')) as Record<string, unknown>;
   expect(db.version).toBe(2);
+  // Env values are sealed on disk (the API answers them plain, see expectAnswersOf010).
+  const sealedEnv = (db.services as { env: Record<string, string> }[]).flatMap((service) =>
+    Object.values(service.env),
+  );
+  expect(sealedEnv.length).toBeGreaterThan(0);
+  for (const value of sealedEnv) expect(value).toMatch(/^berth:v1:[0-9a-f]{16}:/);
+  db.services = (db.services as { env: Record<string, string> }[]).map((service) => ({
+    ...service,
+    env: Object.keys(service.env),
+  }));
   for (const key of ['deployments', 'jobs', 'keptImages']) expect(db).not.toHaveProperty(key);
   // The configuration is kept whole, internals the API never shows included (keys, hashes, times).
   // Servers, tombstones and spent join tokens live in the server journal; db.json keeps the rest.
@@ -238,7 +248,10 @@ function expectMigratedFiles(dataDir: string): void {
     revokedServerIds: [],
     joinTokens: joinTokens.filter((token) => !token.usedAt),
     services: services.map(
-      ({ status: _s, primaryAction: _p, currentDeploymentId: _c, ...service }) => service,
+      ({ status: _s, primaryAction: _p, currentDeploymentId: _c, ...service }) => ({
+        ...service,
+        env: Object.keys(service.env as Record<string, string>),
+      }),
     ),
   });
   const journalPath = join(dataDir, 'servers.ndjson');

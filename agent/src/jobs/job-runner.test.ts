@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +67,28 @@ describe('JobRunner', () => {
     expect(all[1]).toMatchObject({ jobId: 'j1', status: 'succeeded' });
     expect(engine.containers.size).toBe(1);
     expect(engine.pulls).toHaveLength(1);
+  });
+
+  it('gives env values to the container only, never to its journal, spool or work files', async () => {
+    const { runner, engine, stateDir, waitFinished } = setup();
+    const secrets = { API_KEY: 'sk-live-agent-7c1e93', DB_PASSWORD: 'agent-pw-d41f0b' };
+    const envs: Record<string, string>[] = [];
+    const create = engine.createContainer.bind(engine);
+    engine.createContainer = (spec) => (envs.push(spec.env), create(spec));
+    const spec = imageSpec('j10', 1);
+    runner.handleAssign({ ...spec, service: { ...spec.service, env: secrets } });
+    const [done] = await waitFinished(1);
+    expect(done).toMatchObject({ jobId: 'j10', status: 'succeeded' });
+    expect(envs).toContainEqual(secrets);
+
+    const files = readdirSync(stateDir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name));
+    expect(files.map((f) => f.slice(stateDir.length))).toContain('/journal.json');
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      for (const value of Object.values(secrets)) expect(bytes.includes(value), file).toBe(false);
+    }
   });
 
   it('sends the outcome after every log line of the job, numbered 1..lastSeq', async () => {

@@ -14,6 +14,7 @@ import { gitCredentialRoutes } from './git-credentials.js';
 import { joinTokenRoutes } from './join-tokens.js';
 import { projectRoutes } from './projects.js';
 import { registryRoutes } from './registries.js';
+import { secretKeyRoutes } from './secret-key.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
 import { DashboardSessions, sessionRoutes } from './session.js';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Hono {
     serviceRoutes,
     registryRoutes,
     gitCredentialRoutes,
+    secretKeyRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
   }

@@ -1,6 +1,7 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
+import { readTextIfExists } from './files.js';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -32,13 +33,8 @@ export async function readOrCreateAdminToken(
 }
 
 async function readExisting(path: string): Promise<string | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
   const token = text.trim();
   if (!/^[\x21-\x7e]+$/.test(token)) {
     throw new BerthError(

@@ -56,7 +56,7 @@ describe('openFileStore crash safety', () => {
 
     const reopened = await openFileStore(dir);
     expect(reopened.projects.list()).toEqual([project]);
-    expect(await readdir(dir)).toEqual(['db.json', 'history', 'servers.ndjson']);
+    expect(await readdir(dir)).toEqual(['db.json', 'history', 'secret.key', 'servers.ndjson']);
   });
 
   it('reloads exactly the records it wrote, and creates the data dir 0700', async () => {

@@ -111,6 +111,14 @@ export interface HistoryStore {
   /** Records that these jobs' logs were deleted. */
   markLogsExpired(jobIds: readonly string[]): Promise<void>;
 
+  /**
+   * Seals again every job's secret fields that are plain or sealed under an older key, then
+   * marks the store as sealed. Resolves to the number of jobs rewritten.
+   */
+  resealSecrets(): Promise<number>;
+  /** Whether `resealSecrets` has run to its end on this store. */
+  secretsSealed(): Promise<boolean>;
+
   /** Writes a 0.1.0 history; running it twice leaves the same records. */
   importLegacy(history: LegacyHistory): Promise<void>;
   close(): Promise<void>;

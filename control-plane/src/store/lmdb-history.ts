@@ -7,6 +7,9 @@ import type {
   NewJob,
   PrunedHistory,
 } from './history.js';
+import type { RecordSealer } from '../secrets/record-sealer.js';
+import { COMPACT_PENDING } from './lmdb-compaction.js';
+import { SealedJobTable } from './sealed-job-table.js';
 import {
   initialServiceState,
   isFinalStatus,
@@ -18,6 +21,8 @@ import {
 } from './records.js';
 
 type Key = (string | number)[];
+
+const SECRETS_SEALED = 'secretsSealed';
 
 /** Records written per transaction by the migration. */
 const IMPORT_BATCH = 1_000;
@@ -52,10 +57,12 @@ function* chunks<T>(items: readonly T[], size: number): Generator<readonly T[]> 
  * | serviceBackups | [serviceId, number]          | backupId     | newest-first backup pages    |
  * | meta         | 'queueOrder'                   | number       | the order of jobs queued     |
  *                                                                  in the same millisecond
+ * | meta         | 'secretsSealed', COMPACT_PENDING | 1          | sealing, lmdb-compaction.ts  |
+ * The env values in `jobs` (the service as deployed) are sealed; see secrets/secret-fields.ts.
  */
 export class LmdbHistory implements HistoryStore {
   readonly #root: RootDatabase;
-  readonly #jobs: LmdbDatabase<JobRecord, string>;
+  readonly #jobs: SealedJobTable;
   readonly #deployments: LmdbDatabase<DeploymentRecord, string>;
   readonly #history: LmdbDatabase<string, Key>;
   readonly #serviceJobs: LmdbDatabase<null, Key>;
@@ -67,12 +74,12 @@ export class LmdbHistory implements HistoryStore {
   readonly #backups: LmdbDatabase<BackupRecord, string>;
   readonly #serviceBackups: LmdbDatabase<string, Key>;
 
-  /** Opens (or creates) the store in the folder `path`; callers keep that folder 0700. */
-  constructor(path: string) {
+  /** Opens the store in the folder `path` (kept 0700); `sealer` seals the env values of jobs. */
+  constructor(path: string, options: { sealer?: RecordSealer } = {}) {
     this.#root = open({ path, compression: false });
     const table = <V, K extends Key | string>(name: string) =>
       this.#root.openDB<V, K>({ name, cache: false });
-    this.#jobs = table('jobs');
+    this.#jobs = new SealedJobTable(table('jobs'), options.sealer, path);
     this.#deployments = table('deployments');
     this.#history = table('history');
     this.#serviceJobs = table('serviceJobs');
@@ -352,6 +359,27 @@ export class LmdbHistory implements HistoryStore {
         this.#kept.putSync(serverId, kept);
       }
     });
+  }
+
+  async resealSecrets(): Promise<number> {
+    let resealed = 0;
+    for (const batch of chunks(this.#jobs.ids(), IMPORT_BATCH)) {
+      resealed += await this.#write(() => batch.filter((id) => this.#jobs.resealSync(id)).length);
+    }
+    await this.#write(() => {
+      this.#meta.putSync(SECRETS_SEALED, 1);
+      if (resealed > 0) this.#meta.putSync(COMPACT_PENDING, 1);
+    });
+    return resealed;
+  }
+
+  secretsSealed(): Promise<boolean> {
+    return Promise.resolve(this.#meta.get(SECRETS_SEALED) === 1);
+  }
+
+  /** Whether rewritten jobs may have left old bytes behind; see lmdb-compaction.ts. */
+  compactPending(): boolean {
+    return this.#meta.get(COMPACT_PENDING) === 1;
   }
 
   async close(): Promise<void> {

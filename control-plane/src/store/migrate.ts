@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { access, chmod, copyFile, open, rename } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { serviceSchema } from '@berth/protocol';
 import { z } from 'zod';
 import { BerthError } from '../errors.js';
 import type { AtomicJsonFile } from './atomic-json-file.js';
+import { copyFileDurably } from './files.js';
 import type { HistoryStore, LegacyHistory } from './history.js';
 import {
   DATA_VERSION,
@@ -107,16 +108,7 @@ async function keepCopy(path: string, backup: string): Promise<void> {
   } catch {
     // not there yet
   }
-  const temp = `${backup}.tmp`;
-  await copyFile(path, temp);
-  await chmod(temp, 0o600);
-  const handle = await open(temp, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, backup);
+  await copyFileDurably(path, backup);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
