@@ -16,6 +16,7 @@ import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
 import { DashboardSessions, sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
+import { gitWebhookRoutes, webhookRoutes } from './webhooks.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Backup uploads stream to disk, whatever their size. */
@@ -68,6 +69,8 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.deployments) {
     app.route('/api/v1', deploymentRoutes(deps.deployments));
     app.route('/api/v1', eventRoutes(deps.deployments));
+    app.route('/', gitWebhookRoutes({ ...deps, deployments: deps.deployments }));
+    app.route('/api/v1', webhookRoutes({ ...deps, deployments: deps.deployments }));
   }
   return app;
 }

@@ -72,6 +72,7 @@ export function serviceView(record: ServiceRecord, publicHost?: string): Service
     status: record.status,
     primaryAction: record.primaryAction,
     currentDeploymentId: record.currentDeploymentId,
+    ...(record.source.type === 'git' ? { deployOnPush: record.deployOnPush ?? false } : {}),
     ...(database
       ? {
           exposed: record.exposed ?? false,

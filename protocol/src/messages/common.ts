@@ -10,6 +10,7 @@ import {
   sourceSchema,
   dockerInfoSchema,
   deploymentPhaseSchema,
+  deploymentTriggerSchema,
 } from '../api/resources.js';
 import { envSchema } from '../api/validators.js';
 import { errorCodeSchema } from '../errors.js';
@@ -38,7 +39,7 @@ export const jobDeploymentSpecSchema = z.object({
   id: z.string().min(1),
   number: z.number().int().min(1),
   cache: cacheModeSchema,
-  trigger: z.enum(['deploy', 'redeploy', 'rollback']),
+  trigger: deploymentTriggerSchema,
   /** For a rollback: the exact image to run again, skipping fetch and build. */
   imageId: z.string().optional(),
   source: deploymentSourceSchema.optional(),
