@@ -11,6 +11,7 @@ import { environmentRoutes } from './environments.js';
 import { eventRoutes } from './events.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
 import { joinTokenRoutes } from './join-tokens.js';
+import { notificationRoutes } from './notifications.js';
 import { projectRoutes } from './projects.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Hono {
     projectRoutes,
     environmentRoutes,
     serviceRoutes,
+    notificationRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
   }
