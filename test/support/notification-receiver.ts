@@ -12,22 +12,21 @@ export interface ReceivedRequest {
  * statuses to answer in turn; the last one repeats, and unknown paths answer 200.
  */
 export class NotificationReceiver {
-  readonly requests: ReceivedRequest[] = [];
-
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    readonly requests: ReceivedRequest[],
   ) {}
 
   static async start(answers: Record<string, number[]> = {}): Promise<NotificationReceiver> {
     const served = new Map<string, number>();
-    let receiver: NotificationReceiver | undefined;
+    const requests: ReceivedRequest[] = [];
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const path = req.url ?? '/';
-        receiver?.requests.push({
+        requests.push({
           path,
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
@@ -41,8 +40,7 @@ export class NotificationReceiver {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new NotificationReceiver(server, `http://127.0.0.1:${port}`);
-    return receiver;
+    return new NotificationReceiver(server, `http://127.0.0.1:${port}`, requests);
   }
 
   on(path: string): ReceivedRequest[] {
