@@ -240,6 +240,9 @@ function expectMigratedFiles(dataDir: string): void {
     services: services.map(
       ({ status: _s, primaryAction: _p, currentDeploymentId: _c, ...service }) => service,
     ),
+    webhookDeliveries: [],
+    notificationTargets: [],
+    notificationDeliveries: [],
   });
   const journalPath = join(dataDir, 'servers.ndjson');
   expect(statSync(journalPath).mode & 0o777).toBe(0o600);
