@@ -32,7 +32,12 @@ function gitlabPush(ref: string, after: string): string {
 
 type Provider = 'github' | 'gitlab' | 'gitea' | 'forgejo';
 
-function headersOf(provider: Provider, secret: string, body: string, deliveryId: string) {
+function headersOf(
+  provider: Provider,
+  secret: string,
+  body: string,
+  deliveryId: string,
+): Record<string, string> {
   switch (provider) {
     case 'github':
       return {
