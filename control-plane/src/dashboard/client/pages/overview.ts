@@ -9,6 +9,7 @@ import { onSubmit, button, errorBox, pageHeader } from '../ui.js';
 import type { TabView } from './service.js';
 import { connectionCard } from './connection.js';
 import { exposeCard } from './expose-card.js';
+import { pushCard } from './push-card.js';
 import { serviceFields } from './service-fields.js';
 
 /**
@@ -55,7 +56,11 @@ export function overviewTab(model: ServiceModel): TabView {
   });
   // A database shows how to reach it, and whether it is reachable from outside, first.
   const cards =
-    service.source.type === 'database' ? [connectionCard(model), exposeCard(model)] : [];
+    service.source.type === 'database'
+      ? [connectionCard(model), exposeCard(model)]
+      : service.source.type === 'git'
+        ? [pushCard(model)]
+        : [];
   const element = h(
     'section',
     { class: 'overview-tab' },
