@@ -16,6 +16,7 @@ import { openFileStore, type Store } from './store/store.js';
 import { BackupFiles } from './databases/backup-files.js';
 import { BackupUpkeep } from './databases/backup-upkeep.js';
 import { ContainerLogRelay } from './hub/container-log-relay.js';
+import { startNotifier } from './notifications/start.js';
 import { JobQueue } from './queue/job-queue.js';
 import { runLeaseLoop } from './queue/lease-loop.js';
 import { QueueEvents } from './queue/queue-events.js';
@@ -94,6 +95,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     backupDeadlineMs: config.backupTimeoutMs,
     lostJobGraceMs: config.lostJobGraceMs,
   });
+  const notifier = startNotifier({ store, events, log, now, sleep });
   const backupFiles = new BackupFiles(join(config.dataDir, 'backups'));
   const leftovers = await backupFiles.removeLeftovers();
   if (leftovers > 0) log.info(`removed ${leftovers} partial backup upload(s) left by a crash`);
@@ -176,6 +178,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       server.closeAllConnections();
       await httpClosed;
       await loops;
+      await notifier.stop();
       await store.close();
       await removePidFile();
       await nodeRuntime?.close();

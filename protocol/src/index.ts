@@ -12,3 +12,4 @@ export * from './messages/common.js';
 export * from './messages/agent-to-control-plane.js';
 export * from './messages/control-plane-to-agent.js';
 export * from './messages/codec.js';
+export * from './api/push.js';

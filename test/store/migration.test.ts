@@ -253,6 +253,9 @@ function expectMigratedFiles(dataDir: string): void {
         env: Object.keys(service.env as Record<string, string>),
       }),
     ),
+    webhookDeliveries: [],
+    notificationTargets: [],
+    notificationDeliveries: [],
   });
   const journalPath = join(dataDir, 'servers.ndjson');
   expect(statSync(journalPath).mode & 0o777).toBe(0o600);

@@ -119,6 +119,7 @@ export interface ServiceInput {
   ports?: { container: number; host: number; hostIp?: string }[];
   env?: Record<string, string>;
   healthcheck?: HealthcheckInput;
+  deployOnPush?: boolean;
 }
 
 /** A health check that only waits 1 s, for tests where the kind of check does not matter. */

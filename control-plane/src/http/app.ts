@@ -12,6 +12,7 @@ import { eventRoutes } from './events.js';
 import { createErrorHandler, errorResponse, notFoundHandler } from './errors.js';
 import { gitCredentialRoutes } from './git-credentials.js';
 import { joinTokenRoutes } from './join-tokens.js';
+import { notificationRoutes } from './notifications.js';
 import { projectRoutes } from './projects.js';
 import { registryRoutes } from './registries.js';
 import { secretKeyRoutes } from './secret-key.js';
@@ -19,6 +20,7 @@ import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
 import { DashboardSessions, sessionRoutes } from './session.js';
 import { systemRoutes } from './system.js';
+import { gitWebhookRoutes, webhookRoutes } from './webhooks.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Backup uploads stream to disk, whatever their size. */
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps): Hono {
     registryRoutes,
     gitCredentialRoutes,
     secretKeyRoutes,
+    notificationRoutes,
   ]) {
     app.route('/api/v1', routes(deps));
   }
@@ -74,6 +77,8 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.deployments) {
     app.route('/api/v1', deploymentRoutes(deps.deployments));
     app.route('/api/v1', eventRoutes(deps.deployments));
+    app.route('/', gitWebhookRoutes({ ...deps, deployments: deps.deployments }));
+    app.route('/api/v1', webhookRoutes({ ...deps, deployments: deps.deployments }));
   }
   return app;
 }

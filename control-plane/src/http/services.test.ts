@@ -28,6 +28,7 @@ describe('POST /api/v1/environments/:id/services', () => {
       status: 'never-deployed',
       primaryAction: 'deploy',
       currentDeploymentId: null,
+      deployOnPush: false,
     });
     expect((await call('GET', `/api/v1/services/${res.json.id}`)).json).toEqual(res.json);
     expect((await call('GET', `/api/v1/environments/${env.id}/services`)).json).toEqual([res.json]);

@@ -72,6 +72,10 @@ export function serviceView(record: ServiceRecord, publicHost?: string): Service
     status: record.status,
     primaryAction: record.primaryAction,
     currentDeploymentId: record.currentDeploymentId,
+    // Absent on services made before push-to-deploy, so their answers stay as they were.
+    ...(record.source.type === 'git' && record.deployOnPush !== undefined
+      ? { deployOnPush: record.deployOnPush }
+      : {}),
     ...(database
       ? {
           exposed: record.exposed ?? false,

@@ -55,15 +55,31 @@ export function newJob(
   };
 }
 
-/** Queues a deployment: Deploy before the first success, Redeploy after, or a rollback. */
+/** The source as a job's service snapshot holds it: what to fetch, without what was resolved. */
+function withoutCommit(source: DeploymentRecord['source']): ServiceConfigRecord['source'] {
+  if (source.type !== 'git') return source;
+  const { commit: _commit, ...rest } = source;
+  return rest;
+}
+
+/**
+ * Queues a deployment: Deploy before the first success, Redeploy after, a rollback, or a push
+ * (a git host's webhook), which pins the pushed commit as the ref to fetch.
+ */
 export function queueDeployment(
   deps: QueueDeps,
   serviceId: string,
-  options: { cache: CacheMode; rollbackOf?: DeploymentRecord },
+  options: { cache: CacheMode; rollbackOf?: DeploymentRecord; pushedCommit?: string },
 ): Promise<QueuedAction> {
   const { service, serverId } = serviceOrThrow(deps.store, serviceId);
   const job = newJob(deps, 'deploy', service, serverId);
   const origin = options.rollbackOf;
+  const pushed = options.pushedCommit;
+  const source: DeploymentRecord['source'] =
+    origin?.source ??
+    (pushed && service.source.type === 'git'
+      ? { ...service.source, ref: pushed, commit: pushed }
+      : service.source);
   return deps.store.history.enqueue(serviceId, (state) => {
     const deployment: DeploymentRecord = {
       id: newId('dep'),
@@ -71,14 +87,21 @@ export function queueDeployment(
       number: state.lastDeploymentNumber + 1,
       status: 'queued',
       cache: options.cache,
-      trigger: origin ? 'rollback' : state.primaryAction === 'redeploy' ? 'redeploy' : 'deploy',
-      source: origin ? origin.source : service.source,
+      trigger: origin
+        ? 'rollback'
+        : pushed
+          ? 'push'
+          : state.primaryAction === 'redeploy'
+            ? 'redeploy'
+            : 'deploy',
+      source,
       ...(origin?.imageId ? { imageId: origin.imageId } : {}),
       createdAt: job.createdAt,
       phases: queuedTimeline(job.createdAt),
       jobId: job.id,
     };
-    const snapshot = origin ? { ...job.service, source: origin.source } : job.service;
+    const snapshot =
+      source === service.source ? job.service : { ...job.service, source: withoutCommit(source) };
     return { job: { ...job, service: snapshot, deploymentId: deployment.id }, deployment };
   });
 }

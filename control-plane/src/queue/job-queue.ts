@@ -58,6 +58,13 @@ export class JobQueue {
     return this.#queued(queueDeployment(this.#deps, serviceId, { cache }));
   }
 
+  /** A Redeploy with the existing cache of exactly the pushed commit. */
+  deployPush(serviceId: string, commit: string): Promise<QueuedAction> {
+    return this.#queued(
+      queueDeployment(this.#deps, serviceId, { cache: 'use-existing', pushedCommit: commit }),
+    );
+  }
+
   async rollback(deploymentId: string): Promise<QueuedAction> {
     const origin = await rollbackOrigin(this.#deps.store, deploymentId);
     return this.#queued(

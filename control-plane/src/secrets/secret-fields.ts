@@ -12,6 +12,10 @@ export const DB_SECRET_FIELDS: readonly string[] = [
   // A deploy key (ssh) or a token (https); a credential has one of them.
   'gitCredentials.*.privateKey',
   'gitCredentials.*.token',
+  'services.*.webhookSecret',
+  'notificationTargets.*.secret',
+  // Slack and Discord webhook URLs carry their token in the path.
+  'notificationTargets.*.url',
 ];
 
 /** Fields of a job in the history store: the service as it was deployed. */

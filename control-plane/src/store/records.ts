@@ -4,6 +4,9 @@ import {
   environmentSchema,
   jobSchema,
   jobServiceSpecSchema,
+  notificationDeliverySchema,
+  notificationTargetSchema,
+  webhookDeliverySchema,
   projectSchema,
   serverSchema,
   serviceSchema,
@@ -48,7 +51,11 @@ export type EnvironmentRecord = z.infer<typeof environmentRecordSchema>;
 /** A service's configuration, kept in db.json; its run state lives in the history store. */
 export const serviceConfigRecordSchema = serviceSchema
   .omit({ status: true, primaryAction: true, currentDeploymentId: true, connection: true })
-  .extend({ createdAt: isoTime });
+  .extend({
+    createdAt: isoTime,
+    /** Signs this service's push webhooks; stored plain here, returned only by `GET …/webhook`. */
+    webhookSecret: z.string().optional(),
+  });
 export type ServiceConfigRecord = z.infer<typeof serviceConfigRecordSchema>;
 
 /** What changes as jobs run: kept with the history, so a job and its service change together. */
@@ -172,6 +179,20 @@ export const gitCredentialRecordSchema = z.discriminatedUnion('type', [
   }),
 ]);
 export type GitCredentialRecord = z.infer<typeof gitCredentialRecordSchema>;
+/** A push webhook delivery, kept per service (the last few, see webhooks/deliveries.ts). */
+export const webhookDeliveryRecordSchema = webhookDeliverySchema.extend({ serviceId: z.string() });
+export type WebhookDeliveryRecord = z.infer<typeof webhookDeliveryRecordSchema>;
+
+export const notificationTargetRecordSchema = notificationTargetSchema
+  .omit({ secret: true })
+  .extend({
+    /** Signs `webhook` deliveries (`X-Berth-Signature`); stored plain, shown once. */
+    secret: z.string(),
+  });
+export type NotificationTargetRecord = z.infer<typeof notificationTargetRecordSchema>;
+
+export const notificationDeliveryRecordSchema = notificationDeliverySchema;
+export type NotificationDeliveryRecord = z.infer<typeof notificationDeliveryRecordSchema>;
 
 /** The layout version of db.json; 0.1.0 files have none and also hold the history. */
 export const DATA_VERSION = 2;
@@ -188,6 +209,9 @@ export const dataSchema = z.object({
   services: z.array(serviceConfigRecordSchema).default([]),
   registries: z.array(registryRecordSchema).default([]),
   gitCredentials: z.array(gitCredentialRecordSchema).default([]),
+  webhookDeliveries: z.array(webhookDeliveryRecordSchema).default([]),
+  notificationTargets: z.array(notificationTargetRecordSchema).default([]),
+  notificationDeliveries: z.array(notificationDeliveryRecordSchema).default([]),
 });
 export type Data = z.infer<typeof dataSchema>;
 
@@ -202,6 +226,9 @@ export function emptyData(): Data {
     services: [],
     registries: [],
     gitCredentials: [],
+    webhookDeliveries: [],
+    notificationTargets: [],
+    notificationDeliveries: [],
   };
 }
 

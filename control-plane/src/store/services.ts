@@ -4,6 +4,7 @@ import {
   type PatchServiceBody,
   type Source,
 } from '@berth/protocol';
+import { randomBytes } from 'node:crypto';
 import { isoTime, type Now } from '../clock.js';
 import { newId } from '../crypto.js';
 import { databaseEnv } from '../databases/credentials.js';
@@ -26,6 +27,12 @@ function engineOf(source: Source): string | undefined {
   return source.type === 'database' ? source.engine : undefined;
 }
 
+function pushNeedsGit(): BerthError {
+  return new BerthError('INVALID_INPUT', 'Only git services can deploy on push', {
+    fields: [{ path: 'deployOnPush', message: 'only for git services' }],
+  });
+}
+
 /** A database stays a database of its engine: its data volume holds that engine's files. */
 function checkPatch(record: ServiceConfigRecord, patch: PatchServiceBody): void {
   const engine = engineOf(record.source);
@@ -38,6 +45,8 @@ function checkPatch(record: ServiceConfigRecord, patch: PatchServiceBody): void 
       { fields: [{ path: 'source', message: 'cannot change the kind of service' }] },
     );
   }
+  const source = patch.source ?? record.source;
+  if (patch.deployOnPush === true && source.type !== 'git') throw pushNeedsGit();
   if (patch.backup !== undefined && !engine) {
     throw new BerthError('INVALID_INPUT', 'Only database services have backups', {
       fields: [{ path: 'backup', message: 'only for database services' }],
@@ -58,6 +67,7 @@ export class ServiceRecords {
   }
 
   async create(environmentId: string, body: CreateServiceBody): Promise<ServiceRecord> {
+    if (body.deployOnPush && body.source.type !== 'git') throw pushNeedsGit();
     const database = body.source.type === 'database' ? body.source : undefined;
     const record: ServiceConfigRecord = {
       id: newId('svc'),
@@ -67,6 +77,7 @@ export class ServiceRecords {
       ports: body.ports,
       env: database ? databaseEnv(database, body.env) : body.env,
       healthcheck: body.healthcheck,
+      ...(body.source.type === 'git' ? { deployOnPush: body.deployOnPush ?? false } : {}),
       ...(database ? { exposed: false, backup: { ...DEFAULT_BACKUP_SETTINGS } } : {}),
       createdAt: isoTime(this.#now()),
     };
@@ -112,6 +123,22 @@ export class ServiceRecords {
     });
   }
 
+  /**
+   * The secret that signs this service's push webhooks, made on first use; with `rotate`, a new
+   * one replaces it. Undefined when the id is unknown.
+   */
+  async webhookSecret(id: string, options: { rotate?: boolean } = {}): Promise<string | undefined> {
+    const current = this.#db.data.services.find((service) => service.id === id);
+    if (!current) return undefined;
+    if (current.webhookSecret && !options.rotate) return current.webhookSecret;
+    const secret = randomBytes(32).toString('hex');
+    await this.#db.mutate((data) => {
+      const record = data.services.find((service) => service.id === id);
+      if (record) record.webhookSecret = secret;
+    });
+    return secret;
+  }
+
   /** Every service configuration, for the backup schedules. */
   all(): ServiceConfigRecord[] {
     return structuredClone(this.#db.data.services);
@@ -134,6 +161,8 @@ export class ServiceRecords {
       if (patch.ports !== undefined) record.ports = patch.ports;
       if (patch.env !== undefined) record.env = patch.env;
       if (patch.healthcheck !== undefined) record.healthcheck = patch.healthcheck;
+      if (patch.deployOnPush !== undefined) record.deployOnPush = patch.deployOnPush;
+      if (record.source.type !== 'git') delete record.deployOnPush;
       return structuredClone(record);
     });
     return config && withState(config, await this.#history.serviceState(id));

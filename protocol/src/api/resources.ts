@@ -174,6 +174,8 @@ export const createServiceBodySchema = z
     ports: portsSchema.default([]),
     env: envSchema.default({}),
     healthcheck: healthcheckSchema.default(DEFAULT_HEALTHCHECK),
+    /** Git services: a signed push to the service's branch queues a Redeploy. */
+    deployOnPush: z.boolean().optional(),
   })
   .strict();
 export type CreateServiceBody = z.infer<typeof createServiceBodySchema>;
@@ -186,6 +188,8 @@ export const patchServiceBodySchema = z
     healthcheck: healthcheckSchema.optional(),
     /** Database services only: the backup schedule, how many to keep, and verification. */
     backup: backupSettingsSchema.optional(),
+    /** Git services only: redeploy on each signed push to the service's branch. */
+    deployOnPush: z.boolean().optional(),
   })
   .strict();
 export type PatchServiceBody = z.infer<typeof patchServiceBodySchema>;
@@ -216,6 +220,8 @@ export const serviceSchema = z.object({
   publicPort: portNumberSchema.optional(),
   connection: connectionSchema.optional(),
   backup: backupSettingsSchema.optional(),
+  /** Git services: a signed push to the branch queues a Redeploy (see `GET …/webhook`). */
+  deployOnPush: z.boolean().optional(),
 });
 export type Service = z.infer<typeof serviceSchema>;
 
@@ -273,6 +279,10 @@ export const jobSchema = z.object({
 });
 export type Job = z.infer<typeof jobSchema>;
 
+/** What queued a deployment; `push` is a git host's push webhook. */
+export const deploymentTriggerSchema = z.enum(['deploy', 'redeploy', 'rollback', 'push']);
+export type DeploymentTrigger = z.infer<typeof deploymentTriggerSchema>;
+
 export const deploymentStatusSchema = z.enum([
   'queued',
   'building',
@@ -308,7 +318,7 @@ export const deploymentSchema = z.object({
   number: z.number().int().min(1),
   status: deploymentStatusSchema,
   cache: cacheModeSchema,
-  trigger: z.enum(['deploy', 'redeploy', 'rollback']),
+  trigger: deploymentTriggerSchema,
   source: deploymentSourceSchema,
   imageId: z.string().optional(),
   containerId: z.string().optional(),

@@ -10,6 +10,7 @@ import {
   sourceSchema,
   dockerInfoSchema,
   deploymentPhaseSchema,
+  deploymentTriggerSchema,
 } from '../api/resources.js';
 import { registryAuthSchema } from '../api/registries.js';
 import { jobGitAuthSchema, knownHostLineSchema } from '../api/git-credentials.js';
@@ -40,7 +41,7 @@ export const jobDeploymentSpecSchema = z.object({
   id: z.string().min(1),
   number: z.number().int().min(1),
   cache: cacheModeSchema,
-  trigger: z.enum(['deploy', 'redeploy', 'rollback']),
+  trigger: deploymentTriggerSchema,
   /** For a rollback: the exact image to run again, skipping fetch and build. */
   imageId: z.string().optional(),
   source: deploymentSourceSchema.optional(),

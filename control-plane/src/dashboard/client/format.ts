@@ -116,6 +116,7 @@ export const TRIGGER_LABELS: Record<Deployment['trigger'], string> = {
   deploy: 'Deploy',
   redeploy: 'Redeploy',
   rollback: 'Rollback',
+  push: 'Git push',
 };
 
 /** "812 B", "4.2 KB", "1.5 MB", "3.1 GB" (powers of 1024). */

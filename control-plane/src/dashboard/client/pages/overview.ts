@@ -10,6 +10,7 @@ import type { TabView } from './service.js';
 import { connectionCard } from './connection.js';
 import { exposeCard } from './expose-card.js';
 import { gitCredentialCard } from './git-credential-card.js';
+import { pushCard } from './push-card.js';
 import { serviceFields } from './service-fields.js';
 
 /**
@@ -58,7 +59,9 @@ export function overviewTab(model: ServiceModel): TabView {
   const cards =
     service.source.type === 'database'
       ? [connectionCard(model), exposeCard(model)]
-      : [gitCredentialCard(model)];
+      : service.source.type === 'git'
+        ? [gitCredentialCard(model), pushCard(model)]
+        : [];
   const element = h(
     'section',
     { class: 'overview-tab' },
