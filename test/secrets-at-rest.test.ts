@@ -79,8 +79,60 @@ describe.skipIf(!hasDocker)('secrets at rest', () => {
       source: { type: 'database', engine: 'redis' },
     });
     expect(db.connection?.password).toMatch(/.{16,}/);
-    secrets = [apiKey, db.connection!.password];
+    secrets = [apiKey, db.connection!.password, ...(await storeOtherSecrets())];
   });
+
+  /**
+   * One of every other kind of secret the control plane keeps: a registry password, a git
+   * token, a deploy key, a webhook secret, a webhook target's signing secret and a Slack URL,
+   * whose path is its token. Returns the values that must never be on disk in plain text.
+   */
+  async function storeOtherSecrets(): Promise<string[]> {
+    const created = async <T>(path: string, body: unknown): Promise<T> => {
+      const res = await api<T>(stage.cp, 'POST', path, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body;
+    };
+    const registryPassword = `reg-pass-${run}`;
+    await created('/api/v1/registries', {
+      host: '127.0.0.1:5999',
+      username: 'ci',
+      password: registryPassword,
+    });
+    const gitToken = `ghp_${run}token`;
+    await created('/api/v1/git-credentials', { type: 'https', username: 'bot', token: gitToken });
+    await created('/api/v1/git-credentials', { type: 'ssh' });
+    const app = await createService(stage, {
+      name: 'app',
+      source: { type: 'git', repository: 'http://127.0.0.1:9/app.git', ref: 'main' },
+      deployOnPush: true,
+    });
+    const webhook = await api<{ secret: string }>(
+      stage.cp,
+      'GET',
+      `/api/v1/services/${app.id}/webhook`,
+    );
+    expect(webhook.body.secret).toMatch(/.{16,}/);
+    const target = await created<{ secret?: string }>(
+      `/api/v1/projects/${stage.projectId}/notifications`,
+      { type: 'webhook', url: 'http://127.0.0.1:9/hooks/berth' },
+    );
+    expect(target.secret).toMatch(/.{16,}/);
+    const slackPath = `T0${run}/B0${run}/slack${run}`;
+    await created(`/api/v1/projects/${stage.projectId}/notifications`, {
+      type: 'slack',
+      url: `http://127.0.0.1:9/services/${slackPath}`,
+    });
+    // A deploy key is never shown; its PEM-like armour is what a plain copy would carry.
+    return [
+      registryPassword,
+      gitToken,
+      webhook.body.secret,
+      target.secret!,
+      slackPath,
+      'OPENSSH PRIVATE KEY',
+    ];
+  }
   afterAll(() => stopStage(stage));
 
   async function expectDeploysWithEnv(): Promise<void> {
@@ -97,7 +149,7 @@ describe.skipIf(!hasDocker)('secrets at rest', () => {
     expect(await filesHolding(stage.agent.stateDir, secrets)).toEqual([]);
   }
 
-  it('keeps env values and database passwords out of every file of the data dir', async () => {
+  it('keeps env values, database passwords, credentials and webhook secrets out of every file of the data dir', async () => {
     await expectDeploysWithEnv();
     // The service answers with its values, as before sealing.
     const read = await api<Service>(stage.cp, 'GET', `/api/v1/services/${web.id}`);

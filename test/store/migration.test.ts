@@ -253,6 +253,8 @@ function expectMigratedFiles(dataDir: string): void {
         env: Object.keys(service.env as Record<string, string>),
       }),
     ),
+    registries: [],
+    gitCredentials: [],
     webhookDeliveries: [],
     notificationTargets: [],
     notificationDeliveries: [],
