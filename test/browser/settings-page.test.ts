@@ -59,15 +59,27 @@ describe.skipIf(!hasChromium)('the Settings page: registry credentials', () => {
   });
 
   it('changes the password, then removes the credential after confirming', async () => {
+    const sealedPassword = () =>
+      (
+        JSON.parse(readFileSync(join(cp.dataDir, 'db.json'), 'utf8')) as {
+          registries: { password: string; updatedAt?: string }[];
+        }
+      ).registries[0];
+    const before = sealedPassword();
     const row = page.locator('tr[data-registry-id]');
     await row.getByRole('button', { name: 'Change password' }).click();
     const change = page.getByRole('dialog');
     await change.getByLabel('New password or token').fill('a-new-one');
     await change.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Changed the password for ghcr.io').waitFor();
+    // Stored sealed: neither password is in db.json, and the sealed value was replaced.
     const db = readFileSync(join(cp.dataDir, 'db.json'), 'utf8');
-    expect(db).toContain('a-new-one');
+    expect(db).not.toContain('a-new-one');
     expect(db).not.toContain(PASSWORD);
+    const after = sealedPassword();
+    expect(after?.password).toMatch(/^berth:v1:/);
+    expect(after?.password).not.toBe(before?.password);
+    expect(after?.updatedAt).toBeDefined();
 
     await row.getByRole('button', { name: 'Remove' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();

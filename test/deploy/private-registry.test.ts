@@ -185,9 +185,10 @@ describe.skipIf(!hasDocker)('private registries', () => {
     for (const secret of secrets) {
       for (const text of seen) expect(text).not.toContain(secret);
     }
-    // db.json keeps it (a 0600 file), as the one place it is stored.
+    // db.json (a 0600 file) is the one place it is stored, and only sealed.
     const db = readFileSync(join(stage.cp.dataDir, 'db.json'), 'utf8');
-    expect(db).toContain(registry.password);
+    expect(db).not.toContain(registry.password);
+    expect(db).toMatch(/"password": "berth:v1:/);
     expect(statSync(join(stage.cp.dataDir, 'db.json')).mode & 0o077).toBe(0);
   });
 });
