@@ -145,7 +145,7 @@ function showDeliveries(target: NotificationTarget): void {
     title: `Deliveries to ${target.url}`,
     description: 'The last 50 notifications sent to this target, newest first, with each attempt.',
     body,
-    actions: (close) => [button('Close', { kind: 'primary', onClick: close })],
+    actions: (close) => [button('Done', { kind: 'primary', onClick: close })],
     onClose: () => controller.abort(),
   });
   loadInto(body, () => deliveriesTable(target), controller.signal);
