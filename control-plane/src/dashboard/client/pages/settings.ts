@@ -16,9 +16,13 @@ import {
   pageHeader,
   toastError,
 } from '../ui.js';
+import { notificationsCard } from './notification-settings.js';
 import { loadInto, setTitle, type Page, type PageContext } from './page.js';
 
-/** Settings: the registry credentials deployments log in with. Passwords are written, never shown. */
+/**
+ * Settings: the registry credentials deployments log in with, and the projects' notification
+ * targets. Passwords are written, never shown.
+ */
 export function settingsPage(ctx: PageContext): Page {
   setTitle('Settings');
   const list = h('div', { class: 'stack' });
@@ -29,10 +33,11 @@ export function settingsPage(ctx: PageContext): Page {
     pageHeader({
       title: 'Settings',
       description:
-        'Registry credentials: deployments pull images and Dockerfile base images from these registries with their login.',
+        'Registry credentials: deployments pull images and Dockerfile base images from these registries with their login. Notification targets: where each project reports its deployments and backups.',
     }),
     card(h('h2', { class: 'card-title' }, 'Registries'), list),
     newRegistryForm(reload),
+    notificationsCard(ctx),
   );
   reload();
   return { element };
