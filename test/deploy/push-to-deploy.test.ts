@@ -159,31 +159,25 @@ describe.skipIf(!hasDocker)('push-to-deploy webhooks', () => {
   });
 
   it('a GitLab push and a Gitea push each queue a deployment of their commit', async () => {
-    const gitlabSha = await repo.commit(appFiles({ version: 'gitlab-v4' }), 'v4');
-    const gitlabBody = JSON.stringify(
-      gitlabPushPayload({ ref: 'refs/heads/main', after: gitlabSha, repositoryUrl: repo.url }),
-    );
-    const gitlab = await postWebhook(
-      stage.cp,
-      service.id,
-      gitlabBody,
-      signedHeaders('gitlab', secret, gitlabBody),
-    );
-    expect(gitlab.status).toBe(202);
-    expect(gitlab.body).toMatchObject({ outcome: 'queued', provider: 'gitlab', commit: gitlabSha });
-
-    const giteaSha = await repo.commit(appFiles({ version: 'gitea-v5' }), 'v5');
-    const giteaBody = JSON.stringify(
-      pushPayload({ ref: 'refs/heads/main', after: giteaSha, repositoryUrl: repo.url }),
-    );
-    const gitea = await postWebhook(
-      stage.cp,
-      service.id,
-      giteaBody,
-      signedHeaders('gitea', secret, giteaBody),
-    );
-    expect(gitea.status).toBe(202);
-    expect(gitea.body).toMatchObject({ outcome: 'queued', provider: 'gitea', commit: giteaSha });
+    /** Commits a new version, pushes it as the provider would, and expects it queued. */
+    const pushNewCommit = async (provider: 'gitlab' | 'gitea', version: string) => {
+      const sha = await repo.commit(appFiles({ version }), version);
+      const payload = provider === 'gitlab' ? gitlabPushPayload : pushPayload;
+      const body = JSON.stringify(
+        payload({ ref: 'refs/heads/main', after: sha, repositoryUrl: repo.url }),
+      );
+      const answer = await postWebhook(
+        stage.cp,
+        service.id,
+        body,
+        signedHeaders(provider, secret, body),
+      );
+      expect(answer.status).toBe(202);
+      expect(answer.body).toMatchObject({ outcome: 'queued', provider, commit: sha });
+      return { sha, answer };
+    };
+    const { sha: gitlabSha, answer: gitlab } = await pushNewCommit('gitlab', 'gitlab-v4');
+    const { sha: giteaSha, answer: gitea } = await pushNewCommit('gitea', 'gitea-v5');
 
     const fromGitlab = await waitForDeployment(stage, gitlab.body.deploymentId as string);
     await expectDeploymentStatus(stage, fromGitlab, 'succeeded');
