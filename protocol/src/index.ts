@@ -13,3 +13,4 @@ export * from './messages/agent-to-control-plane.js';
 export * from './messages/control-plane-to-agent.js';
 export * from './messages/codec.js';
 export * from './api/push.js';
+export * from './api/domains.js';

@@ -3,7 +3,7 @@
  * A minor bump only adds optional fields or message types; peers tolerate it.
  * A major bump is a breaking change; peers refuse each other with a clear error.
  */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 
 /** Version of the Berth release these packages belong to. */
 export const BERTH_VERSION = '0.1.0';

@@ -10,6 +10,13 @@ import {
   repositoryUrlSchema,
 } from './validators.js';
 import { backupSettingsSchema, connectionSchema, databaseSourceSchema } from './database.js';
+import {
+  domainStatusSchema,
+  domainSchema,
+  domainsSchema,
+  drainSecondsSchema,
+  proxyStatusSchema,
+} from './domains.js';
 
 const isoTime = z.string();
 
@@ -130,6 +137,8 @@ export const serverSchema = z.object({
   docker: dockerInfoSchema,
   /** The agent is older than the bundle this control plane serves; re-run the install line to upgrade. */
   outdated: z.boolean().optional(),
+  /** The server's proxy, once the agent has reported it (servers with domains). */
+  proxy: proxyStatusSchema.optional(),
 });
 export type Server = z.infer<typeof serverSchema>;
 
@@ -176,6 +185,9 @@ export const createServiceBodySchema = z
     healthcheck: healthcheckSchema.default(DEFAULT_HEALTHCHECK),
     /** Git services: a signed push to the service's branch queues a Redeploy. */
     deployOnPush: z.boolean().optional(),
+    /** Served through the server's proxy, with releases that switch without downtime. */
+    domains: domainsSchema.optional(),
+    drainSeconds: drainSecondsSchema.optional(),
   })
   .strict();
 export type CreateServiceBody = z.infer<typeof createServiceBodySchema>;
@@ -190,6 +202,8 @@ export const patchServiceBodySchema = z
     backup: backupSettingsSchema.optional(),
     /** Git services only: redeploy on each signed push to the service's branch. */
     deployOnPush: z.boolean().optional(),
+    domains: domainsSchema.optional(),
+    drainSeconds: drainSecondsSchema.optional(),
   })
   .strict();
 export type PatchServiceBody = z.infer<typeof patchServiceBodySchema>;
@@ -222,6 +236,11 @@ export const serviceSchema = z.object({
   backup: backupSettingsSchema.optional(),
   /** Git services: a signed push to the branch queues a Redeploy (see `GET …/webhook`). */
   deployOnPush: z.boolean().optional(),
+  /** Always present in API answers (`[]` without domains). */
+  domains: z.array(domainSchema).optional(),
+  drainSeconds: drainSecondsSchema.optional(),
+  /** Per HTTPS domain, its certificate as the server's proxy reports it. */
+  domainStatus: z.array(domainStatusSchema).optional(),
 });
 export type Service = z.infer<typeof serviceSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { backupPhaseSchema } from '../api/backups.js';
+import { domainStatusSchema, proxyStatusSchema } from '../api/domains.js';
 import {
   containerLogLineSchema,
   containerStateSchema,
@@ -87,6 +88,16 @@ export const containerLogsLinesMessageSchema = z.object({
   error: z.string().max(4096).optional(),
 });
 
+/**
+ * The proxy and the certificates of the domains it serves, sent when either changes (and after
+ * each `proxy.sync`). Added in protocol 1.2.
+ */
+export const proxyStatusMessageSchema = z.object({
+  type: z.literal('proxy.status'),
+  proxy: proxyStatusSchema,
+  domains: z.array(domainStatusSchema.extend({ serviceId: z.string().min(1) })).max(10_000),
+});
+
 export const agentErrorMessageSchema = errorPayloadSchema.extend({ type: z.literal('error') });
 
 export const agentMessageSchema = z.discriminatedUnion('type', [
@@ -99,6 +110,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   stateReportMessageSchema,
   containerLogsLinesMessageSchema,
   backupProgressMessageSchema,
+  proxyStatusMessageSchema,
   agentErrorMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;

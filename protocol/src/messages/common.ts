@@ -15,6 +15,7 @@ import {
 import { registryAuthSchema } from '../api/registries.js';
 import { jobGitAuthSchema, knownHostLineSchema } from '../api/git-credentials.js';
 import { envSchema } from '../api/validators.js';
+import { domainSchema, drainSecondsSchema } from '../api/domains.js';
 import { errorCodeSchema } from '../errors.js';
 
 export const versionString = z.string().min(1).max(64);
@@ -35,7 +36,29 @@ export const jobServiceSpecSchema = z.object({
   healthcheck: healthcheckSchema,
   /** The environment, whose network the service joins; absent on jobs queued before networks. */
   environmentId: z.string().optional(),
+  /** Served through the server's proxy: a release joins the route network once healthy. */
+  domains: z.array(domainSchema).max(50).optional(),
+  /** Seconds the previous release gets to finish its requests; DEFAULT_DRAIN_SECONDS if absent. */
+  drainSeconds: drainSecondsSchema.optional(),
 });
+
+/** What the control plane configures for every proxy: where certificates come from. */
+export const proxySettingsSchema = z.object({
+  /** The ACME directory URL; the proxy's default (Let's Encrypt) when absent. */
+  acmeCa: z.string().url().max(2048).optional(),
+  /** A PEM bundle to trust for the ACME directory, for private CAs. */
+  acmeCaRootPem: z.string().max(65_536).optional(),
+  acmeEmail: z.string().email().max(254).optional(),
+});
+export type ProxySettings = z.infer<typeof proxySettingsSchema>;
+
+/** One service the proxy routes to. */
+export const proxyRouteSchema = z.object({
+  serviceId: z.string().min(1),
+  environmentId: z.string().min(1),
+  domains: z.array(domainSchema).min(1).max(50),
+});
+export type ProxyRoute = z.infer<typeof proxyRouteSchema>;
 
 export const jobDeploymentSpecSchema = z.object({
   id: z.string().min(1),

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { errorPayloadSchema, jobSpecSchema, versionString } from './common.js';
+import {
+  errorPayloadSchema,
+  jobSpecSchema,
+  proxyRouteSchema,
+  proxySettingsSchema,
+  versionString,
+} from './common.js';
 
 /** Sent as soon as the socket opens; the agent must sign the nonce. */
 export const authChallengeMessageSchema = z.object({
@@ -73,6 +79,16 @@ export const logAckMessageSchema = z.object({
   seq: z.number().int().nonnegative(),
 });
 
+/**
+ * Everything the server's proxy should route: the whole desired state, sent after `welcome` and
+ * again whenever a domain or a proxy setting changes. Added in protocol 1.2.
+ */
+export const proxySyncMessageSchema = z.object({
+  type: z.literal('proxy.sync'),
+  settings: proxySettingsSchema,
+  routes: z.array(proxyRouteSchema).max(10_000),
+});
+
 export const controlPlaneErrorMessageSchema = errorPayloadSchema.extend({
   type: z.literal('error'),
 });
@@ -88,6 +104,7 @@ export const controlPlaneMessageSchema = z.discriminatedUnion('type', [
   logAckMessageSchema,
   containerLogsMessageSchema,
   containerLogsStopMessageSchema,
+  proxySyncMessageSchema,
   controlPlaneErrorMessageSchema,
 ]);
 export type ControlPlaneMessage = z.infer<typeof controlPlaneMessageSchema>;
