@@ -276,8 +276,13 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
         ...(spec.cmd ? { Cmd: spec.cmd } : {}),
         HostConfig: {
           PortBindings: bindings,
-          Init: true,
-          RestartPolicy: { Name: 'no' },
+          Init: !spec.noInit,
+          RestartPolicy: { Name: spec.restart ?? 'no' },
+          ...(spec.binds
+            ? {
+                Binds: spec.binds.map((b) => `${b.hostPath}:${b.path}${b.readOnly ? ':ro' : ''}`),
+              }
+            : {}),
           ...(spec.network ? { NetworkMode: spec.network.name } : {}),
           ...(spec.volumes
             ? {

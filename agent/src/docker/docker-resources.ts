@@ -78,7 +78,7 @@ async function tarOf(file: SmallFile, owner: { uid: number; gid: number }): Prom
 
 type ResourceMethods = Pick<
   Engine,
-  'ensureNetwork' | 'ensureVolume' | 'writeFile' | 'runExec' | 'publishedPorts'
+  'ensureNetwork' | 'connectNetwork' | 'ensureVolume' | 'writeFile' | 'runExec' | 'publishedPorts'
 >;
 
 /** Networks, volumes, files and execs: what database services need of the engine. */
@@ -122,6 +122,17 @@ export function dockerResources(docker: Docker): ResourceMethods {
         pendingNetworks.set(name, pending);
       }
       await pending;
+    },
+
+    async connectNetwork(network, containerId, aliases) {
+      try {
+        await docker
+          .getNetwork(network)
+          .connect({ Container: containerId, EndpointConfig: { Aliases: aliases } });
+      } catch (err) {
+        // 403: "endpoint … already exists in network", which is what we wanted.
+        if (statusCode(err) !== 403 || !/already exists/i.test(String(err))) throw err;
+      }
     },
 
     async ensureVolume(name, labels) {

@@ -53,6 +53,12 @@ export interface ContainerSpec {
   volumes?: { name: string; path: string }[];
   /** Replaces the image's command (the entrypoint stays). */
   cmd?: string[];
+  /** Host directories mounted into the container. */
+  binds?: { hostPath: string; path: string; readOnly?: boolean }[];
+  /** The engine restarts the container when it exits, unless it was stopped (default "no"). */
+  restart?: 'no' | 'unless-stopped';
+  /** Run the image's own process as PID 1 instead of Docker's init (default false). */
+  noInit?: boolean;
 }
 
 /** A small file, held in memory, put into a container before it starts. */
@@ -191,6 +197,11 @@ export interface Engine {
   followLogs(id: string, options: FollowLogsOptions): Promise<void>;
   /** Creates the bridge network unless it exists; a concurrent create is fine. */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /**
+   * Attaches a container to a network as well, reachable there by these DNS names; attaching
+   * one that is attached already is fine.
+   */
+  connectNetwork(network: string, containerId: string, aliases: string[]): Promise<void>;
   /** Creates the named volume unless it exists. */
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
   /** Puts a file into a created (not yet started) or running container. */

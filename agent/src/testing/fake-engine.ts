@@ -240,6 +240,17 @@ export class FakeEngine implements Engine {
     return Promise.resolve();
   }
 
+  /** Extra networks containers were attached to, with their aliases there. */
+  attachments: { network: string; containerId: string; aliases: string[] }[] = [];
+
+  connectNetwork(network: string, containerId: string, aliases: string[]): Promise<void> {
+    if (!this.containers.has(containerId))
+      return Promise.reject(new Error(`no such container ${containerId}`));
+    if (!this.attachments.some((a) => a.network === network && a.containerId === containerId))
+      this.attachments.push({ network, containerId, aliases });
+    return Promise.resolve();
+  }
+
   ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     if (!this.volumes.has(name)) this.volumes.set(name, labels);
     return Promise.resolve();
