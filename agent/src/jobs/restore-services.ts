@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { LABELS, type Engine } from '../docker/engine.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { ROUTE_ENVIRONMENT_LABEL, ensureRouteNetwork, joinRouteNetwork } from './route-network.js';
+import { ROUTE_ENVIRONMENT_LABEL, joinRouteNetwork } from './route-network.js';
 
 /**
  * Containers run without a Docker restart policy, so that a crash shows as
@@ -47,9 +47,8 @@ export async function restoreInterruptedServices(options: {
     const [fromMs, toMs] = options.stoppedBetween;
     if (!(stoppedAt >= fromMs && stoppedAt < toMs)) continue;
     try {
-      // A proxied release rejoins its route network, which may have been removed meanwhile.
-      if (route) await ensureRouteNetwork(engine, route.environmentId);
       await engine.startContainer(current.id);
+      // Docker keeps the attachment of a stopped container; joining again is idempotent.
       if (route) await joinRouteNetwork(engine, route);
       restored.push(serviceId);
       logger.info(

@@ -25,7 +25,7 @@ export function proxiedEnvironment(service: ServiceSpec): string | undefined {
 }
 
 /** Creates the environment's route network unless it exists; answers its name. */
-export async function ensureRouteNetwork(engine: Engine, environmentId: string): Promise<string> {
+async function ensureRouteNetwork(engine: Engine, environmentId: string): Promise<string> {
   const network = routeNetworkName(environmentId);
   await engine.ensureNetwork(network, { 'berth.environment': environmentId });
   return network;
