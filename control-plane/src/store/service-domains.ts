@@ -32,11 +32,9 @@ export function checkDomains(
     if (other.id === service.id) continue;
     const taken = other.domains?.find((domain) => hosts.has(domain.host));
     if (!taken) continue;
-    const index = domains.findIndex((domain) => domain.host === taken.host);
     throw new BerthError(
       'CONFLICT',
       `"${taken.host}" is already a domain of service ${describeService(data, other)}; remove it there first or pick another host`,
-      { fields: [{ path: `domains.${index}.host`, message: `already used by "${other.name}"` }] },
     );
   }
 }
