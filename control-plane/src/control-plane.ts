@@ -109,7 +109,13 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     'container.logs.lines': (serverId, message) => containerLogs.handle(serverId, message),
   });
   hub.onSessionClose((serverId) => containerLogs.closeServer(serverId));
-  const proxySync = new ProxySync({ store, sessions: hub, settings: config.proxy, log });
+  const proxySync = new ProxySync({
+    store,
+    sessions: hub,
+    settings: config.proxy,
+    log,
+    onServiceChanged: (serviceId) => events.emit('service', serviceId),
+  });
   hub.onWelcome((serverId, hello) => proxySync.welcomed(serverId, hello.protocolVersion));
   hub.handle(proxySync.handlers());
   const nodeRuntime = nodeRuntimeOf(currentNodeRuntimeSource());

@@ -51,7 +51,9 @@ async function setup() {
   const web = await addService(t.store, envA.id, 'web', ['shop.example.com', 'www.example.com']);
   await addService(t.store, envA.id, 'worker', []);
   const blog = await addService(t.store, envB.id, 'blog', ['blog.example.com']);
+  const changed: string[] = [];
   const sync = new ProxySync({
+    onServiceChanged: (id) => changed.push(id),
     store: t.store,
     sessions: t.hub,
     settings: SETTINGS,
@@ -59,7 +61,7 @@ async function setup() {
   });
   t.hub.onWelcome((serverId, hello) => sync.welcomed(serverId, hello.protocolVersion));
   t.hub.handle(sync.handlers());
-  return { a, b, envA, envB, web, blog, sync };
+  return { a, b, envA, envB, web, blog, sync, changed };
 }
 
 describe('proxy.sync', () => {
@@ -127,7 +129,7 @@ describe('proxy.sync', () => {
   });
 
   it('keeps the latest proxy.status of each server', async () => {
-    const { a, web } = await setup();
+    const { a, web, changed } = await setup();
     const agentA = await TestAgent.authenticated(t.url, a);
     agentA.sendJson({
       type: 'proxy.status',
@@ -148,6 +150,8 @@ describe('proxy.sync', () => {
     });
     await waitFor(() => t.store.proxies.proxyOf(a.id)?.state === 'running');
     expect(t.store.proxies.proxyOf(a.id)).toEqual({ state: 'running', restarts: 2 });
+    // The live views of the service hear of each report.
+    expect(changed).toEqual([web, web]);
     const config = t.store.services.config(web)!;
     expect(t.store.proxies.domainStatusOf(a.id, config)).toEqual([
       { host: 'shop.example.com', certificate: 'issued', expiresAt: '2027-01-01T00:00:00.000Z' },

@@ -35,6 +35,8 @@ export interface ProxySyncOptions {
   sessions: Pick<AgentSessions, 'send'>;
   settings: ProxySettings;
   log: Logger;
+  /** Told about each service whose certificates a report may have changed (the live views). */
+  onServiceChanged?: (serviceId: string) => void;
 }
 
 /**
@@ -84,7 +86,8 @@ export class ProxySync {
     return {
       'proxy.status': (serverId, message) => {
         const previous = this.#options.store.proxies.proxyOf(serverId);
-        this.#options.store.proxies.record(serverId, message);
+        const named = this.#options.store.proxies.record(serverId, message);
+        for (const serviceId of named) this.#options.onServiceChanged?.(serviceId);
         if (message.proxy.state === 'failed' && previous?.state !== 'failed') {
           this.#options.log.warn(
             `the proxy of server ${serverId} failed: ${message.proxy.error ?? 'no reason given'}`,

@@ -19,8 +19,9 @@ export interface ProxyStatusReport {
 export class ProxyStatuses {
   readonly #byServer = new Map<string, ServerProxyReport>();
 
-  /** Replaces the server's report with this one. */
-  record(serverId: string, report: ProxyStatusReport): void {
+  /** Replaces the server's report with this one; returns the services named in either. */
+  record(serverId: string, report: ProxyStatusReport): Set<string> {
+    const named = new Set(this.#byServer.get(serverId)?.certificates.keys());
     const certificates = new Map<string, Map<string, DomainStatus>>();
     for (const { serviceId, ...status } of report.domains) {
       let hosts = certificates.get(serviceId);
@@ -28,6 +29,8 @@ export class ProxyStatuses {
       hosts.set(status.host, status);
     }
     this.#byServer.set(serverId, { proxy: report.proxy, certificates });
+    for (const serviceId of certificates.keys()) named.add(serviceId);
+    return named;
   }
 
   proxyOf(serverId: string): ProxyStatus | undefined {

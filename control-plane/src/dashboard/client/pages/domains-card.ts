@@ -2,22 +2,12 @@
 import type { Domain, DomainStatus, Service } from '@berth/protocol';
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
-import { absoluteTime } from '../format.js';
+import { certificateText } from '../format.js';
 import type { ServiceModel } from '../service-model.js';
 import { toast } from '../toast.js';
 import { badge, busy, button, errorBox, field, input, onSubmit, toastError } from '../ui.js';
 import { numberValue } from './form-parts.js';
 import type { TabView } from './service.js';
-
-/** What a domain's certificate looks like to a person: a state, and when it ends or why it failed. */
-export function certificateText(status: DomainStatus | undefined, domain: Domain): string {
-  if (!domain.https) return 'HTTP only';
-  if (!status || status.certificate === 'pending') return 'pending';
-  if (status.certificate === 'issued') {
-    return status.expiresAt ? `issued, expires ${absoluteTime(status.expiresAt)}` : 'issued';
-  }
-  return `failed: ${status.error ?? 'no reason given'}`;
-}
 
 function routeText(domain: Domain): string {
   const parts = [`→ port ${domain.port}`];
