@@ -96,7 +96,10 @@ describe('proxy.sync', () => {
     const { a, b, web } = await setup();
     const agentA = await TestAgent.connect(t.url);
     await agentA.hello(a);
-    await agentA.next('welcome');
+    await waitFor(() => agentA.received.some((m) => m.type === 'proxy.sync'));
+    const types = agentA.received.map((m) => m.type);
+    expect(types.indexOf('welcome')).toBeGreaterThanOrEqual(0);
+    expect(types.indexOf('welcome')).toBeLessThan(types.indexOf('proxy.sync'));
     const message = await agentA.next('proxy.sync');
     expect(message.settings).toEqual(SETTINGS);
     expect(message.routes.map((r) => r.serviceId)).toEqual([web]);
