@@ -25,6 +25,7 @@ describe.skipIf(!hasDocker || !hasChromium)('domains in the dashboard', () => {
   let browser: Browser;
   let page: Page;
   let web: Service;
+  let legacy: Service;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -41,6 +42,10 @@ describe.skipIf(!hasDocker || !hasChromium)('domains in the dashboard', () => {
     });
     web = await createService(stage, {
       name: 'web',
+      source: { type: 'image', image: BASE_IMAGE },
+    });
+    legacy = await createService(stage, {
+      name: 'legacy',
       source: { type: 'image', image: BASE_IMAGE },
       ports: [{ container: 8080, host: hostPort, hostIp: '127.0.0.1' }],
     });
@@ -98,7 +103,7 @@ describe.skipIf(!hasDocker || !hasChromium)('domains in the dashboard', () => {
   });
 
   it('notes near the Deploy actions that host ports make deploys break off briefly', async () => {
-    await page.goto(`${stage.cp.url}/#/services/${web.id}/deployments`);
+    await page.goto(`${stage.cp.url}/#/services/${legacy.id}/deployments`);
     await page.getByRole('group', { name: 'Service actions' }).waitFor();
     const note = page.getByRole('note');
     await note.getByText(OUTAGE_NOTE).waitFor();

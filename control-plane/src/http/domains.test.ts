@@ -98,6 +98,32 @@ describe('service domains', () => {
     ]);
   });
 
+  it('refuses domains beside host ports, and takes both changed in one PATCH', async () => {
+    const { createService, call } = await setup();
+    const port = { container: 8080, host: 18080, hostIp: '127.0.0.1' };
+    const both = await createService({
+      name: 'web',
+      ports: [port],
+      domains: [{ host: 'web.example.com', port: 8080 }],
+    });
+    expect(both.status).toBe(400);
+    expect(both.json.error.message).toMatch(/publishes no host ports/);
+
+    const web = await createService({ name: 'web', ports: [port] });
+    const domainsOnly = await call('PATCH', `/api/v1/services/${web.json.id}`, {
+      body: { domains: [{ host: 'web.example.com', port: 8080 }] },
+    });
+    expect(domainsOnly.status).toBe(400);
+    const moved = await call('PATCH', `/api/v1/services/${web.json.id}`, {
+      body: { ports: [], domains: [{ host: 'web.example.com', port: 8080 }] },
+    });
+    expect(moved.status).toBe(200);
+    const portsBack = await call('PATCH', `/api/v1/services/${web.json.id}`, {
+      body: { ports: [port] },
+    });
+    expect(portsBack.status).toBe(400);
+  });
+
   it('answers 409 naming the other service when a host is taken, in any project', async () => {
     const t = await setup();
     const web = await t.createService({

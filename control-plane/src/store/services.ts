@@ -161,8 +161,12 @@ export class ServiceRecords {
       if (!record) return undefined;
       checkPatch(record, patch);
       if (patch.source !== undefined) checkSourceCredential(data, patch.source);
-      if (patch.domains !== undefined) {
-        checkDomains(data, { id, source: patch.source ?? record.source }, patch.domains);
+      if (patch.domains !== undefined || patch.ports !== undefined) {
+        checkDomains(
+          data,
+          { id, source: patch.source ?? record.source, ports: patch.ports ?? record.ports },
+          patch.domains ?? record.domains ?? [],
+        );
       }
       if (patch.source !== undefined) record.source = patch.source;
       if (patch.backup !== undefined) record.backup = patch.backup;
