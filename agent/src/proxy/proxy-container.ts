@@ -11,6 +11,8 @@ export const PROXY_CONTAINER_NAME = 'berth-proxy';
 export const PROXY_LABEL = 'berth.proxy';
 /** A digest of what the container was created with; another digest means recreate it. */
 export const PROXY_SPEC_LABEL = 'berth.proxy-spec';
+/** The agent proxy folder the container mounts: another agent on the same engine has another. */
+export const PROXY_DIR_LABEL = 'berth.proxy-dir';
 
 const CONTAINER_HTTP_PORT = 80;
 const CONTAINER_HTTPS_PORT = 443;
@@ -37,7 +39,7 @@ export function proxyContainerSpec(options: {
     name: PROXY_CONTAINER_NAME,
     image: options.imageId,
     env: {},
-    labels: { [PROXY_LABEL]: '1', [PROXY_SPEC_LABEL]: digest },
+    labels: { [PROXY_LABEL]: '1', [PROXY_SPEC_LABEL]: digest, [PROXY_DIR_LABEL]: options.proxyDir },
     ports: [
       { container: CONTAINER_HTTP_PORT, host: config.httpPort, hostIp: config.bind },
       { container: CONTAINER_HTTPS_PORT, host: config.httpsPort, hostIp: config.bind },

@@ -201,6 +201,26 @@ describe('ProxyManager', () => {
     expect(reports.at(-1)!.proxy.restarts).toBe(0);
   });
 
+  it("leaves another agent's proxy on the same engine alone and says so", async () => {
+    engine.images.set(CADDY.id, CADDY);
+    const other = await engine.createContainer({
+      name: 'berth-proxy',
+      image: CADDY.id,
+      env: {},
+      labels: { 'berth.proxy': '1', 'berth.proxy-dir': '/srv/other-agent/proxy' },
+      ports: [],
+    });
+    await engine.startContainer(other);
+    await manager().sync({ settings: {}, routes: ROUTES });
+    expect(engine.containers.get(other)?.state).toBe('running');
+    expect(reports.at(-1)!.proxy).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(
+        /belongs to the agent .*\/srv\/other-agent\/proxy.*docker rm -f berth-proxy/,
+      ),
+    });
+  });
+
   it('removes the proxy once no service has a domain', async () => {
     const m = manager();
     await m.sync({ settings: {}, routes: ROUTES });

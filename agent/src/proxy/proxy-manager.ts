@@ -18,6 +18,7 @@ import {
 } from './caddy-config.js';
 import { certificateStatuses, type HostCertificate } from './certificates.js';
 import {
+  PROXY_DIR_LABEL,
   PROXY_SPEC_LABEL,
   attachRouteNetworks,
   ensureProxyImage,
@@ -161,7 +162,8 @@ export class ProxyManager {
       this.#lastError = null;
       return this.#status('running');
     } catch (err) {
-      const error = describeError(err);
+      // Engine ids differ on each attempt; without them a repeated failure reads the same.
+      const error = describeError(err).replace(/\b[0-9a-f]{64}\b/g, '…');
       if (error !== this.#lastError) this.#o.logger.error(`proxy: ${error}`);
       this.#lastError = error;
       this.#retryAtMs =
@@ -205,6 +207,14 @@ export class ProxyManager {
     const { engine, config, logger } = this.#o;
     let found = await findProxyContainer(engine);
     const digest = proxySpecDigest(config, this.#dir);
+    const owner = found?.labels[PROXY_DIR_LABEL];
+    if (found && owner !== undefined && owner !== this.#dir) {
+      throw new Error(
+        `the proxy container ${found.name} on this Docker engine belongs to the agent whose ` +
+          `state dir has ${owner}; one engine runs one proxy. Remove it with ` +
+          `"docker rm -f ${found.name}" if that agent is gone`,
+      );
+    }
     if (found && found.labels[PROXY_SPEC_LABEL] !== digest) {
       logger.info('recreating the proxy container: its image, ports or bind address changed');
       await engine.removeContainer(found.id);
