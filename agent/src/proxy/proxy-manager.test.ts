@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { domainSchema, type DomainInput, type ProxyRoute } from '@berth/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sendFullStateReport } from '../container-state/container-state-loop.js';
 import { AgentError } from '../errors.js';
+import { Journal } from '../jobs/journal.js';
+import { pruneImages } from '../upkeep/prune-images.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { createMemoryLogger } from '../testing/memory-logger.js';
 import type { CaddyAdmin } from './caddy-admin.js';
@@ -219,6 +222,16 @@ describe('ProxyManager', () => {
         /belongs to the agent .*\/srv\/other-agent\/proxy.*docker rm -f berth-proxy/,
       ),
     });
+  });
+
+  it('is neither pruned nor reported as a service container', async () => {
+    await manager().sync({ settings: {}, routes: ROUTES });
+    const pruned = await pruneImages(engine, new Journal(stateDir), 1);
+    expect(pruned.removed).toEqual([]);
+    expect(engine.images.has(CADDY.id)).toBe(true);
+    const sent: unknown[] = [];
+    await sendFullStateReport({ engine, send: (m) => (sent.push(m), true) });
+    expect(sent).toEqual([expect.objectContaining({ containers: [], imageIds: [] })]);
   });
 
   it('removes the proxy once no service has a domain', async () => {
