@@ -45,6 +45,9 @@ describe('createCaddyAdmin', () => {
       expect.objectContaining({ method: 'POST', url: '/load', body: '{"apps":{}}' }),
     ]);
     expect(seen[0]!.headers).toMatchObject({ host: '', 'content-type': 'application/json' });
+    expect(seen[0]!.headers['cache-control']).toBeUndefined();
+    await admin.load('{"apps":{}}', { force: true });
+    expect(seen[1]!.headers['cache-control']).toBe('must-revalidate');
   });
 
   it("says why Caddy refused a configuration, in Caddy's words", async () => {

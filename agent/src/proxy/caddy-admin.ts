@@ -3,8 +3,11 @@ import { AgentError } from '../errors.js';
 
 /** What the proxy manager needs from Caddy's admin API. */
 export interface CaddyAdmin {
-  /** Replaces Caddy's whole configuration; Caddy skips the reload when nothing changed. */
-  load(config: string): Promise<void>;
+  /**
+   * Replaces Caddy's whole configuration; Caddy skips the reload when nothing changed, unless
+   * `force` (a file the config names, such as the ACME root, changed).
+   */
+  load(config: string, options?: { force?: boolean }): Promise<void>;
 }
 
 const TIMEOUT_MS = 15_000;
@@ -16,8 +19,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  */
 export function createCaddyAdmin(socketPath: string): CaddyAdmin {
   return {
-    async load(config) {
-      const answer = await post(socketPath, '/load', config);
+    async load(config, options) {
+      const answer = await post(socketPath, '/load', config, options?.force ?? false);
       if (answer.status < 200 || answer.status >= 300) {
         throw new AgentError(
           'INVALID_INPUT',
@@ -32,6 +35,7 @@ function post(
   socketPath: string,
   path: string,
   body: string,
+  force: boolean,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -44,6 +48,8 @@ function post(
           host: '',
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
+          // Caddy's way to reload a configuration it already has.
+          ...(force ? { 'cache-control': 'must-revalidate' } : {}),
         },
         timeout: TIMEOUT_MS,
       },

@@ -28,12 +28,14 @@ const ROUTES = [
 
 class FakeAdmin implements CaddyAdmin {
   loads: string[] = [];
+  forced: boolean[] = [];
   /** Failures to answer before the next load succeeds. */
   failures: Error[] = [];
-  load(config: string): Promise<void> {
+  load(config: string, options?: { force?: boolean }): Promise<void> {
     const failure = this.failures.shift();
     if (failure) return Promise.reject(failure);
     this.loads.push(config);
+    this.forced.push(options?.force ?? false);
     return Promise.resolve();
   }
 }
@@ -116,6 +118,16 @@ describe('ProxyManager', () => {
     await m.sync({ settings: {}, routes: [ROUTES[0]!] });
     expect(admin.loads).toHaveLength(2);
     expect(admin.loads[1]).not.toContain('docs.example.com');
+    expect(admin.forced).toEqual([false, false]);
+  });
+
+  it('makes Caddy reload when only the ACME root it reads changed', async () => {
+    const m = manager();
+    await m.sync({ settings: { acmeCaRootPem: 'ROOT 1' }, routes: ROUTES });
+    await m.sync({ settings: { acmeCaRootPem: 'ROOT 2' }, routes: ROUTES });
+    expect(await readFile(join(stateDir, 'proxy', 'acme-ca-root.pem'), 'utf8')).toBe('ROOT 2');
+    expect(admin.forced).toEqual([false, true]);
+    expect(admin.loads[1]).toBe(admin.loads[0]);
   });
 
   it('starts a stopped proxy and recreates a removed one, counting restarts', async () => {

@@ -79,6 +79,8 @@ export class ProxyManager {
   #written: string | null = null;
   #attached: string | null = null;
   #applied: string | null = null;
+  /** The ACME root Caddy was last given; null when unknown. */
+  #appliedPem: string | null = null;
   #failures = 0;
   #retryAtMs = 0;
   #lastError: string | null = null;
@@ -156,7 +158,7 @@ export class ProxyManager {
         await attachRouteNetworks(this.#o.engine, id, environments);
         this.#attached = attachKey;
       }
-      await this.#apply(id, text);
+      await this.#apply(id, text, desired.settings.acmeCaRootPem ?? '');
       if (this.#lastError !== null) this.#o.logger.info('the proxy is running again');
       this.#failures = 0;
       this.#lastError = null;
@@ -276,13 +278,15 @@ export class ProxyManager {
   }
 
   /** Posts the config to Caddy unless this container already has it; waits for the socket. */
-  async #apply(id: string, text: string): Promise<void> {
+  async #apply(id: string, text: string, pem: string): Promise<void> {
     const key = `${id}\n${text}`;
-    if (this.#applied === key) return;
+    // The same config naming a changed root file: Caddy reads files only when it reloads.
+    const force = this.#applied === key && this.#appliedPem !== null && this.#appliedPem !== pem;
+    if (this.#applied === key && !force) return;
     const startedAt = this.#now();
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await this.#admin.load(text);
+        await this.#admin.load(text, { force });
         break;
       } catch (err) {
         if (!isRetryable(err) || this.#now() - startedAt > ADMIN_WAIT_MS) throw err;
@@ -292,6 +296,7 @@ export class ProxyManager {
       }
     }
     this.#applied = key;
+    this.#appliedPem = pem;
   }
 
   async #report(proxy: ProxyStatus, force: boolean): Promise<void> {
