@@ -236,6 +236,31 @@ describe('ProxyManager', () => {
     });
   });
 
+  it("reports a certificate Caddy failed to obtain, from the proxy's log", async () => {
+    const line = JSON.stringify({
+      level: 'error',
+      logger: 'tls.obtain',
+      msg: 'could not get certificate from issuer',
+      identifier: 'www.example.com',
+      error: 'HTTP 403 urn:ietf:params:acme:error:unauthorized',
+    });
+    engine.containerLogs = () =>
+      Promise.resolve([
+        { stream: 'stderr', text: line.slice(0, 40) },
+        { stream: 'stderr', text: line.slice(40), continued: true },
+      ]);
+    await manager().sync({ settings: {}, routes: ROUTES });
+    expect(reports.at(-1)!.domains).toEqual([
+      {
+        serviceId: 'svc_web',
+        host: 'www.example.com',
+        certificate: 'failed',
+        error:
+          'could not get certificate from issuer: HTTP 403 urn:ietf:params:acme:error:unauthorized',
+      },
+    ]);
+  });
+
   it('is neither pruned nor reported as a service container', async () => {
     await manager().sync({ settings: {}, routes: ROUTES });
     const pruned = await pruneImages(engine, new Journal(stateDir), 1);

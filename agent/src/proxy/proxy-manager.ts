@@ -56,6 +56,8 @@ const ADMIN_WAIT_MS = 15_000;
 const RETRY_BASE_MS = 2_000;
 const RETRY_CAP_MS = 60_000;
 const LOG_LINES = 300;
+/** How long the proxy's log lines read for certificate errors are reused, in milliseconds. */
+const LOGS_TTL_MS = 10_000;
 
 /**
  * Keeps the server's proxy container in the state the control plane last asked for: running,
@@ -86,6 +88,7 @@ export class ProxyManager {
   #lastError: string | null = null;
   #lastReportText: string | null = null;
   #latest: ProxyReport | null = null;
+  #logs: { atMs: number; containerId: string; lines: string[] } | null = null;
 
   constructor(options: ProxyManagerOptions) {
     this.#o = options;
@@ -317,14 +320,19 @@ export class ProxyManager {
     this.#o.onReport(report);
   }
 
-  /** The proxy's last log lines, a long line's parts joined again. */
+  /** The proxy's last log lines, a long line's parts joined again; read at most every 10 s. */
   async #recentLogs(): Promise<string[]> {
-    if (!this.#containerId) return [];
+    const containerId = this.#containerId;
+    if (!containerId) return [];
+    const cached = this.#logs;
+    if (cached?.containerId === containerId && this.#now() - cached.atMs < LOGS_TTL_MS)
+      return cached.lines;
     const lines: string[] = [];
-    for (const part of await this.#o.engine.containerLogs(this.#containerId, LOG_LINES)) {
+    for (const part of await this.#o.engine.containerLogs(containerId, LOG_LINES)) {
       if (part.continued && lines.length > 0) lines[lines.length - 1] += part.text;
       else lines.push(part.text);
     }
+    this.#logs = { atMs: this.#now(), containerId, lines };
     return lines;
   }
 
