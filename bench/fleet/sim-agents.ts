@@ -143,6 +143,7 @@ function connect(agent: SimAgent): void {
       case 'log.ack':
       case 'container.logs':
       case 'container.logs.stop':
+      case 'proxy.sync':
       case 'error':
         return;
     }

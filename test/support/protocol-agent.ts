@@ -174,6 +174,9 @@ export class ProtocolAgent {
         if (job) job.ackedSeq = Math.max(job.ackedSeq, message.seq);
         return;
       }
+      case 'proxy.sync':
+        // This stand-in runs no proxy: it routes nothing and reports nothing.
+        return;
       case 'container.logs':
         this.#send({
           type: 'container.logs.lines',

@@ -256,6 +256,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): Engine {
         finishedAt: info.State.FinishedAt?.startsWith('0001-')
           ? null
           : (info.State.FinishedAt ?? null),
+        networks: byName.map(([name]) => name),
       };
     },
 

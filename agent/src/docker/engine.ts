@@ -33,6 +33,8 @@ export interface ContainerDetails extends ContainerSummary {
   restartCount: number;
   /** When the container last stopped (ISO time), or null if it never did. */
   finishedAt: string | null;
+  /** The networks it is attached to, by name. */
+  networks: string[];
 }
 
 export interface PortBinding {

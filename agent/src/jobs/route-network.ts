@@ -1,5 +1,5 @@
 import { routeAlias, routeNetworkName, type JobSpec } from '@berth/protocol';
-import type { Engine } from '../docker/engine.js';
+import { LABELS, type Engine } from '../docker/engine.js';
 
 /** The proxy container's name; the proxy manager (agent/src/proxy) creates it. */
 export const PROXY_CONTAINER_NAME = 'berth-proxy';
@@ -49,4 +49,33 @@ export async function joinRouteNetwork(
   }
   await engine.connectNetwork(network, target.containerId, [routeAlias(target.serviceId)]);
   return network;
+}
+
+/**
+ * Routes a service whose current release is on no route network yet: one deployed before it
+ * had a domain. Nothing happens while any running container of the service is on its route
+ * network, so a release in progress (which joins only once healthy) is never pre-empted.
+ * Answers whether the current release joined.
+ */
+export async function joinCurrentRelease(
+  engine: Engine,
+  route: { serviceId: string; environmentId: string; currentDeploymentId?: string | undefined },
+): Promise<boolean> {
+  if (!route.currentDeploymentId) return false;
+  const network = routeNetworkName(route.environmentId);
+  const running = (await engine.listContainers({ [LABELS.service]: route.serviceId })).filter(
+    (c) => c.state === 'running',
+  );
+  for (const container of running) {
+    const details = await engine.inspectContainer(container.id);
+    if (details?.networks.includes(network)) return false;
+  }
+  const current = running.find((c) => c.labels[LABELS.deployment] === route.currentDeploymentId);
+  if (!current) return false;
+  await joinRouteNetwork(engine, {
+    environmentId: route.environmentId,
+    serviceId: route.serviceId,
+    containerId: current.id,
+  });
+  return true;
 }

@@ -38,7 +38,7 @@ describe('renderCaddyConfig', () => {
       {
         handler: 'reverse_proxy',
         upstreams: [{ dial: 'berth-route-svc-web:8080' }],
-        transport: { protocol: 'http', keep_alive: { enabled: false }, dial_timeout: '2s' },
+        transport: { protocol: 'http', keep_alive: { enabled: false }, dial_timeout: '300ms' },
         load_balancing: { try_duration: '5s', try_interval: '100ms' },
       },
     ]);

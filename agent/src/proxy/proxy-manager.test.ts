@@ -280,4 +280,39 @@ describe('ProxyManager', () => {
     await m.check();
     expect(proxy()).toBeUndefined();
   });
+
+  it('routes a release deployed before its service had a domain, never a newer one mid-release', async () => {
+    const APP = { id: 'sha256:app', tags: [], repoDigests: [], labels: {} };
+    engine.images.set(APP.id, APP);
+    const start = async (deploymentId: string) => {
+      const id = await engine.createContainer({
+        name: `berth-svc_web-${deploymentId}`,
+        image: APP.id,
+        env: {},
+        labels: { 'berth.service': 'svc_web', 'berth.deployment': deploymentId },
+        ports: [],
+      });
+      await engine.startContainer(id);
+      return id;
+    };
+    const current = await start('dep_1');
+    const withCurrent = (currentDeploymentId: string) => [{ ...ROUTES[0]!, currentDeploymentId }];
+    const m = manager();
+
+    // A release in progress (not healthy yet) is not the current one: it stays off the network.
+    const starting = await start('dep_2');
+    await m.sync({ settings: {}, routes: withCurrent('dep_1') });
+    const joined = engine.attachments.filter((a) => a.network === 'berth-route-env_prod');
+    expect(joined.map((a) => [a.containerId, a.aliases])).toEqual([
+      [proxy()!.id, []],
+      [current, ['berth-route-svc-web']],
+    ]);
+    expect(joined.some((a) => a.containerId === starting)).toBe(false);
+
+    // Once a release of the service is on the network, a sync naming an older one changes nothing.
+    await m.sync({ settings: {}, routes: withCurrent('dep_0') });
+    await engine.removeContainer(current);
+    await m.sync({ settings: {}, routes: withCurrent('dep_2') });
+    expect(engine.attachments.filter((a) => a.containerId === starting)).toHaveLength(1);
+  });
 });

@@ -27,6 +27,7 @@ import {
   proxySpecDigest,
 } from './proxy-container.js';
 import { readDesired, writeDesired, type ProxyDesired } from './routes-file.js';
+import { joinCurrentRelease } from '../jobs/route-network.js';
 
 /** What the agent reports to the control plane as `proxy.status`. */
 export interface ProxyReport {
@@ -130,7 +131,23 @@ export class ProxyManager {
         return;
       }
       await this.#report(await this.#reconcile(), true);
+      await this.#routeCurrentReleases(desired);
     });
+  }
+
+  /** Puts on its route network each current release that no release of its service is on yet. */
+  async #routeCurrentReleases(desired: ProxyDesired): Promise<void> {
+    for (const route of desired.routes) {
+      try {
+        if (await joinCurrentRelease(this.#o.engine, route)) {
+          this.#o.logger.info(`proxy: service ${route.serviceId} is routed to its current release`);
+        }
+      } catch (err) {
+        this.#o.logger.warn(
+          `proxy: could not route service ${route.serviceId} to its current release: ${describeError(err)}`,
+        );
+      }
+    }
   }
 
   /** The periodic check: repairs the proxy if it stopped or vanished, and reports changes. */

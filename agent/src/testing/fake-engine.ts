@@ -158,7 +158,7 @@ export class FakeEngine implements Engine {
 
   inspectContainer(id: string): Promise<ContainerDetails | null> {
     const c = this.containers.get(id);
-    return Promise.resolve(c ? { ...c } : null);
+    return Promise.resolve(c ? { ...c, networks: [...c.networks] } : null);
   }
 
   createContainer(spec: ContainerSpec): Promise<string> {
@@ -177,6 +177,7 @@ export class FakeEngine implements Engine {
       ipAddress: null,
       restartCount: 0,
       finishedAt: null,
+      networks: spec.network ? [spec.network.name] : [],
       spec,
     });
     return Promise.resolve(id);
@@ -246,8 +247,10 @@ export class FakeEngine implements Engine {
   connectNetwork(network: string, containerId: string, aliases: string[]): Promise<void> {
     if (!this.containers.has(containerId))
       return Promise.reject(new Error(`no such container ${containerId}`));
-    if (!this.attachments.some((a) => a.network === network && a.containerId === containerId))
+    if (!this.attachments.some((a) => a.network === network && a.containerId === containerId)) {
       this.attachments.push({ network, containerId, aliases });
+      this.containers.get(containerId)!.networks.push(network);
+    }
     return Promise.resolve();
   }
 

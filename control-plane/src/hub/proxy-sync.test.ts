@@ -76,7 +76,7 @@ describe('proxy.sync', () => {
 
   it('routes each server to the services with domains in its own environments', async () => {
     const { a, b, envA, envB, web, blog } = await setup();
-    expect(proxyRoutesOn(t.store, a.id)).toEqual([
+    expect(await proxyRoutesOn(t.store, a.id)).toEqual([
       {
         serviceId: web,
         environmentId: envA.id,
@@ -86,10 +86,10 @@ describe('proxy.sync', () => {
         ],
       },
     ]);
-    expect(proxyRoutesOn(t.store, b.id).map((r) => [r.serviceId, r.environmentId])).toEqual([
-      [blog, envB.id],
-    ]);
-    expect(proxyRoutesOn(t.store, 'srv_none')).toEqual([]);
+    expect((await proxyRoutesOn(t.store, b.id)).map((r) => [r.serviceId, r.environmentId])).toEqual(
+      [[blog, envB.id]],
+    );
+    expect(await proxyRoutesOn(t.store, 'srv_none')).toEqual([]);
   });
 
   it('sends the routes and settings right after the welcome, to 1.2 agents only', async () => {
@@ -128,7 +128,7 @@ describe('proxy.sync', () => {
     agentB.ws.close();
     await agentB.closed;
     await waitFor(() => !t.hub.isConnected(b.id));
-    expect(sync.syncServer(b.id)).toBe(false);
+    expect(await sync.syncServer(b.id)).toBe(false);
   });
 
   it('keeps the latest proxy.status of each server', async () => {

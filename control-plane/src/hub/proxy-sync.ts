@@ -18,16 +18,25 @@ export function supportsProxy(protocolVersion: string): boolean {
   );
 }
 
-/** What the proxy of a server routes: every service there with at least one domain. */
-export function proxyRoutesOn(store: Store, serverId: string): ProxyRoute[] {
-  return store.services
+/**
+ * What the proxy of a server routes: every service there with at least one domain, with the
+ * deployment serving it now.
+ */
+export async function proxyRoutesOn(store: Store, serverId: string): Promise<ProxyRoute[]> {
+  const services = store.services
     .configsOnServer(serverId)
-    .filter((service) => (service.domains ?? []).length > 0)
-    .map((service) => ({
-      serviceId: service.id,
-      environmentId: service.environmentId,
-      domains: service.domains ?? [],
-    }));
+    .filter((service) => (service.domains ?? []).length > 0);
+  return Promise.all(
+    services.map(async (service) => {
+      const { currentDeploymentId } = await store.history.serviceState(service.id);
+      return {
+        serviceId: service.id,
+        environmentId: service.environmentId,
+        domains: service.domains ?? [],
+        ...(currentDeploymentId ? { currentDeploymentId } : {}),
+      };
+    }),
+  );
 }
 
 export interface ProxySyncOptions {
@@ -56,22 +65,25 @@ export class ProxySync {
   /** After the welcome: agents of protocol 1.2 or later get their routes. */
   welcomed(serverId: string, protocolVersion: string): void {
     this.#versions.set(serverId, protocolVersion);
-    this.syncServer(serverId);
+    this.#syncInBackground(serverId);
   }
 
   /**
    * Sends the server's routes to its agent if it is connected and runs a proxy; false otherwise
-   * (it gets them on its next connection).
+   * (it gets them on its next connection). A server left without routes has no proxy to report.
    */
-  syncServer(serverId: string): boolean {
+  async syncServer(serverId: string): Promise<boolean> {
     const version = this.#versions.get(serverId);
     if (version === undefined || !supportsProxy(version)) return false;
+    const routes = await proxyRoutesOn(this.#options.store, serverId);
     const message: ControlPlaneMessage = {
       type: 'proxy.sync',
       settings: this.#options.settings,
-      routes: proxyRoutesOn(this.#options.store, serverId),
+      routes,
     };
-    return this.#options.sessions.send(serverId, message);
+    const sent = this.#options.sessions.send(serverId, message);
+    if (sent && routes.length === 0) this.#options.store.proxies.forget(serverId);
+    return sent;
   }
 
   /** Tells the proxy of the service's server, when the service's domains have changed. */
@@ -79,7 +91,15 @@ export class ProxySync {
     const { store } = this.#options;
     const service = store.services.config(serviceId);
     const environment = service && store.environments.get(service.environmentId);
-    if (environment) this.syncServer(environment.serverId);
+    if (environment) this.#syncInBackground(environment.serverId);
+  }
+
+  #syncInBackground(serverId: string): void {
+    this.syncServer(serverId).catch((err: unknown) => {
+      this.#options.log.warn(
+        `could not send server ${serverId} its routes: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
   }
 
   handlers(): AgentHandlers {

@@ -57,6 +57,12 @@ export const proxyRouteSchema = z.object({
   serviceId: z.string().min(1),
   environmentId: z.string().min(1),
   domains: z.array(domainSchema).min(1).max(50),
+  /**
+   * The deployment serving now. A service deployed before it had a domain is not on its route
+   * network yet; the agent puts this deployment's container there when no release of the
+   * service is.
+   */
+  currentDeploymentId: z.string().min(1).optional(),
 });
 export type ProxyRoute = z.infer<typeof proxyRouteSchema>;
 
