@@ -127,6 +127,7 @@ function serversTable(servers: Server[], status: ServerStatus | null): HTMLEleme
           heading('Last seen'),
           heading('Agent'),
           heading('Docker'),
+          heading('Proxy'),
         ),
       ),
       h(
@@ -177,6 +178,7 @@ function serversTable(servers: Server[], status: ServerStatus | null): HTMLEleme
               { class: 'mono', data: { label: 'Docker' } },
               server.docker ? server.docker.version : h('span', { class: 'warn' }, 'unreachable'),
             ),
+            h('td', { data: { label: 'Proxy' } }, proxyCell(server.proxy)),
           ),
         ),
       ),
@@ -211,4 +213,18 @@ async function addServer(): Promise<void> {
     ),
     actions: (close) => [button('Done', { kind: 'primary', onClick: close })],
   });
+}
+
+/** The server's proxy: its state, how often the agent had to bring it back, and why it failed. */
+function proxyCell(proxy: Server['proxy']): Node | string {
+  if (!proxy) return '—';
+  const restarts = proxy.restarts > 0 ? `, restarted ${proxy.restarts}×` : '';
+  return h(
+    'span',
+    {
+      ...(proxy.state === 'failed' ? { class: 'warn' } : {}),
+      ...(proxy.error ? { attrs: { title: proxy.error } } : {}),
+    },
+    `${proxy.state}${restarts}`,
+  );
 }
