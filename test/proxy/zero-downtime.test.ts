@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CacheMode } from '@berth/protocol';
+import { uniqueId } from '../support/app-fixture.js';
+import { caddyImageOrSkip } from '../support/caddy-image.js';
+import {
+  deploy,
+  expectDeploymentStatus,
+  patchService,
+  rollback,
+  waitForFinished,
+  type Deployment,
+  type Queued,
+  type Service,
+} from '../support/deploy-helpers.js';
+import { readLog, textsOf } from '../support/deploy-logs.js';
+import { dockerOrSkip } from '../support/docker.js';
+import type { GitRepo } from '../support/git-server.js';
+import { formatSummary, startLoad, summarize, type Window } from '../support/load.js';
+import { PROXY_APP_PORT, proxyAppFiles, releaseOf } from '../support/proxy-app.js';
+import {
+  createProxyService,
+  proxyAppRepo,
+  startProxyStage,
+  waitForRoute,
+  type ProxyStage,
+} from '../support/proxy-stage.js';
+
+const enabled = dockerOrSkip() && caddyImageOrSkip();
+
+/** Requests per second through the proxy, on a new connection each. */
+const RATE = 150;
+const HEALTHY_PATH = '/';
+/** A path the app answers with 404: a release checked there fails its health check. */
+const BROKEN_PATH = '/no-such-page';
+
+describe.skipIf(!enabled)('zero-downtime releases behind the proxy', () => {
+  const run = uniqueId();
+  const host = `web-${run}.berth.test`;
+  let ps: ProxyStage;
+  let repo: GitRepo;
+  let service: Service;
+
+  beforeAll(async () => {
+    ps = await startProxyStage('proxy-zero-downtime');
+  });
+  afterAll(async () => {
+    await ps?.stop();
+  });
+
+  /** One step of the sequence: what to do, and the version that must answer afterwards. */
+  interface Step {
+    label: string;
+    start(): Promise<Queued>;
+    expect: Deployment['status'];
+    /** The version serving after the step. */
+    serves: () => string;
+  }
+
+  it('answers every request across 10 redeploys, and never from a release that failed its check', async () => {
+    repo = await proxyAppRepo(ps, 'web', `v1-${run}`);
+    service = await createProxyService(ps, {
+      name: 'web',
+      repo,
+      domains: [{ host, port: PROXY_APP_PORT, https: false }],
+      drainSeconds: 5,
+      healthPath: HEALTHY_PATH,
+    });
+    const first = await waitForFinished(ps.stage, await deploy(ps.stage, service.id));
+    await expectDeploymentStatus(ps.stage, first.deployment, 'succeeded');
+    await waitForRoute(ps, host, `v1-${run}`);
+
+    const byLabel = new Map<string, Deployment>();
+    const redeploy = (cache: CacheMode) => () => deploy(ps.stage, service.id, cache);
+    /** Commits a new version, then redeploys with the cache. */
+    const commitAndDeploy = (version: string) => async () => {
+      await repo.commit(proxyAppFiles(version), version);
+      return deploy(ps.stage, service.id, 'use-existing');
+    };
+    const steps: Step[] = [
+      {
+        label: 'use existing cache',
+        start: redeploy('use-existing'),
+        expect: 'succeeded',
+        serves: () => `v1-${run}`,
+      },
+      {
+        label: 'new commit',
+        start: commitAndDeploy(`v2-${run}`),
+        expect: 'succeeded',
+        serves: () => `v2-${run}`,
+      },
+      {
+        label: 'without cache',
+        start: redeploy('none'),
+        expect: 'succeeded',
+        serves: () => `v2-${run}`,
+      },
+      {
+        label: 'rollback to #1',
+        start: () => rollback(ps.stage, first.deployment.id),
+        expect: 'succeeded',
+        serves: () => `v1-${run}`,
+      },
+      {
+        label: 'failing health check',
+        start: async () => {
+          await repo.commit(proxyAppFiles(`bad-${run}`), 'bad');
+          await patchService(ps.stage, service.id, {
+            healthcheck: {
+              type: 'http',
+              port: PROXY_APP_PORT,
+              path: BROKEN_PATH,
+              timeoutSeconds: 3,
+            },
+          });
+          return deploy(ps.stage, service.id, 'use-existing');
+        },
+        expect: 'failed',
+        serves: () => `v1-${run}`,
+      },
+      {
+        label: 'fixed, without cache',
+        start: async () => {
+          await patchService(ps.stage, service.id, {
+            healthcheck: { type: 'http', port: PROXY_APP_PORT, path: HEALTHY_PATH },
+          });
+          await repo.commit(proxyAppFiles(`v3-${run}`), 'v3');
+          return deploy(ps.stage, service.id, 'none');
+        },
+        expect: 'succeeded',
+        serves: () => `v3-${run}`,
+      },
+      {
+        label: 'use existing cache again',
+        start: redeploy('use-existing'),
+        expect: 'succeeded',
+        serves: () => `v3-${run}`,
+      },
+      {
+        label: 'rollback to the v2 build',
+        start: () => rollback(ps.stage, byLabel.get('without cache')!.id),
+        expect: 'succeeded',
+        serves: () => `v2-${run}`,
+      },
+      {
+        label: 'another commit',
+        start: commitAndDeploy(`v4-${run}`),
+        expect: 'succeeded',
+        serves: () => `v4-${run}`,
+      },
+      {
+        label: 'last redeploy',
+        start: redeploy('use-existing'),
+        expect: 'succeeded',
+        serves: () => `v4-${run}`,
+      },
+    ];
+
+    const load = startLoad({
+      port: ps.httpPort,
+      host,
+      ratePerSecond: RATE,
+      maxRequests: RATE * 900,
+    });
+    const windows: Window[] = [];
+    try {
+      for (const step of steps) {
+        const from = Date.now();
+        const queued = await step.start();
+        const { deployment } = await waitForFinished(ps.stage, queued, 180_000);
+        windows.push({ from, to: Date.now() });
+        await expectDeploymentStatus(ps.stage, deployment, step.expect);
+        byLabel.set(step.label, deployment);
+        // A finished release is already the one answering.
+        await waitForRoute(ps, host, step.serves(), 3_000);
+      }
+    } finally {
+      load.stop();
+    }
+    const samples = await load.done;
+    const summary = summarize(samples, windows);
+    console.log(
+      `zero-downtime: ${steps.length} redeploys under load: ${formatSummary(summary)}\n` +
+        `answers by release: ${JSON.stringify(summary.bodies)}`,
+    );
+
+    expect(summary.rate).toBeGreaterThanOrEqual(100);
+    expect(summary.failures).toEqual([]);
+    expect(summary.failed).toBe(0);
+    const versions = new Set(samples.map((s) => releaseOf(s.body ?? '').version));
+    expect(versions.has(`bad-${run}`)).toBe(false);
+    const failed = byLabel.get('failing health check')!;
+    if (failed.containerId) {
+      const short = failed.containerId.slice(0, 12);
+      expect(samples.filter((s) => releaseOf(s.body ?? '').container === short)).toEqual([]);
+    }
+    // Every release that succeeded took traffic, without a gap between them.
+    expect([...versions].sort()).toEqual(
+      [`v1-${run}`, `v2-${run}`, `v3-${run}`, `v4-${run}`].sort(),
+    );
+
+    // The log says when traffic moved and how long the old release took to drain.
+    const log = textsOf(await readLog(ps.stage, byLabel.get('new commit')!.id), 'system');
+    expect(log.some((t) => /Switched traffic to/.test(t))).toBe(true);
+    expect(log.some((t) => /Drained deployment #\d+ in \d+ ms/.test(t))).toBe(true);
+    const failedLog = textsOf(await readLog(ps.stage, failed.id), 'system');
+    expect(failedLog.some((t) => /Switched traffic to/.test(t))).toBe(false);
+  }, 900_000);
+});
