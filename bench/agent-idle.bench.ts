@@ -4,19 +4,31 @@
 //   pnpm build && pnpm bench:idle
 //
 // BENCH_IDLE_SECONDS (default 20) is the CPU sampling window; BENCH_AGENT_NODE_OPTIONS, if set,
-// is the agent's NODE_OPTIONS (to compare V8 settings).
+// is the agent's NODE_OPTIONS (to compare V8 settings); BENCH_AGENT_ENV ("K=V,K=V") adds other
+// variables to the agent's environment (to compare allocator settings such as MALLOC_ARENA_MAX).
 import { stopStage, startStage } from '../test/support/deploy-helpers.js';
 import { sleep } from '../test/support/wait.js';
 import { cpuSeconds, rssMb } from './deploy/measure.js';
 
 const WINDOW_S = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
 
+function extraEnv(list: string): Record<string, string> {
+  const pairs = list
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => pair.split('='));
+  return Object.fromEntries(pairs.map(([key, ...value]) => [key!, value.join('=')]));
+}
+
 async function main(): Promise<void> {
   const stage = await startStage('bench-idle', {
     controlPlaneEnv: { BERTH_HEARTBEAT_INTERVAL_MS: '5000', BERTH_LIVENESS_TIMEOUT_MS: '15000' },
-    ...(process.env.BENCH_AGENT_NODE_OPTIONS
-      ? { agentEnv: { NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS } }
-      : {}),
+    agentEnv: {
+      ...extraEnv(process.env.BENCH_AGENT_ENV ?? ''),
+      ...(process.env.BENCH_AGENT_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS }
+        : {}),
+    },
   });
   try {
     await sleep(3_000);

@@ -4,6 +4,7 @@ import { AgentError } from '../errors.js';
 import { shortId, type JobContext, type JobOutcome } from './job-context.js';
 import { release, type ReleaseImage } from './release.js';
 import { imageFromGit, imageFromRegistry } from './image-for-deploy.js';
+import { proxiedEnvironment } from './route-network.js';
 
 async function resolveImage(ctx: JobContext): Promise<ReleaseImage> {
   const deployment = ctx.spec.deployment!;
@@ -60,11 +61,22 @@ export async function runStopJob(ctx: JobContext): Promise<JobOutcome> {
   return { status: 'succeeded', result: {} };
 }
 
-/** Runs the current release again without rebuilding; recreates its container if it is gone. */
+/**
+ * Runs the current release again without rebuilding; recreates its container if it is gone.
+ * A proxied service gets a fresh container of the same image beside the running one, which
+ * takes over the traffic once healthy: stopping the one container would be an outage.
+ */
 export async function runRestartJob(ctx: JobContext): Promise<JobOutcome> {
   const current = ctx.spec.deployment;
   if (!current?.imageId)
     throw new AgentError('NO_DEPLOYMENT', 'There is no successful deployment to restart');
+  if (proxiedEnvironment(ctx.spec.service)) {
+    ctx.log(
+      'system',
+      `Restarting deployment #${current.number} in a new container; the current one serves until it is healthy`,
+    );
+    return release(ctx, { imageId: current.imageId }, { restart: true });
+  }
   const containers = await ctx.engine.listContainers({ [LABELS.service]: ctx.spec.service.id });
   const own = containers.find((c) => c.labels[LABELS.deployment] === current.id);
   if (!own) {

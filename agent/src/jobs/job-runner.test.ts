@@ -9,6 +9,7 @@ import { decodingLogSender } from '../testing/log-batches.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
+import { ROUTE_ENVIRONMENT_LABEL } from './route-network.js';
 
 function imageSpec(jobId: string, number: number, healthSeconds = 0): JobSpec {
   return {
@@ -204,6 +205,47 @@ describe('JobRunner', () => {
     expect(
       [...again.engine.containers.values()].some((c) => c.labels['berth.deployment'] === 'dep2'),
     ).toBe(false);
+    expect(again.runner.heldJobs()).toContainEqual({ jobId: 'j2', status: 'failed' });
+  });
+
+  it('after a crash mid-restart of a proxied service, removes the new container and keeps the one it replaces', async () => {
+    const first = setup();
+    first.runner.handleAssign(imageSpec('j1', 1));
+    await first.waitFinished(1);
+    const [old] = first.engine.running();
+    // The restart's new container carries the same deployment as the one it replaces.
+    await first.journal.put({
+      jobId: 'j2',
+      serviceId: 'svc1',
+      kind: 'restart',
+      status: 'running',
+      result: {},
+      lastSeq: 0,
+      stoppedContainers: [old!.id],
+      deploymentId: 'dep1',
+      deploymentNumber: 1,
+      confirmed: false,
+      updatedAt: new Date().toISOString(),
+    });
+    const fresh = await first.engine.createContainer({
+      name: 'fresh',
+      image: old!.imageId,
+      env: {},
+      labels: {
+        'berth.service': 'svc1',
+        'berth.deployment': 'dep1',
+        [ROUTE_ENVIRONMENT_LABEL]: 'env1',
+      },
+      ports: [],
+    });
+    await first.engine.startContainer(fresh);
+
+    const again = setup(first.stateDir);
+    again.engine.containers = first.engine.containers;
+    again.engine.images = first.engine.images;
+    await again.runner.recover();
+    expect(again.engine.running().map((c) => c.id)).toEqual([old!.id]);
+    expect(again.engine.containers.has(fresh)).toBe(false);
     expect(again.runner.heldJobs()).toContainEqual({ jobId: 'j2', status: 'failed' });
   });
 

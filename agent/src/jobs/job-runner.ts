@@ -17,6 +17,7 @@ import { gitSecrets } from '../git/git-access.js';
 import { redactor } from '../logs/redact.js';
 import { registrySecrets } from './registry-auth.js';
 import { PhaseTimeline } from './timeline.js';
+import { ROUTE_ENVIRONMENT_LABEL } from './route-network.js';
 
 export interface JobRunnerDeps {
   engine: Engine;
@@ -39,13 +40,21 @@ async function restorePrevious(
 ): Promise<void> {
   if (entry.stoppedContainers.length === 0) return;
   const containers = await engine.listContainers({ [LABELS.service]: entry.serviceId });
-  for (const half of containers.filter((c) => c.labels[LABELS.deployment] === entry.deploymentId)) {
+  // A restart's new container shares its deployment with the one it replaces: that one stays.
+  const halves = containers.filter(
+    (c) =>
+      c.labels[LABELS.deployment] === entry.deploymentId && !entry.stoppedContainers.includes(c.id),
+  );
+  const previous = containers.filter((c) => entry.stoppedContainers.includes(c.id));
+  // A proxied release cut off after its predecessor was removed is all that is left: it stays.
+  if (previous.length === 0 && halves.some((c) => ROUTE_ENVIRONMENT_LABEL in c.labels)) return;
+  for (const half of halves) {
     await engine.stopContainer(half.id, STOP_TIMEOUT_SECONDS);
     await engine.removeContainer(half.id);
   }
-  for (const previous of containers.filter((c) => entry.stoppedContainers.includes(c.id))) {
-    if (previous.state !== 'running') await engine.startContainer(previous.id);
-    note(`Restored deployment #${previous.labels[LABELS.number] ?? '?'}`);
+  for (const old of previous) {
+    if (old.state !== 'running') await engine.startContainer(old.id);
+    note(`Restored deployment #${old.labels[LABELS.number] ?? '?'}`);
   }
 }
 
@@ -69,8 +78,8 @@ export class JobRunner {
 
   /**
    * Jobs the journal says were running when the agent stopped end failed. A deploy
-   * may have been cut off mid-switch: its new container goes, and if nothing of
-   * the service runs, the previous release is started again.
+   * (or a proxied service's restart) may have been cut off mid-switch: its new
+   * container goes, and the previous release it noted is started again if stopped.
    */
   async recover(): Promise<void> {
     for (const entry of this.deps.journal.all()) {
@@ -78,7 +87,7 @@ export class JobRunner {
       const note = (text: string) => this.deps.spool.append(entry.jobId, 'system', text);
       note('The agent restarted while this job was running; it did not finish');
       const undo =
-        entry.kind === 'deploy'
+        entry.kind === 'deploy' || entry.kind === 'restart'
           ? restorePrevious
           : entry.kind === 'expose' || entry.kind === 'unexpose'
             ? recoverExposeJob

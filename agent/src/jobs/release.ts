@@ -7,6 +7,8 @@ import {
   describeServiceHealthcheck,
 } from './service-container.js';
 import { cancelledReason, shortId, type JobContext, type JobOutcome } from './job-context.js';
+import { proxiedEnvironment } from './route-network.js';
+import { switchTraffic } from './switch-traffic.js';
 
 export interface ReleaseImage {
   imageId: string;
@@ -48,14 +50,36 @@ async function removeContainers(engine: Engine, containers: ContainerSummary[]):
   }
 }
 
+export interface ReleaseOptions {
+  /**
+   * A restart of the current deployment in a fresh container: containers of that same
+   * deployment are the release to replace, not leftovers of an earlier attempt.
+   */
+  restart?: boolean;
+}
+
+/** The new container's name; a restart's differs from the container it replaces. */
+function newContainerName(ctx: JobContext, restart: boolean): string {
+  const { service, deployment } = ctx.spec;
+  const name = containerName(service.id, deployment!.number);
+  return restart ? `${name}-${ctx.now().toString(36)}` : name;
+}
+
 /**
  * Starts the new release, checks its health, and either makes it current (removing
  * the previous container, keeping its image) or puts the previous release back.
+ * A proxied service's new release joins the route network only once healthy, and the
+ * previous one then drains: the proxy always has a healthy release to dial.
  */
-export async function release(ctx: JobContext, image: ReleaseImage): Promise<JobOutcome> {
+export async function release(
+  ctx: JobContext,
+  image: ReleaseImage,
+  options: ReleaseOptions = {},
+): Promise<JobOutcome> {
   const { engine, spec } = ctx;
   const { service } = spec;
   const deployment = spec.deployment!;
+  const restart = options.restart === true;
   const result: JobResult = {
     imageId: image.imageId,
     ...(image.commit ? { commit: image.commit } : {}),
@@ -64,26 +88,31 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
 
   ctx.phase('create');
   const existing = await engine.listContainers({ [LABELS.service]: service.id });
-  for (const stale of existing.filter((c) => c.labels[LABELS.deployment] === deployment.id)) {
-    await engine.removeContainer(stale.id);
+  const ofThisDeployment = (c: ContainerSummary) => c.labels[LABELS.deployment] === deployment.id;
+  if (!restart) {
+    for (const stale of existing.filter(ofThisDeployment)) await engine.removeContainer(stale.id);
   }
-  const previous = existing.filter((c) => c.labels[LABELS.deployment] !== deployment.id);
+  const previous = restart ? existing : existing.filter((c) => !ofThisDeployment(c));
   const serving = previous.filter(isUp);
 
   // Host ports can be bound by one container at a time, and a database's data volume must
   // never have two: hand them over. Otherwise the old release serves until the new is healthy.
   const publicPort = await requestedPublicPort(ctx);
   const isDatabase = service.source.type === 'database';
-  const handover = (service.ports.length > 0 || isDatabase) && serving.length > 0;
-  // The journal notes which containers are about to stop while the new one is created.
+  const routeEnvironment = proxiedEnvironment(service);
+  const handover =
+    !routeEnvironment && (service.ports.length > 0 || isDatabase) && serving.length > 0;
+  // The journal notes which containers are about to stop while the new one is created; a
+  // proxied release notes them too, so an agent that dies mid-release puts them back.
+  const noteStopped = handover || (routeEnvironment && serving.length > 0);
   const [containerId] = await Promise.all([
     createServiceContainer(ctx, {
-      name: containerName(service.id, deployment.number),
+      name: newContainerName(ctx, restart),
       imageId: image.imageId,
       deployment,
       publicPort,
     }),
-    handover ? ctx.recordStopped(serving.map((c) => c.id)) : undefined,
+    noteStopped ? ctx.recordStopped(serving.map((c) => c.id)) : undefined,
   ]);
   result.containerId = containerId;
   if (publicPort !== undefined) result.publicPort = publicPort;
@@ -100,6 +129,7 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
   }
 
   let failure: string | undefined;
+  let heading = 'Health check failed';
   let answeredAt = ctx.now();
   try {
     ctx.phase('start');
@@ -118,9 +148,25 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     failure = `the container could not start: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (!failure && ctx.signal.aborted) failure = 'cancelled';
-  ctx.phase(failure ? 'restore' : 'cleanup');
 
+  if (!failure && routeEnvironment) {
+    ctx.log('system', 'Health check passed');
+    const switched = await switchTraffic(ctx, {
+      containerId,
+      routeEnvironment,
+      previous,
+      whileDraining: () => logContainerOutput(ctx, containerId, 'Output of the new container'),
+    });
+    if (switched.ok) {
+      result.unavailableMs = 0;
+      ctx.log('system', `Deployment #${deployment.number} is live`);
+      return { status: 'succeeded', result };
+    }
+    heading = 'Switching traffic failed';
+    failure = switched.reason;
+  }
   if (!failure) {
+    ctx.phase('cleanup');
     // The new container's output is read while the previous release goes.
     const [output, removal] = await Promise.allSettled([
       logContainerOutput(ctx, containerId, 'Output of the new container'),
@@ -142,11 +188,12 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
     return { status: 'succeeded', result };
   }
 
+  ctx.phase('restore');
   await logContainerOutput(ctx, containerId, 'Output of the new container');
   const aborted = ctx.signal.aborted;
   ctx.log(
     'system',
-    aborted ? `Cancelled: ${cancelledReason(ctx.signal)}` : `Health check failed: ${failure}`,
+    aborted ? `Cancelled: ${cancelledReason(ctx.signal)}` : `${heading}: ${failure}`,
   );
   await engine.stopContainer(containerId, STOP_TIMEOUT_SECONDS).catch(() => undefined);
   await engine.removeContainer(containerId).catch(() => undefined);
@@ -171,5 +218,5 @@ export async function release(ctx: JobContext, image: ReleaseImage): Promise<Job
       error: `${cancelledReason(ctx.signal)}.${restored}`.trim(),
       result,
     };
-  return { status: 'failed', error: `Health check failed: ${failure}.${restored}`, result };
+  return { status: 'failed', error: `${heading}: ${failure}.${restored}`, result };
 }

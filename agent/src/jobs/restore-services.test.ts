@@ -6,6 +6,7 @@ import { createLogger } from '../log.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { restoreInterruptedServices } from './restore-services.js';
+import { ROUTE_ENVIRONMENT_LABEL } from './route-network.js';
 
 function entry(
   jobId: string,
@@ -78,5 +79,53 @@ describe('restoreInterruptedServices', () => {
     expect(engine.containers.get(a)?.state).toBe('running');
     expect(engine.containers.get(b)?.state).toBe('exited');
     expect(engine.containers.get(c)?.state).toBe('exited');
+  });
+});
+
+describe('restoring a proxied service', () => {
+  it('puts its current release back on the route network, started again or still running', async () => {
+    const engine = new FakeEngine();
+    const journal = new Journal(mkdtempSync(join(tmpdir(), 'berth-reboot-')));
+    const image = engine.newImageId();
+    engine.images.set(image, { id: image, tags: [], repoDigests: [], labels: {} });
+    const boot = Date.parse('2026-01-02T00:00:00Z');
+    const container = async (serviceId: string, labels: Record<string, string>) => {
+      await journal.put(entry(`j-${serviceId}`, serviceId, 'deploy', boot - 120_000, 'dep'));
+      return engine.createContainer({
+        name: serviceId,
+        image,
+        env: {},
+        labels: { 'berth.service': serviceId, 'berth.deployment': 'dep', ...labels },
+        ports: [],
+      });
+    };
+    const route = { [ROUTE_ENVIRONMENT_LABEL]: 'env1' };
+    // stopped by the reboot, proxied -> started, and on its route network
+    const stopped = await container('a', route);
+    Object.assign(engine.containers.get(stopped)!, {
+      state: 'exited',
+      finishedAt: new Date(boot - 60_000).toISOString(),
+    });
+    // still running, proxied -> on its route network
+    const running = await container('b', route);
+    engine.containers.get(running)!.state = 'running';
+    // running, not proxied -> left as it is
+    const plain = await container('c', {});
+    engine.containers.get(plain)!.state = 'running';
+
+    const restored = await restoreInterruptedServices({
+      engine,
+      journal,
+      logger: createLogger(() => undefined),
+      stoppedBetween: [0, boot],
+      cause: 'a reboot',
+    });
+    expect(restored).toEqual(['a']);
+    expect(engine.containers.get(stopped)?.state).toBe('running');
+    expect(engine.networks.get('berth-route-env1')).toEqual({ 'berth.environment': 'env1' });
+    expect(engine.attachments).toEqual([
+      { network: 'berth-route-env1', containerId: stopped, aliases: ['berth-route-a'] },
+      { network: 'berth-route-env1', containerId: running, aliases: ['berth-route-b'] },
+    ]);
   });
 });

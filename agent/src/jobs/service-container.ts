@@ -16,6 +16,7 @@ import { LABELS, type ContainerSpec, type PortBinding } from '../docker/engine.j
 import { describeHealthcheck, runHealthcheck, type HealthResult } from './healthcheck.js';
 import { AgentError } from '../errors.js';
 import type { JobContext } from './job-context.js';
+import { ROUTE_ENVIRONMENT_LABEL, proxiedEnvironment } from './route-network.js';
 
 export const ENVIRONMENT_LABEL = 'berth.environment';
 
@@ -71,6 +72,8 @@ export async function createServiceContainer(
     },
     ports: [...service.ports],
   };
+  const routeEnvironment = proxiedEnvironment(service);
+  if (routeEnvironment) spec.labels[ROUTE_ENVIRONMENT_LABEL] = routeEnvironment;
   if (service.environmentId) {
     const network = environmentNetworkName(service.environmentId);
     await engine.ensureNetwork(network, { [ENVIRONMENT_LABEL]: service.environmentId });

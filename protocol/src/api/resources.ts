@@ -321,7 +321,10 @@ export const deploymentSourceSchema = z.union([
 /**
  * One step of a deployment's timeline. Names in order: `queued` and `dispatch` (control
  * plane), then from the agent `fetch`, `pull`, `build` or `reuse`, `create`, `switch` (the
- * old release stops to hand over host ports), `start`, `healthcheck`, `cleanup`. A phase
+ * old release stops to hand over host ports), `start`, `healthcheck`, `cleanup`. A proxied
+ * service's release runs `start`, `healthcheck`, then `switch` (it joins the route network),
+ * `drain` (the previous release finishes its requests and stops), `cleanup`. A failed release
+ * ends with `restore`. Other names may come; readers show them as they are. A phase
  * still running has no `finishedAt`.
  */
 export const deploymentPhaseSchema = z.object({
