@@ -14,6 +14,7 @@ import {
   waitForRoute,
   type ProxyStage,
 } from '../support/proxy-stage.js';
+import { restartAgent, waitForAgentConnected } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 
 const enabled = dockerOrSkip() && caddyImageOrSkip();
@@ -100,5 +101,20 @@ describe.skipIf(!enabled)('the agent restores a killed proxy', () => {
       const status = await proxyStatus();
       return status && status.restarts > before;
     });
+  });
+
+  it('a restarted agent gets its routes again and still restores the proxy', async () => {
+    await ps.stage.agent.process.stop();
+    // Routing does not depend on the agent process: the proxy keeps serving without it.
+    await waitForRoute(ps, host, `v1-${run}`, 2_000);
+    ps.stage.agent = await restartAgent(ps.stage.agent);
+    await waitForAgentConnected(ps.stage.agent);
+
+    await docker(['kill', PROXY_CONTAINER]);
+    const killedAt = Date.now();
+    await waitForRoute(ps, host, `v1-${run}`, RESTORE_WITHIN_MS);
+    console.log(
+      `proxy-restore: after an agent restart, routing again ${Date.now() - killedAt} ms after docker kill`,
+    );
   });
 });
