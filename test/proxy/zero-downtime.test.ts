@@ -3,8 +3,11 @@ import type { CacheMode } from '@berth/protocol';
 import { uniqueId } from '../support/app-fixture.js';
 import { caddyImageOrSkip } from '../support/caddy-image.js';
 import {
+  cancel,
   deploy,
   expectDeploymentStatus,
+  restart,
+  waitForJob,
   patchService,
   rollback,
   waitForFinished,
@@ -16,7 +19,8 @@ import { readLog, textsOf } from '../support/deploy-logs.js';
 import { dockerOrSkip } from '../support/docker.js';
 import type { GitRepo } from '../support/git-server.js';
 import { formatSummary, startLoad, summarize, type Window } from '../support/load.js';
-import { PROXY_APP_PORT, proxyAppFiles, releaseOf } from '../support/proxy-app.js';
+import { PROXY_APP_PORT, getVia, proxyAppFiles, releaseOf } from '../support/proxy-app.js';
+import { sleep, waitFor } from '../support/wait.js';
 import {
   createProxyService,
   proxyAppRepo,
@@ -46,6 +50,40 @@ describe.skipIf(!enabled)('zero-downtime releases behind the proxy', () => {
   afterAll(async () => {
     await ps?.stop();
   });
+
+  /** Restart: a fresh container of the same release takes over. Returns its window. */
+  async function restartUnderLoad(version: string): Promise<Window> {
+    const before = releaseOf(await waitForRoute(ps, host, version, 3_000)).container;
+    const from = Date.now();
+    const job = await waitForJob(ps.stage, (await restart(ps.stage, service.id)).id, 120_000);
+    const to = Date.now();
+    expect(job.status).toBe('succeeded');
+    await waitFor(
+      'a fresh container to answer after the restart',
+      async () => {
+        const answer = await getVia(ps.httpPort, host);
+        const release = releaseOf(answer.body);
+        return release.version === version && release.container !== before;
+      },
+      { timeoutMs: 3_000 },
+    );
+    return { from, to };
+  }
+
+  /** Cancel of a release while it builds: the running one keeps every request. */
+  async function cancelUnderLoad(cancelled: string, serving: string): Promise<Window> {
+    await repo.commit(proxyAppFiles(cancelled, 20), cancelled);
+    const from = Date.now();
+    const queued = await deploy(ps.stage, service.id, 'none');
+    // Into its 20 s build step, well before any health check.
+    await sleep(3_000);
+    expect((await cancel(ps.stage, queued.deployment.id)).status).toBe(202);
+    const { deployment } = await waitForFinished(ps.stage, queued, 120_000);
+    await expectDeploymentStatus(ps.stage, deployment, 'cancelled');
+    const to = Date.now();
+    await waitForRoute(ps, host, serving, 3_000);
+    return { from, to };
+  }
 
   /** One step of the sequence: what to do, and the version that must answer afterwards. */
   interface Step {
@@ -174,6 +212,8 @@ describe.skipIf(!enabled)('zero-downtime releases behind the proxy', () => {
         // A finished release is already the one answering.
         await waitForRoute(ps, host, step.serves(), 3_000);
       }
+      windows.push(await restartUnderLoad(`v4-${run}`));
+      windows.push(await cancelUnderLoad(`cancelled-${run}`, `v4-${run}`));
     } finally {
       load.stop();
     }
@@ -189,6 +229,7 @@ describe.skipIf(!enabled)('zero-downtime releases behind the proxy', () => {
     expect(summary.failed).toBe(0);
     const versions = new Set(samples.map((s) => releaseOf(s.body ?? '').version));
     expect(versions.has(`bad-${run}`)).toBe(false);
+    expect(versions.has(`cancelled-${run}`)).toBe(false);
     const failed = byLabel.get('failing health check')!;
     if (failed.containerId) {
       const short = failed.containerId.slice(0, 12);

@@ -10,10 +10,12 @@ import { CADDY_REGISTRY_IMAGE } from './caddy-image.js';
 /** The port the app listens on inside its container. */
 export const PROXY_APP_PORT = 8080;
 
-export function proxyAppFiles(version: string): Record<string, string> {
+/** `buildSleepSeconds` adds a slow build step, for a release to cancel while it builds. */
+export function proxyAppFiles(version: string, buildSleepSeconds = 0): Record<string, string> {
   return {
     Dockerfile: [
       `FROM ${CADDY_REGISTRY_IMAGE}`,
+      ...(buildSleepSeconds > 0 ? [`RUN sleep ${buildSleepSeconds}`] : []),
       'COPY Caddyfile /etc/caddy/Caddyfile',
       'COPY site /srv',
       `EXPOSE ${PROXY_APP_PORT}`,
