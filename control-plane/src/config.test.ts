@@ -25,6 +25,7 @@ describe('loadConfig', () => {
         logRetentionDays: 90,
         retentionSchedule: '17 * * * *',
         agentReleaseDir: expect.stringMatching(/\/agent\/dist\/release$/),
+        proxy: {},
       },
     });
   });

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ProxySettings } from '@berth/protocol';
 import { z } from 'zod';
+import { loadAcmeSettings } from './acme-config.js';
 import { parseSecretKeyText, SECRET_KEY_FORMAT } from './secrets/key-text.js';
 import { DEFAULT_RETENTION_SCHEDULE, isCronExpression } from './upkeep/schedule.js';
 
@@ -40,6 +42,8 @@ export interface Config {
   retentionSchedule: string;
   /** Absolute path of the built agent release that worker servers download (install.sh, bundle). */
   agentReleaseDir: string;
+  /** Sent to every agent's proxy: the ACME CA, its root and the account email (BERTH_ACME_*). */
+  proxy: ProxySettings;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
@@ -219,10 +223,14 @@ const envSchema = z
 /** Reads and validates the environment. Never throws; the message names every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigResult {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) => `  ${issue.path.map(String).join('.')}: ${issue.message}`,
-    );
+  const acme = loadAcmeSettings(env, cwd);
+  if (!parsed.success || !acme.ok) {
+    const lines = [
+      ...(parsed.success ? [] : parsed.error.issues).map(
+        (issue) => `  ${issue.path.map(String).join('.')}: ${issue.message}`,
+      ),
+      ...(acme.ok ? [] : acme.issues).map((issue) => `  ${issue}`),
+    ];
     return { ok: false, message: `Invalid configuration:\n${lines.join('\n')}` };
   }
   const value = parsed.data;
@@ -249,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): ConfigR
       agentReleaseDir: value.BERTH_AGENT_RELEASE_DIR
         ? resolve(cwd, value.BERTH_AGENT_RELEASE_DIR)
         : DEFAULT_AGENT_RELEASE_DIR,
+      proxy: acme.settings,
     },
   };
 }

@@ -16,6 +16,7 @@ import { openFileStore, type Store } from './store/store.js';
 import { BackupFiles } from './databases/backup-files.js';
 import { BackupUpkeep } from './databases/backup-upkeep.js';
 import { ContainerLogRelay } from './hub/container-log-relay.js';
+import { ProxySync } from './hub/proxy-sync.js';
 import { startNotifier } from './notifications/start.js';
 import { JobQueue } from './queue/job-queue.js';
 import { runLeaseLoop } from './queue/lease-loop.js';
@@ -108,6 +109,15 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     'container.logs.lines': (serverId, message) => containerLogs.handle(serverId, message),
   });
   hub.onSessionClose((serverId) => containerLogs.closeServer(serverId));
+  const proxySync = new ProxySync({
+    store,
+    sessions: hub,
+    settings: config.proxy,
+    log,
+    onServiceChanged: (serviceId) => events.emit('service', serviceId),
+  });
+  hub.onWelcome((serverId, hello) => proxySync.welcomed(serverId, hello.protocolVersion));
+  hub.handle(proxySync.handlers());
   const nodeRuntime = nodeRuntimeOf(currentNodeRuntimeSource());
   const app = createApp({
     store,
@@ -122,6 +132,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     deployments: { store, queue, logs, events, containerLogs },
     backups: { store, queue, events, files: backupFiles, now, log },
     backupSchedules: backupUpkeep,
+    proxySync,
   });
   const server: Server = createHttpServer(app);
   hub.attach(server);

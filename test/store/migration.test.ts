@@ -157,9 +157,15 @@ function withTimeline(deployment: DeploymentView): DeploymentView {
   };
 }
 
+/** A service as 0.1.0 answered it, with the fields added since: no domains, the default drain. */
+function withDomains(service: Record<string, unknown>): Record<string, unknown> {
+  return { ...service, domains: [], drainSeconds: 30 };
+}
+
 /**
  * Every answer equals 0.1.0's, field for field: no field lost, none added but a deployment's
- * timeline (`phases`, see {@link withTimeline}). Only a server's
+ * timeline (`phases`, see {@link withTimeline}) and a service's `domains` and `drainSeconds`
+ * (see {@link withDomains}). Only a server's
  * `outdated` may differ (it compares the agent with the bundle this control plane serves), and
  * a server 0.1.0 showed online is `reconnecting` here: its agent is not running, and a restarted
  * control plane no longer calls a server online before its agent is back.
@@ -172,6 +178,11 @@ async function expectAnswersOf010(cp: ControlPlane): Promise<void> {
     answer.body = withTimeline(answer.body as DeploymentView);
   for (const answer of Object.values(want.deploymentLists))
     answer.body = (answer.body as DeploymentView[]).map(withTimeline);
+  for (const answer of Object.values(want.services))
+    answer.body = withDomains(answer.body as Record<string, unknown>);
+  want.servicesOfEnvironment.body = (
+    want.servicesOfEnvironment.body as Record<string, unknown>[]
+  ).map(withDomains);
   want.servers.body = (want.servers.body as { status: string }[]).map((s) => ({
     ...s,
     status: s.status === 'online' ? 'reconnecting' : s.status,

@@ -28,4 +28,6 @@ export interface AppDeps {
   backups?: BackupDeps;
   /** Told when a service's backup schedule changes. */
   backupSchedules?: { sync(): void };
+  /** Told when a service's domains change, so its server's proxy gets the new routes. */
+  proxySync?: { serviceChanged(serviceId: string): void };
 }

@@ -19,7 +19,9 @@ export function environmentRoutes(deps: AppDeps): Hono {
     const environment = store.environments.get(c.req.param('id'));
     if (!environment) throw notFound('environment', c.req.param('id'));
     const body = await readBody(c, createServiceBodySchema);
-    return c.json(serviceViewIn(store, await store.services.create(environment.id, body)), 201);
+    const service = await store.services.create(environment.id, body);
+    if ((service.domains ?? []).length > 0) deps.proxySync?.serviceChanged(service.id);
+    return c.json(serviceViewIn(store, service), 201);
   });
 
   app.get('/environments/:id/services', async (c) => {

@@ -22,18 +22,22 @@ export function serverRoutes(deps: AppDeps): Hono {
       c.header('Link', `</api/v1/servers?${next.toString()}>; rel="next"`);
     }
     const latest = await latestAgentVersion();
-    return c.json(page.items.map((server) => serverView(server, latest)));
+    return c.json(
+      page.items.map((server) => serverView(server, latest, deps.store.proxies.proxyOf(server.id))),
+    );
   });
 
   app.get('/servers/:id', async (c) => {
     const server = deps.store.servers.get(c.req.param('id'));
     if (!server) throw notFound('server', c.req.param('id'));
-    return c.json(serverView(server, await latestAgentVersion()));
+    const proxy = deps.store.proxies.proxyOf(server.id);
+    return c.json(serverView(server, await latestAgentVersion(), proxy));
   });
 
   app.delete('/servers/:id', async (c) => {
     const id = c.req.param('id');
     if (!(await deps.store.servers.revoke(id))) throw notFound('server', id);
+    deps.store.proxies.forget(id);
     deps.sessions.disconnect(
       id,
       CLOSE_CODES.revoked,

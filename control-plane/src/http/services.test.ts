@@ -28,6 +28,8 @@ describe('POST /api/v1/environments/:id/services', () => {
       status: 'never-deployed',
       primaryAction: 'deploy',
       currentDeploymentId: null,
+      domains: [],
+      drainSeconds: 30,
       deployOnPush: false,
     });
     expect((await call('GET', `/api/v1/services/${res.json.id}`)).json).toEqual(res.json);

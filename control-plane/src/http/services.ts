@@ -24,9 +24,13 @@ export function serviceRoutes(deps: AppDeps): Hono {
     if (cron && !isCronExpression(cron)) {
       throw invalidFields([{ path: 'backup.schedule', message: 'is not a valid cron expression' }]);
     }
+    const before = store.services.config(id)?.domains ?? [];
     const updated = await store.services.update(id, patch);
     if (!updated) throw notFound('service', id);
     if (patch.backup) deps.backupSchedules?.sync();
+    if (JSON.stringify(before) !== JSON.stringify(updated.domains ?? [])) {
+      deps.proxySync?.serviceChanged(id);
+    }
     return c.json(serviceViewIn(store, updated));
   });
 

@@ -41,6 +41,8 @@ export async function createTestApp(
     nodeRuntime?: NodeRuntime;
     /** Serves the deployment routes, with a queue whose servers are never connected. */
     withQueue?: boolean;
+    /** Told when a service's domains change. */
+    proxySync?: { serviceChanged(serviceId: string): void };
   } = {},
 ) {
   const clock = fakeClock();
@@ -73,6 +75,7 @@ export async function createTestApp(
     log: options.log ?? silentLogger,
     ...(deployments ? { deployments } : {}),
     ...(backups ? { backups } : {}),
+    ...(options.proxySync ? { proxySync: options.proxySync } : {}),
   });
 
   async function call(method: string, path: string, opts: CallOptions = {}) {

@@ -1,3 +1,4 @@
+import { DEFAULT_DRAIN_SECONDS, type DomainStatus, type ProxyStatus } from '@berth/protocol';
 import type {
   Backup,
   Deployment,
@@ -30,6 +31,7 @@ import type {
 export function serverView(
   record: ServerRecord,
   latestAgentVersion: string | null,
+  proxy?: ProxyStatus,
 ): Server & { outdated: boolean } {
   return {
     id: record.id,
@@ -39,6 +41,7 @@ export function serverView(
     agentVersion: record.agentVersion,
     docker: record.docker,
     outdated: isOlderVersion(record.agentVersion, latestAgentVersion),
+    ...(proxy ? { proxy } : {}),
   };
 }
 
@@ -57,9 +60,14 @@ export function environmentView(record: EnvironmentRecord): Environment {
 
 /**
  * A Service as the contract has it. A database also has `exposed`, `publicPort`, its backup
- * settings and `connection`, whose public URL names its server (`publicHost`).
+ * settings and `connection`, whose public URL names its server (`publicHost`). `domainStatus`
+ * is the certificate of each HTTPS domain, when the caller knows them.
  */
-export function serviceView(record: ServiceRecord, publicHost?: string): Service {
+export function serviceView(
+  record: ServiceRecord,
+  publicHost?: string,
+  domainStatus?: DomainStatus[],
+): Service {
   const database = record.source.type === 'database' ? record.source : undefined;
   return {
     id: record.id,
@@ -72,6 +80,9 @@ export function serviceView(record: ServiceRecord, publicHost?: string): Service
     status: record.status,
     primaryAction: record.primaryAction,
     currentDeploymentId: record.currentDeploymentId,
+    domains: record.domains ?? [],
+    drainSeconds: record.drainSeconds ?? DEFAULT_DRAIN_SECONDS,
+    ...(domainStatus && domainStatus.length > 0 ? { domainStatus } : {}),
     // Absent on services made before push-to-deploy, so their answers stay as they were.
     ...(record.source.type === 'git' && record.deployOnPush !== undefined
       ? { deployOnPush: record.deployOnPush }
@@ -94,11 +105,17 @@ export function serviceView(record: ServiceRecord, publicHost?: string): Service
   };
 }
 
-/** The service's view, with the name of the server it runs on as the public host. */
+/**
+ * The service's view, with the name of the server it runs on as the public host and the
+ * certificates its proxy reported.
+ */
 export function serviceViewIn(store: Store, record: ServiceRecord): Service {
   const environment = store.environments.get(record.environmentId);
   const server = environment ? store.servers.get(environment.serverId) : undefined;
-  return serviceView(record, server?.name);
+  const domainStatus = environment
+    ? store.proxies.domainStatusOf(environment.serverId, record)
+    : undefined;
+  return serviceView(record, server?.name, domainStatus);
 }
 
 /** `contact: "lost"` and since when, while a running job's agent is out of contact. */

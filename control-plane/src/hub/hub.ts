@@ -90,6 +90,7 @@ export class Hub implements AgentSessions {
   readonly #acks: HeartbeatAck;
   readonly #connections: ConnectionLog;
   readonly #opened: Listeners<[serverId: string, hello: Hello]>;
+  readonly #welcomed: Listeners<[serverId: string, hello: Hello]>;
   readonly #closed: Listeners<[serverId: string, closeCode: number]>;
   readonly #admission: Admission;
   /** Sessions admitted and not yet authenticated, as counted by the admission. */
@@ -109,6 +110,7 @@ export class Hub implements AgentSessions {
     this.#acks = new HeartbeatAck(options);
     this.#connections = new ConnectionLog(log, now);
     this.#opened = new Listeners('session open', log);
+    this.#welcomed = new Listeners('session welcome', log);
     this.#closed = new Listeners('session close', log);
     this.#host = this.#sessionHost();
     // Agent errors are the hub's own business, as are heartbeats (see #onHeartbeat).
@@ -178,6 +180,11 @@ export class Hub implements AgentSessions {
   /** Called for each authenticated connection, with the agent's hello (and the jobs it holds). */
   onSessionOpen(listener: (serverId: string, hello: Hello) => void | Promise<void>): () => void {
     return this.#opened.add(listener);
+  }
+
+  /** Called once the agent has been sent its `welcome`: messages sent now follow it. */
+  onWelcome(listener: (serverId: string, hello: Hello) => void | Promise<void>): () => void {
+    return this.#welcomed.add(listener);
   }
 
   /** Called when an authenticated session ends; a replaced session reports 4409. */
@@ -289,6 +296,7 @@ export class Hub implements AgentSessions {
       livenessTimeoutMs,
       maxFrameBytes: MAX_FRAME_BYTES,
     });
+    this.#welcomed.emit(server.id, hello);
     this.#connections.connected(
       `agent ${server.id} (${server.name}) connected: agent ${hello.agentVersion}, protocol ${hello.protocolVersion}`,
     );

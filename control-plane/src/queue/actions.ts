@@ -1,4 +1,4 @@
-import type { CacheMode, JobKind } from '@berth/protocol';
+import { DEFAULT_DRAIN_SECONDS, type CacheMode, type JobKind } from '@berth/protocol';
 import { isoTime } from '../clock.js';
 import { newId } from '../crypto.js';
 import { BerthError, notFound } from '../errors.js';
@@ -49,6 +49,8 @@ export function newJob(
       env: service.env,
       healthcheck: service.healthcheck,
       environmentId: service.environmentId,
+      domains: service.domains ?? [],
+      drainSeconds: service.drainSeconds ?? DEFAULT_DRAIN_SECONDS,
     },
     // The deadline counts from queueing; the dispatcher moves it when the job starts.
     deadlineAt: isoTime(now + runTimeOf(deps, kind)),

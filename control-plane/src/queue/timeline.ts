@@ -74,6 +74,7 @@ export const KNOWN_PHASES: ReadonlySet<string> = new Set([
   'switch',
   'start',
   'healthcheck',
+  'drain',
   'cleanup',
   'restore',
 ]);

@@ -50,7 +50,13 @@ export type EnvironmentRecord = z.infer<typeof environmentRecordSchema>;
 
 /** A service's configuration, kept in db.json; its run state lives in the history store. */
 export const serviceConfigRecordSchema = serviceSchema
-  .omit({ status: true, primaryAction: true, currentDeploymentId: true, connection: true })
+  .omit({
+    status: true,
+    primaryAction: true,
+    currentDeploymentId: true,
+    connection: true,
+    domainStatus: true,
+  })
   .extend({
     createdAt: isoTime,
     /** Signs this service's push webhooks; stored plain here, returned only by `GET …/webhook`. */

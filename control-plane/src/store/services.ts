@@ -1,5 +1,6 @@
 import {
   DEFAULT_BACKUP_SETTINGS,
+  DEFAULT_DRAIN_SECONDS,
   type CreateServiceBody,
   type PatchServiceBody,
   type Source,
@@ -12,6 +13,7 @@ import { BerthError } from '../errors.js';
 import type { Database } from './database.js';
 import { checkSourceCredential } from './git-credentials.js';
 import type { HistoryStore } from './history.js';
+import { checkDomains } from './service-domains.js';
 import type { ServiceConfigRecord, ServiceRecord, ServiceState } from './records.js';
 
 function withState(config: ServiceConfigRecord, state: ServiceState): ServiceRecord {
@@ -77,12 +79,15 @@ export class ServiceRecords {
       ports: body.ports,
       env: database ? databaseEnv(database, body.env) : body.env,
       healthcheck: body.healthcheck,
+      domains: body.domains ?? [],
+      drainSeconds: body.drainSeconds ?? DEFAULT_DRAIN_SECONDS,
       ...(body.source.type === 'git' ? { deployOnPush: body.deployOnPush ?? false } : {}),
       ...(database ? { exposed: false, backup: { ...DEFAULT_BACKUP_SETTINGS } } : {}),
       createdAt: isoTime(this.#now()),
     };
     await this.#db.mutate((data) => {
       checkSourceCredential(data, record.source);
+      checkDomains(data, record, record.domains ?? []);
       data.services.push(record);
     });
     return withState(record, await this.#history.serviceState(record.id));
@@ -156,6 +161,13 @@ export class ServiceRecords {
       if (!record) return undefined;
       checkPatch(record, patch);
       if (patch.source !== undefined) checkSourceCredential(data, patch.source);
+      if (patch.domains !== undefined || patch.ports !== undefined) {
+        checkDomains(
+          data,
+          { id, source: patch.source ?? record.source, ports: patch.ports ?? record.ports },
+          patch.domains ?? record.domains ?? [],
+        );
+      }
       if (patch.source !== undefined) record.source = patch.source;
       if (patch.backup !== undefined) record.backup = patch.backup;
       if (patch.ports !== undefined) record.ports = patch.ports;
@@ -163,6 +175,8 @@ export class ServiceRecords {
       if (patch.healthcheck !== undefined) record.healthcheck = patch.healthcheck;
       if (patch.deployOnPush !== undefined) record.deployOnPush = patch.deployOnPush;
       if (record.source.type !== 'git') delete record.deployOnPush;
+      if (patch.domains !== undefined) record.domains = patch.domains;
+      if (patch.drainSeconds !== undefined) record.drainSeconds = patch.drainSeconds;
       return structuredClone(record);
     });
     return config && withState(config, await this.#history.serviceState(id));

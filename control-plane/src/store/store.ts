@@ -22,6 +22,7 @@ import { compactHistoryIfPending } from './lmdb-compaction.js';
 import { keepPlainBackup, plainCopiesOf } from './plain-backup.js';
 import { SealedJsonFile } from './sealed-json-file.js';
 import type { PresenceSnapshot } from './presence.js';
+import { ProxyStatuses } from './proxy-statuses.js';
 import { FileServerJournal, MemoryServerJournal, type ServerJournal } from './server-journal.js';
 import type { ServerRecords } from './servers.js';
 import { ServiceRecords } from './services.js';
@@ -69,6 +70,8 @@ export class Store {
   readonly db: Database;
   /** The keys that seal the secrets on disk; undefined for a store kept in memory. */
   readonly keyring: Keyring | undefined;
+  /** Each server's proxy and certificates as its agent last reported them (memory only). */
+  readonly proxies = new ProxyStatuses();
 
   readonly #journal: ServerJournal;
 

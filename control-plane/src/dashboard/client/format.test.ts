@@ -1,6 +1,7 @@
 import type { Deployment } from '@berth/protocol';
 import { describe, expect, it } from 'vitest';
 import {
+  certificateText,
   duration,
   humanBytes,
   phaseSpans,
@@ -96,5 +97,31 @@ describe('humanBytes', () => {
     expect(humanBytes(4300)).toBe('4.2 KB');
     expect(humanBytes(1.5 * 1024 * 1024)).toBe('1.5 MB');
     expect(humanBytes(300 * 1024 ** 3)).toBe('300 GB');
+  });
+});
+
+describe('certificateText', () => {
+  const domain = {
+    host: 'a.example.com',
+    port: 80,
+    https: true,
+    redirectHttp: true,
+    tls: 'acme' as const,
+  };
+  it('says pending, issued with its end, or failed with the reason', () => {
+    expect(certificateText(undefined, domain)).toBe('pending');
+    expect(certificateText({ host: domain.host, certificate: 'pending' }, domain)).toBe('pending');
+    const issued = certificateText(
+      { host: domain.host, certificate: 'issued', expiresAt: '2027-03-04T05:06:07.000Z' },
+      domain,
+    );
+    expect(issued).toMatch(/^issued, expires .*2027/);
+    expect(
+      certificateText(
+        { host: domain.host, certificate: 'failed', error: 'DNS problem: NXDOMAIN' },
+        domain,
+      ),
+    ).toBe('failed: DNS problem: NXDOMAIN');
+    expect(certificateText(undefined, { ...domain, https: false })).toBe('HTTP only');
   });
 });

@@ -1,4 +1,4 @@
-import type { Deployment, Source } from '@berth/protocol';
+import type { Deployment, Domain, DomainStatus, Source } from '@berth/protocol';
 import { databaseImage } from '@berth/protocol/engines';
 
 /** "12 s ago", "5 min ago", "3 h ago", then the date. */
@@ -130,4 +130,17 @@ export function humanBytes(bytes: number): string {
     unit += 1;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/**
+ * A domain's certificate for a person: "pending", "issued, expires <date>" or "failed: <reason>";
+ * "HTTP only" for a domain without HTTPS. A domain the proxy has not reported yet is pending.
+ */
+export function certificateText(status: DomainStatus | undefined, domain: Domain): string {
+  if (!domain.https) return 'HTTP only';
+  if (!status || status.certificate === 'pending') return 'pending';
+  if (status.certificate === 'issued') {
+    return status.expiresAt ? `issued, expires ${absoluteTime(status.expiresAt)}` : 'issued';
+  }
+  return `failed: ${status.error ?? 'no reason given'}`;
 }

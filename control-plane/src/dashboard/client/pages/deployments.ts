@@ -62,6 +62,12 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
       body,
     ),
   );
+  // Host ports are held by one container at a time, so the old release stops before the new one.
+  const portNote = h(
+    'p',
+    { class: 'deploy-note', attrs: { role: 'note' } },
+    'Deploys of a service with host ports have a short outage; add a domain for zero-downtime releases.',
+  );
   const element = h(
     'section',
     { class: 'deployments-tab', attrs: { 'aria-labelledby': 'deployments-heading' } },
@@ -79,6 +85,7 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
         ),
       ],
     }),
+    portNote,
     empty,
     tableWrap,
     more,
@@ -202,6 +209,7 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
     primary.querySelector('.btn-label')!.textContent =
       current.primaryAction === 'deploy' ? 'Deploy' : 'Redeploy';
     primary.dataset.action = current.primaryAction;
+    portNote.hidden = current.ports.length === 0 || current.source.type === 'database';
     const list = model.deployments;
     empty.hidden = list.length > 0;
     tableWrap.hidden = list.length === 0;

@@ -8,6 +8,7 @@ import { toast } from '../toast.js';
 import { onSubmit, button, errorBox, pageHeader } from '../ui.js';
 import type { TabView } from './service.js';
 import { connectionCard } from './connection.js';
+import { domainsCard } from './domains-card.js';
 import { exposeCard } from './expose-card.js';
 import { gitCredentialCard } from './git-credential-card.js';
 import { pushCard } from './push-card.js';
@@ -60,8 +61,8 @@ export function overviewTab(model: ServiceModel): TabView {
     service.source.type === 'database'
       ? [connectionCard(model), exposeCard(model)]
       : service.source.type === 'git'
-        ? [gitCredentialCard(model), pushCard(model)]
-        : [];
+        ? [domainsCard(model), gitCredentialCard(model), pushCard(model)]
+        : [domainsCard(model)];
   const element = h(
     'section',
     { class: 'overview-tab' },
