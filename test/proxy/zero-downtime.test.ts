@@ -194,6 +194,14 @@ describe.skipIf(!enabled)('zero-downtime releases behind the proxy', () => {
       },
     ];
 
+    // The same load with no deploy first: what latency the proxy has on this machine anyway.
+    const quiet = summarize(
+      await startLoad({ port: ps.httpPort, host, ratePerSecond: RATE, maxRequests: RATE * 10 })
+        .done,
+    );
+    console.log(`zero-downtime: baseline without deploys: ${formatSummary(quiet)}`);
+    expect(quiet.failed).toBe(0);
+
     const load = startLoad({
       port: ps.httpPort,
       host,
