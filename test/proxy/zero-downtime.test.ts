@@ -85,6 +85,14 @@ describe.skipIf(!enabled)('zero-downtime releases behind the proxy', () => {
     return { from, to };
   }
 
+  /** From the start of the deployment's switch phase to the end of its drain, if it switched. */
+  function switchWindow(deployment: Deployment): Window[] {
+    const phase = (name: string) => deployment.phases.find((p) => p.name === name);
+    const from = phase('switch')?.startedAt;
+    const to = phase('drain')?.finishedAt;
+    return from && to ? [{ from: Date.parse(from), to: Date.parse(to) }] : [];
+  }
+
   /** One step of the sequence: what to do, and the version that must answer afterwards. */
   interface Step {
     label: string;
@@ -227,8 +235,13 @@ describe.skipIf(!enabled)('zero-downtime releases behind the proxy', () => {
     }
     const samples = await load.done;
     const summary = summarize(samples, windows);
+    const switches = [...byLabel.values()].flatMap(switchWindow);
+    const atSwitches = summarize(samples, switches);
     console.log(
-      `zero-downtime: ${steps.length} redeploys under load: ${formatSummary(summary)}\n` +
+      `zero-downtime: ${steps.length} redeploys, a restart and a cancel under load (windows: ` +
+        `whole deploys): ${formatSummary(summary)}\n` +
+        `zero-downtime: p99 from switch to drained (${switches.length} switches, ` +
+        `${atSwitches.requestsInWindows} requests): ${atSwitches.p99InWindowsMs?.toFixed(1)} ms\n` +
         `answers by release: ${JSON.stringify(summary.bodies)}`,
     );
 
