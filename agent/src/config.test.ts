@@ -16,6 +16,7 @@ describe('loadConfig', () => {
         reconnectMaxMs: 30_000,
         keepImages: 5,
         pruneSchedule: '17 * * * *',
+        proxy: { image: 'caddy:2', httpPort: 80, httpsPort: 443, bind: '0.0.0.0' },
       },
     });
   });
@@ -71,6 +72,35 @@ describe('loadConfig', () => {
     expect(!withCredentials.ok && withCredentials.errors[0]).toMatch(/without credentials/);
     const notAUrl = loadConfig({ BERTH_CONTROL_PLANE_URL: 'cp.example' });
     expect(!notAUrl.ok && notAUrl.errors[0]).toMatch(/is not a valid URL/);
+  });
+
+  it('reads the proxy settings and refuses a bad image, port or address', () => {
+    const result = loadConfig({
+      BERTH_CONTROL_PLANE_URL: 'http://cp:8080',
+      BERTH_PROXY_IMAGE: '127.0.0.1:5000/berth-test/caddy:latest',
+      BERTH_PROXY_HTTP_PORT: '8080',
+      BERTH_PROXY_HTTPS_PORT: '8443',
+      BERTH_PROXY_BIND: '127.0.0.1',
+    });
+    expect(result.ok && result.config.proxy).toEqual({
+      image: '127.0.0.1:5000/berth-test/caddy:latest',
+      httpPort: 8080,
+      httpsPort: 8443,
+      bind: '127.0.0.1',
+    });
+    const bad = loadConfig({
+      BERTH_CONTROL_PLANE_URL: 'http://cp:8080',
+      BERTH_PROXY_IMAGE: 'Caddy 2',
+      BERTH_PROXY_HTTP_PORT: '0',
+      BERTH_PROXY_HTTPS_PORT: 'https',
+      BERTH_PROXY_BIND: 'localhost',
+    });
+    expect(!bad.ok && bad.errors).toEqual([
+      expect.stringMatching(/^BERTH_PROXY_IMAGE must be an image reference/),
+      expect.stringMatching(/^BERTH_PROXY_HTTP_PORT must be between 1 and 65535; set it to/),
+      expect.stringMatching(/^BERTH_PROXY_HTTPS_PORT must be a whole number; set it to/),
+      expect.stringMatching(/^BERTH_PROXY_BIND must be an IP address/),
+    ]);
   });
 
   it('treats empty variables as unset', () => {

@@ -1,6 +1,7 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { nameSchema } from '@berth/protocol';
+import { imageReferenceSchema, nameSchema } from '@berth/protocol';
 import cron from 'node-cron';
 import { z } from 'zod';
 
@@ -9,6 +10,20 @@ export const DEFAULT_STATUS_PORT = 7071;
 export const DEFAULT_RECONNECT_MAX_MS = 30_000;
 export const DEFAULT_KEEP_IMAGES = 5;
 export const DEFAULT_PRUNE_SCHEDULE = '17 * * * *';
+export const DEFAULT_PROXY_IMAGE = 'caddy:2';
+export const DEFAULT_PROXY_HTTP_PORT = 80;
+export const DEFAULT_PROXY_HTTPS_PORT = 443;
+export const DEFAULT_PROXY_BIND = '0.0.0.0';
+
+/** The proxy container that serves the domains of this server's services. */
+export interface ProxyConfig {
+  image: string;
+  /** Host ports the proxy publishes for plain HTTP and HTTPS. */
+  httpPort: number;
+  httpsPort: number;
+  /** The host address those ports are published on. */
+  bind: string;
+}
 
 export interface AgentConfig {
   /** The control plane's base URL, without a trailing slash; may carry a path prefix. */
@@ -23,6 +38,7 @@ export interface AgentConfig {
   keepImages: number;
   /** node-cron expression for pruning old deployment images. */
   pruneSchedule: string;
+  proxy: ProxyConfig;
 }
 
 // Empty strings count as unset: systemd EnvironmentFile and `VAR= cmd` both produce them.
@@ -101,6 +117,22 @@ const envSchema = z.object({
         'must be a cron expression (5 fields, or 6 with seconds), e.g. "17 * * * *"',
       ),
   ),
+  BERTH_PROXY_IMAGE: optional(z.string().trim().pipe(imageReferenceSchema)),
+  BERTH_PROXY_HTTP_PORT: optional(
+    integer(1, 65535, 'set it to the host port the proxy serves plain HTTP on (default 80)'),
+  ),
+  BERTH_PROXY_HTTPS_PORT: optional(
+    integer(1, 65535, 'set it to the host port the proxy serves HTTPS on (default 443)'),
+  ),
+  BERTH_PROXY_BIND: optional(
+    z
+      .string()
+      .trim()
+      .refine(
+        (value) => isIP(value) !== 0,
+        'must be an IP address the proxy publishes its ports on, e.g. 0.0.0.0 or 127.0.0.1',
+      ),
+  ),
 });
 
 // How to fix a variable whose schema message does not say so itself.
@@ -134,6 +166,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       reconnectMaxMs: values.BERTH_AGENT_RECONNECT_MAX_MS ?? DEFAULT_RECONNECT_MAX_MS,
       keepImages: values.BERTH_AGENT_KEEP_IMAGES ?? DEFAULT_KEEP_IMAGES,
       pruneSchedule: values.BERTH_AGENT_PRUNE_SCHEDULE ?? DEFAULT_PRUNE_SCHEDULE,
+      proxy: {
+        image: values.BERTH_PROXY_IMAGE ?? DEFAULT_PROXY_IMAGE,
+        httpPort: values.BERTH_PROXY_HTTP_PORT ?? DEFAULT_PROXY_HTTP_PORT,
+        httpsPort: values.BERTH_PROXY_HTTPS_PORT ?? DEFAULT_PROXY_HTTPS_PORT,
+        bind: values.BERTH_PROXY_BIND ?? DEFAULT_PROXY_BIND,
+      },
     },
   };
 }

@@ -18,6 +18,7 @@ import type { Engine } from './docker/engine.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { Journal } from './jobs/journal.js';
 import { restoreInterruptedServices } from './jobs/restore-services.js';
+import { startProxySystem } from './proxy/proxy-system.js';
 
 /** How long before its event stream broke the engine may have been stopping containers, in milliseconds. */
 const ENGINE_STOP_WINDOW_MS = 30_000;
@@ -30,7 +31,7 @@ export interface JobSystem {
   stop(): Promise<void>;
 }
 
-/** Wires the job runner, log spool, state reports, container logs and upkeep together. */
+/** Wires the job runner, log spool, state reports, container logs, the proxy and upkeep together. */
 export async function startJobSystem(options: {
   config: AgentConfig;
   engine: Engine;
@@ -88,6 +89,7 @@ export async function startJobSystem(options: {
         )
       ).length,
   });
+  const proxy = await startProxySystem({ config, engine, logger, signal: options.signal, send });
   const stopUpkeep = startUpkeep({
     engine,
     journal,
@@ -113,11 +115,13 @@ export async function startJobSystem(options: {
       conn.on('log.ack', (message) => spool.ack(message.jobId, message.seq));
       conn.on('container.logs', (message) => containerLogs.handleRequest(message));
       conn.on('container.logs.stop', (message) => containerLogs.handleStop(message.requestId));
+      proxy.attach(conn);
     },
     async stop() {
       stopUpkeep();
       stateLoop.abort();
       containerLogs.stopAll();
+      await proxy.stop();
       await runner.shutdown();
       // Lines still gathering for a batch reach the spool file before the process exits.
       await spool.flush();

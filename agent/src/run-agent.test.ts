@@ -35,6 +35,7 @@ function config(joinToken?: string): AgentConfig {
     reconnectMaxMs: 1000,
     keepImages: 5,
     pruneSchedule: '17 * * * *',
+    proxy: { image: 'caddy:2', httpPort: 80, httpsPort: 443, bind: '127.0.0.1' },
   };
 }
 

@@ -250,6 +250,29 @@ describe('runConnectionLoop', () => {
     expect(connection.state.connected).toBe(true);
   });
 
+  it('hands proxy.sync to its subscriber', async () => {
+    const { cp, connection } = await startAgent();
+    await cp.waitFor(() => connection.state.connected);
+    const syncs: string[] = [];
+    connection.on('proxy.sync', (message) =>
+      syncs.push(message.routes.map((r) => r.domains[0]!.host).join(',')),
+    );
+    cp.send(0, {
+      type: 'proxy.sync',
+      settings: {},
+      routes: [
+        {
+          serviceId: 'svc_1',
+          environmentId: 'env_1',
+          domains: [{ host: 'a.example.com', port: 80 }],
+        },
+      ],
+    });
+    await cp.waitFor(() => syncs.length === 1);
+    expect(syncs).toEqual(['a.example.com']);
+    expect(cp.messages('error')).toEqual([]);
+  });
+
   it('refuses a control plane with another protocol major version, naming both versions', async () => {
     const { cp, logger } = await startAgent({ protocolVersion: '2.0' });
     await cp.waitFor(() => cp.closes[0]);

@@ -42,6 +42,7 @@ function config(controlPlaneUrl = cp.url): AgentConfig {
     reconnectMaxMs: 1000,
     keepImages: 5,
     pruneSchedule: '17 * * * *',
+    proxy: { image: 'caddy:2', httpPort: 80, httpsPort: 443, bind: '127.0.0.1' },
   };
 }
 

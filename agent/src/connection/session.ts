@@ -167,6 +167,7 @@ class Session {
       case 'log.ack':
       case 'container.logs':
       case 'container.logs.stop':
+      case 'proxy.sync':
         if (phase !== 'ready') return this.#unexpected(message.type);
         return this.#o.connection.route(message);
       case 'error':
