@@ -62,7 +62,21 @@ if [[ "$(id -u)" == "0" && ! -x /usr/sbin/sshd ]]; then
   apt_install openssh-server
   [[ -z "$own_policy" ]] || rm -f /usr/sbin/policy-rc.d
 fi
-# PostgreSQL, MariaDB and Redis test images from Debian packages, pushed to the registry (cached).
+# Caddy for the proxy test image, pebble and pebble-challtestsrv as the tests' ACME CA.
+# Like openssh-server above, a policy-rc.d keeps the package from starting a system caddy on :80.
+if [[ "$(id -u)" == "0" ]] && ! command -v caddy >/dev/null; then
+  own_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  apt_install caddy
+  [[ -z "$own_policy" ]] || rm -f /usr/sbin/policy-rc.d
+fi
+if [[ "$(id -u)" == "0" ]] && ! command -v pebble >/dev/null; then
+  apt_install pebble
+fi
+# PostgreSQL, MariaDB and Redis test images and the proxy image from Debian packages, pushed to the registry (cached).
 [[ "$(id -u)" != "0" ]] || BERTH_TEST_REGISTRY="$REGISTRY_ADDR" pnpm exec tsx test/images/build.ts
 
 say "Building"
