@@ -1,3 +1,4 @@
+import { routeNetworkName } from '@berth/protocol';
 import { docker } from './app-fixture.js';
 
 /** What a test needs to know about a container, read with `docker inspect`. */
@@ -148,6 +149,8 @@ export async function removeServiceArtifacts(
 }
 
 /** Removes an environment's network, which the agent made for the services of a test. */
+/** Removes the environment's network and its route network (the proxy's), where they exist. */
 export async function removeEnvironmentNetwork(environmentId: string): Promise<void> {
   await docker(['network', 'rm', `berth-env-${environmentId}`]).catch(() => undefined);
+  await docker(['network', 'rm', routeNetworkName(environmentId)]).catch(() => undefined);
 }
