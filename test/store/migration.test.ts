@@ -269,6 +269,7 @@ function expectMigratedFiles(dataDir: string): void {
     webhookDeliveries: [],
     notificationTargets: [],
     notificationDeliveries: [],
+    sessions: [],
   });
   const journalPath = join(dataDir, 'servers.ndjson');
   expect(statSync(journalPath).mode & 0o777).toBe(0o600);

@@ -19,6 +19,7 @@ import { secretKeyRoutes } from './secret-key.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
 import { DashboardSessions, sessionRoutes } from './session.js';
+import { SessionRecords } from '../store/sessions.js';
 import { systemRoutes } from './system.js';
 import { gitWebhookRoutes, webhookRoutes } from './webhooks.js';
 
@@ -50,7 +51,9 @@ export function createApp(deps: AppDeps): Hono {
     },
   });
   app.use('*', (c, next) => (UNLIMITED_BODY.test(c.req.path) ? next() : limitBody(c, next)));
-  const sessions = new DashboardSessions(deps.now);
+  const sessions = new DashboardSessions(deps.now, {
+    store: new SessionRecords(deps.store.db, deps.log),
+  });
   app.use('/api/*', requireAdminToken(deps.adminToken, sessions));
 
   app.route('/', systemRoutes(deps));

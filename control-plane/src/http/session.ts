@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Now } from '../clock.js';
 import { randomToken, secretsEqual, sha256Hex } from '../crypto.js';
 import { BerthError } from '../errors.js';
+import type { SessionStore } from '../store/sessions.js';
 import { readBody } from './body.js';
 
 export const SESSION_COOKIE = 'berth_session';
@@ -15,11 +17,14 @@ const IDLE_TTL_MS = 12 * 60 * 60_000;
 const ABSOLUTE_TTL_MS = 7 * 24 * 60 * 60_000;
 /** Oldest sessions are dropped past this many, so sign-ins cannot grow memory without bound. */
 const MAX_SESSIONS = 1_000;
+/** A session's idle timer is written down at most this often (it moves on in memory at once). */
+const TOUCH_WRITE_MS = 60_000;
 
 export interface SessionEntry {
-  csrfToken: string;
   createdAt: number;
   lastSeenAt: number;
+  /** When lastSeenAt was last handed to the store. */
+  savedSeenAt: number;
 }
 
 export interface DashboardSession {
@@ -27,32 +32,58 @@ export interface DashboardSession {
 }
 
 /**
- * Dashboard sign-ins, kept in memory: a restart signs everyone out. Only a hash
- * of each session id is held, so a heap dump cannot be replayed as a cookie.
+ * A session's CSRF token, derived from its id: stored nowhere, the same after a restart, and
+ * unknown to whoever holds only the stored hash of the id.
+ */
+export function csrfTokenOf(id: string): string {
+  return createHash('sha256').update(`berth-csrf:${id}`).digest('base64url');
+}
+
+/**
+ * Dashboard sign-ins. Only a hash of each session id is held, in memory and in the store
+ * (db.json), so neither a heap dump nor a copy of the data dir can be replayed as a cookie.
+ * With a store, sessions survive a restart of the control plane.
  */
 export class DashboardSessions {
   readonly #byHash: Map<string, SessionEntry>;
+  readonly #store: SessionStore | undefined;
 
   /** `byHash` is injectable so tests can see what is kept. */
   constructor(
     private readonly now: Now,
-    byHash = new Map<string, SessionEntry>(),
+    options: { store?: SessionStore; byHash?: Map<string, SessionEntry> } = {},
   ) {
-    this.#byHash = byHash;
+    this.#byHash = options.byHash ?? new Map<string, SessionEntry>();
+    this.#store = options.store;
+    const kept = this.#store?.load() ?? [];
+    const at = this.now();
+    const expired: string[] = [];
+    for (const record of kept.sort((a, b) => a.createdAt - b.createdAt)) {
+      if (isExpired(record, at)) expired.push(record.idHash);
+      else this.#byHash.set(record.idHash, { ...record, savedSeenAt: record.lastSeenAt });
+    }
+    this.#store?.remove(expired);
   }
 
-  /** Starts a session; the id goes into the cookie, the CSRF token to the page. */
-  create(): { id: string; csrfToken: string } {
+  /**
+   * Starts a session; the id goes into the cookie, the CSRF token to the page. `saved` resolves
+   * once the store has it, so that a session answered survives a crash right after.
+   */
+  create(): { id: string; csrfToken: string; saved: Promise<void> } {
     const id = randomToken();
-    const csrfToken = randomToken();
+    const idHash = sha256Hex(id);
     const at = this.now();
-    this.#byHash.set(sha256Hex(id), { csrfToken, createdAt: at, lastSeenAt: at });
+    this.#byHash.set(idHash, { createdAt: at, lastSeenAt: at, savedSeenAt: at });
+    const saved = this.#store?.add({ idHash, createdAt: at, lastSeenAt: at }) ?? Promise.resolve();
     // Map order is insertion order: the first keys are the oldest sign-ins.
+    const dropped: string[] = [];
     for (const key of this.#byHash.keys()) {
       if (this.#byHash.size <= MAX_SESSIONS) break;
       this.#byHash.delete(key);
+      dropped.push(key);
     }
-    return { id, csrfToken };
+    this.#store?.remove(dropped);
+    return { id, csrfToken: csrfTokenOf(id), saved };
   }
 
   /** The live session for a cookie value, touching its idle timer; undefined when unknown or expired. */
@@ -62,21 +93,41 @@ export class DashboardSessions {
     const entry = this.#byHash.get(key);
     if (!entry) return undefined;
     const at = this.now();
-    if (at - entry.lastSeenAt > IDLE_TTL_MS || at - entry.createdAt > ABSOLUTE_TTL_MS) {
+    if (isExpired(entry, at)) {
       this.#byHash.delete(key);
+      this.#store?.remove([key]);
       return undefined;
     }
     entry.lastSeenAt = at;
-    return { csrfToken: entry.csrfToken };
+    if (at - entry.savedSeenAt >= TOUCH_WRITE_MS) {
+      entry.savedSeenAt = at;
+      this.#store?.touch(key, at);
+    }
+    return { csrfToken: csrfTokenOf(id) };
   }
 
   delete(id: string | undefined): void {
-    if (id) this.#byHash.delete(sha256Hex(id));
+    if (!id) return;
+    const key = sha256Hex(id);
+    this.#byHash.delete(key);
+    this.#store?.remove([key]);
+  }
+
+  /** Signs every browser out ("Sign out everywhere"); answers how many sessions ended. */
+  deleteAll(): number {
+    const count = this.#byHash.size;
+    this.#byHash.clear();
+    this.#store?.removeAll();
+    return count;
   }
 
   get size(): number {
     return this.#byHash.size;
   }
+}
+
+function isExpired(entry: { createdAt: number; lastSeenAt: number }, at: number): boolean {
+  return at - entry.lastSeenAt > IDLE_TTL_MS || at - entry.createdAt > ABSOLUTE_TTL_MS;
 }
 
 /** Whether the browser reached us over https, directly or through a proxy that says so. */
@@ -111,7 +162,7 @@ const signInSchema = z.object({ token: z.string().min(1).max(1024) }).strict();
  * Dashboard sign-in with the admin token: `POST /session` sets an HttpOnly,
  * SameSite=Strict cookie (Secure over https) and answers the CSRF token;
  * `GET /session` says whether the browser is signed in and, if so, answers the
- * token again; `DELETE /session` signs out.
+ * token again; `DELETE /session` signs out; `DELETE /api/v1/sessions` signs every browser out.
  */
 export function sessionRoutes(options: { adminToken: string; sessions: DashboardSessions }): Hono {
   const { adminToken, sessions } = options;
@@ -132,7 +183,8 @@ export function sessionRoutes(options: { adminToken: string; sessions: Dashboard
     }
     // A sign-in replaces the session the browser already had.
     sessions.delete(getCookie(c, SESSION_COOKIE));
-    const { id, csrfToken } = sessions.create();
+    const { id, csrfToken, saved } = sessions.create();
+    await saved;
     setCookie(c, SESSION_COOKIE, id, {
       path: '/',
       httpOnly: true,
@@ -146,6 +198,10 @@ export function sessionRoutes(options: { adminToken: string; sessions: Dashboard
     const session = sessionOf(c, sessions);
     return c.json(session ? { signedIn: true, csrfToken: session.csrfToken } : { signedIn: false });
   });
+
+  // "Sign out everywhere": every dashboard session ends, this one included. Behind the API's
+  // authentication (the admin token, or a session with its CSRF token).
+  app.delete('/api/v1/sessions', (c) => c.json({ signedOut: sessions.deleteAll() }));
 
   app.delete('/session', (c) => {
     const id = getCookie(c, SESSION_COOKIE);

@@ -200,6 +200,17 @@ export type NotificationTargetRecord = z.infer<typeof notificationTargetRecordSc
 export const notificationDeliveryRecordSchema = notificationDeliverySchema;
 export type NotificationDeliveryRecord = z.infer<typeof notificationDeliveryRecordSchema>;
 
+/**
+ * A dashboard sign-in. Only a hash of its id (the cookie's value) is kept, so neither db.json nor
+ * a backup of it can be replayed as a cookie. Times are milliseconds since the epoch.
+ */
+export const sessionRecordSchema = z.object({
+  idHash: z.string().regex(/^[a-f0-9]{64}$/),
+  createdAt: z.number().int().nonnegative(),
+  lastSeenAt: z.number().int().nonnegative(),
+});
+export type SessionRecord = z.infer<typeof sessionRecordSchema>;
+
 /** The layout version of db.json; 0.1.0 files have none and also hold the history. */
 export const DATA_VERSION = 2;
 
@@ -218,6 +229,7 @@ export const dataSchema = z.object({
   webhookDeliveries: z.array(webhookDeliveryRecordSchema).default([]),
   notificationTargets: z.array(notificationTargetRecordSchema).default([]),
   notificationDeliveries: z.array(notificationDeliveryRecordSchema).default([]),
+  sessions: z.array(sessionRecordSchema).default([]),
 });
 export type Data = z.infer<typeof dataSchema>;
 
@@ -235,6 +247,7 @@ export function emptyData(): Data {
     webhookDeliveries: [],
     notificationTargets: [],
     notificationDeliveries: [],
+    sessions: [],
   };
 }
 

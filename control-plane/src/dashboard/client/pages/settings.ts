@@ -17,6 +17,7 @@ import {
   toastError,
 } from '../ui.js';
 import { notificationsCard } from './notification-settings.js';
+import { sessionsCard } from './sessions-card.js';
 import { loadInto, setTitle, type Page, type PageContext } from './page.js';
 
 /**
@@ -38,6 +39,7 @@ export function settingsPage(ctx: PageContext): Page {
     card(h('h2', { class: 'card-title' }, 'Registries'), list),
     newRegistryForm(reload),
     notificationsCard(ctx),
+    sessionsCard(),
   );
   reload();
   return { element };
