@@ -45,11 +45,11 @@ export class SessionRecords implements SessionStore {
   remove(idHashes: string[]): void {
     if (idHashes.length === 0) return;
     const gone = new Set(idHashes);
-    this.#write((sessions) => sessions.filter((s) => !gone.has(s.idHash)));
+    void this.#write((sessions) => sessions.filter((s) => !gone.has(s.idHash)));
   }
 
   removeAll(): void {
-    this.#write(() => []);
+    void this.#write(() => []);
   }
 
   #write(change: (sessions: SessionRecord[]) => SessionRecord[]): Promise<void> {
