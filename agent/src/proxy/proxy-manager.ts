@@ -59,6 +59,11 @@ const RETRY_CAP_MS = 60_000;
 const LOG_LINES = 300;
 /** How long the proxy's log lines read for certificate errors are reused, in milliseconds. */
 const LOGS_TTL_MS = 10_000;
+/**
+ * Once every HTTPS host has its certificate, the periodic check reads them again only this
+ * often (renewals); while one is pending or failed, every check reads them.
+ */
+const ISSUED_TTL_MS = 60_000;
 
 /**
  * Keeps the server's proxy container in the state the control plane last asked for: running,
@@ -90,6 +95,7 @@ export class ProxyManager {
   #lastReportText: string | null = null;
   #latest: ProxyReport | null = null;
   #logs: { atMs: number; containerId: string; lines: string[] } | null = null;
+  #certificates: { atMs: number; key: string; domains: HostCertificate[] } | null = null;
 
   constructor(options: ProxyManagerOptions) {
     this.#o = options;
@@ -324,17 +330,32 @@ export class ProxyManager {
     const hosts = routes.flatMap((r) =>
       r.domains.filter((d) => d.https).map((d) => ({ serviceId: r.serviceId, host: d.host })),
     );
-    const domains = await certificateStatuses({
-      storageDir: join(this.#dir, STORAGE_DIR),
-      hosts,
-      recentLogs: () => this.#recentLogs(),
-    });
+    const domains = await this.#certificateStatuses(hosts, force);
     const report: ProxyReport = { proxy, domains };
     this.#latest = report;
     const text = JSON.stringify(report);
     if (!force && text === this.#lastReportText) return;
     this.#lastReportText = text;
     this.#o.onReport(report);
+  }
+
+  async #certificateStatuses(
+    hosts: { serviceId: string; host: string }[],
+    force: boolean,
+  ): Promise<HostCertificate[]> {
+    const key = JSON.stringify(hosts);
+    const cached = this.#certificates;
+    const settled = cached?.domains.every((d) => d.certificate === 'issued') ?? false;
+    if (!force && settled && cached?.key === key && this.#now() - cached.atMs < ISSUED_TTL_MS) {
+      return cached.domains;
+    }
+    const domains = await certificateStatuses({
+      storageDir: join(this.#dir, STORAGE_DIR),
+      hosts,
+      recentLogs: () => this.#recentLogs(),
+    });
+    this.#certificates = { atMs: this.#now(), key, domains };
+    return domains;
   }
 
   /** The proxy's last log lines, a long line's parts joined again; read at most every 10 s. */
