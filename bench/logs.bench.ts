@@ -162,6 +162,13 @@ async function runSize(stage: Stage, gitServer: GitServer, n: number): Promise<S
   if (done.deployment.status !== 'succeeded')
     throw new Error(`deployment ${done.deployment.status}: ${done.deployment.error}`);
   const fidelity = await checkLog(stage, done.deployment.id, n);
+  const phases = done.deployment.phases
+    .map(
+      (p) =>
+        `${p.name} ${p.finishedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : '?'} ms`,
+    )
+    .join(', ');
+  console.log(`  ${formatCount(n)}: ${phases}`);
   return { n, rawMs, berthMs, fidelity, before, peak };
 }
 

@@ -43,7 +43,7 @@ export async function startJobSystem(options: {
   const send = (message: AgentMessageInput): boolean => connection?.send(message) ?? false;
   const journal = new Journal(config.stateDir);
   const spool = new LogSpool(join(config.stateDir, 'spool'), {
-    sendLogBatch: (_jobId, frame) => connection?.sendEncoded('log.batch', frame) ?? false,
+    sendLogRuns: (_jobId, frame) => connection?.sendLogRuns(frame) ?? false,
   });
   const runner = new JobRunner({
     engine,

@@ -1,6 +1,7 @@
-import type { AgentMessageInput, ControlPlaneMessage } from '@berth/protocol';
+import { protocolAtLeast, type AgentMessageInput, type ControlPlaneMessage } from '@berth/protocol';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { legacyLogBatches } from '../logs/legacy-batch.js';
 
 type MessageOf<T extends ControlPlaneMessage['type']> = Extract<ControlPlaneMessage, { type: T }>;
 
@@ -49,6 +50,8 @@ export class AgentConnection {
   readonly #handlers = new Map<ConnectionEvent, Set<Handler<ConnectionEvent>>>();
   #sink: FrameSink | null = null;
   #maxFrameBytes = Infinity;
+  /** The protocol the welcoming control plane speaks. */
+  #peerProtocol = '0.0';
   readonly #state: ConnectionState = {
     connected: false,
     lastHeartbeatAt: null,
@@ -80,6 +83,16 @@ export class AgentConnection {
   send(message: AgentMessageInput): boolean {
     if (!this.#state.connected || !this.#sink?.isOpen()) return false;
     return this.sendEncoded(message.type, JSON.stringify(message));
+  }
+
+  /**
+   * Sends a `log.runs` frame built from spooled runs. A control plane older than protocol
+   * 1.3 gets the same lines as `log.batch` frames. False when any frame could not go; the
+   * control plane drops lines it already has when they come again.
+   */
+  sendLogRuns(frame: Buffer): boolean {
+    if (protocolAtLeast(this.#peerProtocol, '1.3')) return this.sendEncoded('log.runs', frame);
+    return legacyLogBatches(frame).every((batch) => this.sendEncoded('log.batch', batch));
   }
 
   /**
@@ -121,6 +134,7 @@ export class AgentConnection {
   attach(sink: FrameSink, welcome: MessageOf<'welcome'>): void {
     this.#sink = sink;
     this.#maxFrameBytes = welcome.maxFrameBytes;
+    this.#peerProtocol = welcome.protocolVersion;
     this.#state.connected = true;
     this.#state.lastError = null;
     this.emit('connected', welcome);

@@ -1,18 +1,21 @@
-import { LOG_BATCH_END, logBatchStart } from '@berth/protocol';
+import { LOG_BATCH_END, logRunsStart } from '@berth/protocol';
 
 const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 
 /**
- * Encoded log lines in one buffer, each a JSON object and a newline: the spool file's
- * format, so a chunk is written as it is. Lines stay bytes from when they are numbered
- * until they are acknowledged, off the JavaScript heap.
+ * Encoded log runs in one buffer, each a JSON object and a newline: the spool file's
+ * format, so a chunk is written as it is. A run holds one or more consecutive lines (see
+ * logRunSchema); runs stay bytes from when they are numbered until they are acknowledged,
+ * off the JavaScript heap.
  */
 export class LineChunk {
   #buffer: Buffer;
   #length = 0;
-  /** Where each line ends, after its newline. */
+  /** Where each run ends, after its newline. */
   readonly ends: number[] = [];
+  /** The seq of each run's last line. */
+  readonly lastSeqs: number[] = [];
 
   constructor(
     /** The seq of the first line. */
@@ -22,25 +25,34 @@ export class LineChunk {
     this.#buffer = Buffer.allocUnsafe(capacity);
   }
 
-  /** Lines read back from a spool file: whole lines, seqs from `firstSeq` on. */
-  static of(firstSeq: number, bytes: Buffer, ends: number[]): LineChunk {
+  /** Runs read back from a spool file: whole runs, lines from `firstSeq` on. */
+  static of(firstSeq: number, bytes: Buffer, ends: number[], lastSeqs: number[]): LineChunk {
     const chunk = new LineChunk(firstSeq, 0);
     chunk.#buffer = bytes;
     chunk.#length = ends.at(-1) ?? 0;
     chunk.ends.push(...ends);
+    chunk.lastSeqs.push(...lastSeqs);
     return chunk;
   }
 
-  /** Lines of `first` then `second`, which follows it, in one chunk. */
+  /** Runs of `first` then `second`, which follows it, in one chunk. */
   static join(first: LineChunk, second: LineChunk): LineChunk {
     const offset = first.byteLength;
-    return LineChunk.of(first.firstSeq, Buffer.concat([first.bytes, second.bytes]), [
-      ...first.ends,
-      ...second.ends.map((end) => end + offset),
-    ]);
+    return LineChunk.of(
+      first.firstSeq,
+      Buffer.concat([first.bytes, second.bytes]),
+      [...first.ends, ...second.ends.map((end) => end + offset)],
+      [...first.lastSeqs, ...second.lastSeqs],
+    );
   }
 
+  /** How many lines the chunk holds. */
   get count(): number {
+    return this.lastSeq - this.firstSeq + 1;
+  }
+
+  /** How many runs the chunk holds. */
+  get runs(): number {
     return this.ends.length;
   }
 
@@ -50,16 +62,16 @@ export class LineChunk {
 
   /** The seq of the last line. */
   get lastSeq(): number {
-    return this.firstSeq + this.ends.length - 1;
+    return this.lastSeqs.at(-1) ?? this.firstSeq - 1;
   }
 
-  /** The bytes of every line, as the spool file holds them. */
+  /** The bytes of every run, as the spool file holds them. */
   get bytes(): Buffer {
     return this.#buffer.subarray(0, this.#length);
   }
 
-  /** Adds a line's JSON. */
-  push(json: string): void {
+  /** Adds a run's JSON, which holds `lines` lines. */
+  push(json: string, lines: number): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     const most = json.length * 3 + 1;
     if (this.#length + most > this.#buffer.length) {
@@ -70,21 +82,34 @@ export class LineChunk {
     this.#length += this.#buffer.write(json, this.#length, 'utf8');
     this.#buffer[this.#length++] = NEWLINE;
     this.ends.push(this.#length);
+    this.lastSeqs.push(this.lastSeq + lines);
   }
 
-  /** Where line `index` starts. */
+  /** The index of the run that holds line `seq`: the first whose last line is not before it. */
+  runOf(seq: number): number {
+    let low = 0;
+    let high = this.lastSeqs.length - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.lastSeqs[middle]! < seq) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Where run `index` starts. */
   start(index: number): number {
     return index === 0 ? 0 : this.ends[index - 1]!;
   }
 
-  /** Bytes of lines `from` to `to` (exclusive), newlines included. */
+  /** Bytes of runs `from` to `to` (exclusive), newlines included. */
   size(from: number, to: number): number {
     return this.ends[to - 1]! - this.start(from);
   }
 
-  /** A `log.batch` frame of lines `from` to `to` (exclusive): their bytes, commas for newlines. */
+  /** A `log.runs` frame of runs `from` to `to` (exclusive): their bytes, commas for newlines. */
   frame(jobId: string, from: number, to: number): Buffer {
-    const head = Buffer.from(logBatchStart(jobId));
+    const head = Buffer.from(logRunsStart(jobId));
     const start = this.start(from);
     const body = this.ends[to - 1]! - start;
     const frame = Buffer.allocUnsafe(head.length + body - 1 + LOG_BATCH_END.length);

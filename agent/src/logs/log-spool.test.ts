@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_LOG_LINE_BYTES,
-  logLineSchema,
+  logRunSchema,
+  runLines,
   type AgentMessageInput,
   type LogLine,
 } from '@berth/protocol';
@@ -12,9 +13,11 @@ import { decodingLogSender } from '../testing/log-batches.js';
 import {
   BACKLOG_LINES,
   BATCH_BYTES,
-  BATCH_LINES,
-  HELD_LINES,
+  BATCH_RUNS,
+  HELD_BYTES,
   LogSpool,
+  RUN_CHARS,
+  WRITE_BYTES,
   type LogSender,
 } from './log-spool.js';
 
@@ -32,8 +35,8 @@ class FakeSender implements LogSender {
     this.sent.push(message);
     return true;
   }
-  sendLogBatch(jobId: string, frame: Buffer): boolean {
-    return this.connected && this.#batchSender.sendLogBatch(jobId, frame);
+  sendLogRuns(jobId: string, frame: Buffer): boolean {
+    return this.connected && this.#batchSender.sendLogRuns(jobId, frame);
   }
   seqs(jobId?: string): number[] {
     return this.batches
@@ -43,6 +46,12 @@ class FakeSender implements LogSender {
 }
 
 const spoolDir = () => mkdtempSync(join(tmpdir(), 'berth-spool-'));
+/** The lines a spool file holds, its runs spread out. */
+const linesOnDisk = (dir: string, jobId: string): LogLine[] =>
+  readFileSync(join(dir, `${jobId}.ndjson`), 'utf8')
+    .trim()
+    .split('\n')
+    .flatMap((record) => runLines(logRunSchema.parse(JSON.parse(record))));
 const range = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from);
 
 describe('LogSpool', () => {
@@ -57,9 +66,8 @@ describe('LogSpool', () => {
     await spool.flush();
     expect(sender.batches.map((b) => b.lines.map((l) => l.seq))).toEqual([[1, 2, 3, 4, 5]]);
     expect(spool.lastSeq('job1')).toBe(5);
-    const onDisk = readFileSync(join(dir, 'job1.ndjson'), 'utf8').trim().split('\n');
-    expect(onDisk.map((l) => (JSON.parse(l) as LogLine).text)).toEqual(
-      range(5, 0).map((i) => `line ${i}`),
+    expect(linesOnDisk(dir, 'job1').map((l) => [l.seq, l.text])).toEqual(
+      range(5, 0).map((i) => [i + 1, `line ${i}`]),
     );
   });
 
@@ -71,14 +79,57 @@ describe('LogSpool', () => {
     expect(sender.seqs()).toEqual([1]);
   });
 
-  it('groups a burst into frames of at most BATCH_LINES lines', async () => {
+  it('sends a burst printed within a millisecond as one run, one record on disk', async () => {
+    const dir = spoolDir();
     const sender = new FakeSender();
-    const spool = new LogSpool(spoolDir(), sender);
+    const spool = new LogSpool(dir, sender, () => 1_700_000_000_000);
     for (let i = 0; i < 2_345; i += 1) spool.append('j', 'build', String(i));
     await spool.flush();
     expect(sender.seqs()).toEqual(range(2_345));
-    expect(sender.batches.length).toBeLessThanOrEqual(4);
-    expect(Math.max(...sender.batches.map((b) => b.lines.length))).toBe(BATCH_LINES);
+    expect(sender.batches).toHaveLength(1);
+    const records = readFileSync(join(dir, 'j.ndjson'), 'utf8').trim().split('\n');
+    expect(records).toHaveLength(1);
+    const run = logRunSchema.parse(JSON.parse(records[0]!));
+    expect(run.seq).toBe(1);
+    expect(run.text.split('\n')).toEqual(range(2_345, 0).map(String));
+  });
+
+  it('starts a new run when the stream or the millisecond changes, or a run grows past RUN_CHARS', async () => {
+    const dir = spoolDir();
+    const sender = new FakeSender();
+    let now = 1_700_000_000_000;
+    const spool = new LogSpool(dir, sender, () => now);
+    spool.append('j', 'build', 'a');
+    spool.append('j', 'build', 'b');
+    spool.append('j', 'stderr', 'c');
+    now += 1;
+    spool.append('j', 'stderr', 'd');
+    const long = 'x'.repeat(MAX_LOG_LINE_BYTES);
+    const many = Math.ceil(RUN_CHARS / long.length) + 1;
+    for (let i = 0; i < many; i += 1) spool.append('j', 'stderr', long);
+    await spool.flush();
+    const runs = readFileSync(join(dir, 'j.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((record) => logRunSchema.parse(JSON.parse(record)));
+    expect(runs.slice(0, 3).map((r) => [r.seq, r.stream, r.text])).toEqual([
+      [1, 'build', 'a\nb'],
+      [3, 'stderr', 'c'],
+      [4, 'stderr', `d\n${long}\n${long}\n${long}`],
+    ]);
+    for (const run of runs) expect(run.text.length).toBeLessThan(RUN_CHARS);
+    expect(sender.seqs()).toEqual(range(4 + many));
+  });
+
+  it('groups a burst over many milliseconds into frames of at most BATCH_RUNS runs', async () => {
+    const sender = new FakeSender();
+    let now = 1_700_000_000_000;
+    const spool = new LogSpool(spoolDir(), sender, () => (now += 1));
+    for (let i = 0; i < 2_345; i += 1) spool.append('j', 'build', String(i));
+    await spool.flush();
+    expect(sender.seqs()).toEqual(range(2_345));
+    expect(sender.batches.length).toBeLessThanOrEqual(3);
+    expect(Math.max(...sender.batches.map((b) => b.lines.length))).toBe(BATCH_RUNS);
   });
 
   it('keeps frames under the byte budget with the longest, most escaped lines', async () => {
@@ -106,7 +157,9 @@ describe('LogSpool', () => {
 
   it('keeps lines while disconnected and resends what was not acknowledged', async () => {
     const sender = new FakeSender();
-    const spool = new LogSpool(spoolDir(), sender);
+    // A millisecond a line: each line is a run of its own.
+    let now = 1_700_000_000_000;
+    const spool = new LogSpool(spoolDir(), sender, () => (now += 1));
     spool.append('j', 'system', 'a');
     spool.append('j', 'system', 'b');
     await spool.flush();
@@ -118,6 +171,20 @@ describe('LogSpool', () => {
     sender.batches = [];
     spool.resendAll();
     expect(sender.seqs()).toEqual([2, 3]);
+  });
+
+  it('resends a run whole when it was acknowledged only in part', async () => {
+    const sender = new FakeSender();
+    const spool = new LogSpool(spoolDir(), sender, () => 1_700_000_000_000);
+    for (const text of ['a', 'b', 'c']) spool.append('j', 'build', text);
+    await spool.flush();
+    spool.ack('j', 2);
+    sender.batches = [];
+    spool.resendAll();
+    // The control plane keeps line 3 of it and drops the two it has.
+    expect(sender.seqs()).toEqual([1, 2, 3]);
+    spool.ack('j', 3);
+    expect(spool.pendingLines).toBe(0);
   });
 
   it('deletes the spool file once finished and fully acknowledged', async () => {
@@ -162,12 +229,11 @@ describe('LogSpool', () => {
     expect(second.append('j', 'build', 'three')).toBe(3);
     await second.flush();
     expect(sender.seqs()).toEqual([1, 2, 3]);
-    // the file is whole again: every line parses, in order
-    const onDisk = readFileSync(join(dir, 'j.ndjson'), 'utf8').trim().split('\n');
-    expect(onDisk.map((l) => logLineSchema.parse(JSON.parse(l)).text)).toEqual([
-      'one',
-      'two',
-      'three',
+    // the file is whole again: every run parses, in order
+    expect(linesOnDisk(dir, 'j').map((l) => [l.seq, l.text])).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+      [3, 'three'],
     ]);
   });
 
@@ -184,17 +250,20 @@ describe('LogSpool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('holds a bounded number of lines while disconnected, and resends all of them once, in order', async () => {
+  it('holds a bounded number of bytes while disconnected, and resends all lines once, in order', async () => {
     const sender = new FakeSender();
     sender.connected = false;
     const spool = new LogSpool(spoolDir(), sender);
-    const total = HELD_LINES * 3 + 123;
+    const pad = '.'.repeat(1_000);
+    const total = Math.ceil((3 * HELD_BYTES) / pad.length) + 123;
+    // One chunk written past the bound is held; nothing more.
+    const bound = HELD_BYTES + WRITE_BYTES + RUN_CHARS * 3;
     for (let i = 1; i <= total; i += 1) {
-      spool.append('j', 'build', `line ${i}`);
-      if (i % 5_000 === 0) await spool.flush();
+      spool.append('j', 'build', `line ${i} ${pad}`);
+      if (i % 500 === 0) await spool.flush();
     }
     await spool.flush();
-    expect(spool.heldLines).toBeLessThanOrEqual(HELD_LINES);
+    expect(spool.heldBytes).toBeLessThanOrEqual(bound);
     expect(spool.pendingLines).toBe(total);
 
     // Reconnect: the control plane acknowledges each frame; spilled lines are read back.
@@ -204,13 +273,13 @@ describe('LogSpool', () => {
     for (let round = 0; round < 1_000 && spool.pendingLines > 0; round += 1) {
       const last = sender.batches.at(-1)?.lines.at(-1)?.seq ?? 0;
       spool.ack('j', last);
-      maxHeld = Math.max(maxHeld, spool.heldLines);
+      maxHeld = Math.max(maxHeld, spool.heldBytes);
       await spool.flush();
     }
-    expect(maxHeld).toBeLessThanOrEqual(HELD_LINES);
+    expect(maxHeld).toBeLessThanOrEqual(bound);
     expect(sender.seqs()).toEqual(range(total));
     const texts = sender.batches.flatMap((b) => b.lines.map((l) => l.text));
-    expect(texts.slice(-1)).toEqual([`line ${total}`]);
+    expect(texts.slice(-1)).toEqual([`line ${total} ${pad}`]);
     expect(new Set(texts).size).toBe(total);
   });
 
@@ -239,7 +308,6 @@ describe('LogSpool', () => {
     await spool.flush();
     expect(freed).toBe(true);
     expect(spool.room('j')).toBeNull();
-    const onDisk = readFileSync(join(dir, 'j.ndjson'), 'utf8').trim().split('\n');
-    expect(onDisk).toHaveLength(2 * BACKLOG_LINES - 1);
+    expect(linesOnDisk(dir, 'j')).toHaveLength(2 * BACKLOG_LINES - 1);
   });
 });

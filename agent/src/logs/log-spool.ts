@@ -4,22 +4,33 @@ import { join } from 'node:path';
 import { encodeLogLine, type LogStream } from '@berth/protocol';
 import { LineChunk } from './line-chunk.js';
 import { cutIndex } from './line-splitter.js';
-import { readSpoolLines, recoverSpoolFile, writeAt } from './spool-file.js';
+import { readSpoolRuns, recoverSpoolFile, writeAt } from './spool-file.js';
 
-/** Most lines in one `log.batch` frame. */
-export const BATCH_LINES = 1000;
 /**
- * Most bytes of lines in one frame. The control plane accepts frames up to 1 MiB
- * (MAX_FRAME_BYTES); the longest line, 16 KiB of control characters escaped, is under 100 KiB.
+ * Lines, or bytes, waiting to be written at which they are written without waiting for
+ * BATCH_MS.
+ */
+export const BATCH_LINES = 10_000;
+export const WRITE_BYTES = 256 * 1024;
+/** Most runs in one `log.runs` frame (the control plane takes up to 5,000). */
+export const BATCH_RUNS = 1000;
+/**
+ * Most bytes of runs in one frame. The control plane accepts frames up to 1 MiB
+ * (MAX_FRAME_BYTES); the longest run, RUN_CHARS of control characters escaped, is 384 KiB.
  */
 export const BATCH_BYTES = 512 * 1024;
+/**
+ * Most UTF-16 code units of text in one run; a run that would grow past it is closed and the
+ * line starts the next one. Lines themselves are at most MAX_LOG_LINE_BYTES.
+ */
+export const RUN_CHARS = 64 * 1024;
 /** A line waits at most this long before it is written and sent, in milliseconds. */
 export const BATCH_MS = 50;
 /**
  * Written, unacknowledged lines held in memory per job; later ones are read back from
  * the spool file when their turn comes. This also bounds the lines in flight.
  */
-export const HELD_LINES = 10_000;
+export const HELD_LINES = 100_000;
 export const HELD_BYTES = 4 * 1024 * 1024;
 /**
  * Numbered lines waiting to be written, per job, beyond which the job's output should
@@ -27,15 +38,26 @@ export const HELD_BYTES = 4 * 1024 * 1024;
  * slowed down rather than held in memory.
  */
 export const BACKLOG_LINES = 16 * BATCH_LINES;
+export const BACKLOG_BYTES = 8 * 1024 * 1024;
 /** Retry delay after a failed spool write, in milliseconds. */
 const WRITE_RETRY_MS = 1_000;
 
 export interface LogSender {
   /**
-   * Sends a `log.batch` frame, already encoded (see LineChunk.frame). Returns false when
+   * Sends a `log.runs` frame, already encoded (see LineChunk.frame). Returns false when
    * the socket is not open; the lines stay spooled.
    */
-  sendLogBatch(jobId: string, frame: Buffer): boolean;
+  sendLogRuns(jobId: string, frame: Buffer): boolean;
+}
+
+/** The run being gathered: lines of one stream printed within one millisecond. */
+interface OpenRun {
+  firstSeq: number;
+  count: number;
+  stream: LogStream;
+  tsJson: string;
+  text: string;
+  continued: boolean;
 }
 
 interface JobLog {
@@ -50,8 +72,9 @@ interface JobLog {
   acked: number;
   /** Highest sequence number sent on the current connection. */
   sent: number;
-  /** Numbered lines waiting for the next write (seq written+1..last). */
+  /** Numbered runs waiting for the next write, and the run still gathering lines after them. */
   pending: LineChunk | null;
+  run: OpenRun | null;
   /** Written lines, in order, from the first chunk not wholly acknowledged. */
   held: LineChunk[];
   heldLines: number;
@@ -74,12 +97,14 @@ interface JobLog {
 /**
  * Every line of a job gets the next sequence number (from 1, no gaps). Lines are
  * gathered for up to BATCH_MS (or BATCH_LINES), appended to the job's spool file in
- * one write, and only then sent, in frames of up to BATCH_LINES. They stay in the
+ * one write, and only then sent, in frames of up to BATCH_RUNS runs. They stay in the
  * file until the control plane acknowledges them; after a reconnect the rest is
- * sent again. Memory holds about HELD_LINES written lines per job.
+ * sent again. Memory holds at most HELD_BYTES of written lines per job.
  *
- * A line is encoded to JSON once, when it is numbered, into a chunk of bytes (a
- * {@link LineChunk}); the chunk is written, held and sent from as it is.
+ * Consecutive lines of a stream printed within the same millisecond form a run (see
+ * logRunSchema), encoded to JSON once, when it closes, into a chunk of bytes (a
+ * {@link LineChunk}); the chunk is written, held and sent from as it is. A build printing
+ * a million lines costs each side the runs, not the lines.
  */
 export class LogSpool {
   private readonly jobs = new Map<string, JobLog>();
@@ -104,7 +129,6 @@ export class LogSpool {
   append(jobId: string, stream: LogStream, text: string, continued = false): number {
     const job = this.job(jobId);
     const tsJson = this.timestamp();
-    const pending = (job.pending ??= new LineChunk(job.last + 1));
     let rest = text;
     let part = continued;
     do {
@@ -112,12 +136,49 @@ export class LogSpool {
       const piece = cut === null ? rest : rest.slice(0, cut);
       rest = cut === null ? '' : rest.slice(cut);
       job.last += 1;
-      pending.push(encodeLogLine(job.last, tsJson, stream, piece, part));
+      this.gather(job, stream, tsJson, piece, part);
       part = true;
     } while (rest !== '');
-    if (pending.count >= BATCH_LINES) this.write(job);
+    if (writeNow(job)) this.write(job);
     else job.timer ??= setTimeout(() => this.write(job), BATCH_MS);
     return job.last;
+  }
+
+  /** Adds line `job.last` to the open run, or closes that run and opens one with it. */
+  private gather(
+    job: JobLog,
+    stream: LogStream,
+    tsJson: string,
+    text: string,
+    continued: boolean,
+  ): void {
+    const run = job.run;
+    if (
+      run &&
+      !continued &&
+      !run.continued &&
+      run.stream === stream &&
+      run.tsJson === tsJson &&
+      run.text.length + text.length < RUN_CHARS
+    ) {
+      run.text += `\n${text}`;
+      run.count += 1;
+      return;
+    }
+    this.closeRun(job);
+    job.run = { firstSeq: job.last, count: 1, stream, tsJson, text, continued };
+  }
+
+  /** Encodes the open run into the chunk waiting to be written. */
+  private closeRun(job: JobLog): void {
+    const run = job.run;
+    if (!run) return;
+    job.run = null;
+    job.pending ??= new LineChunk(run.firstSeq);
+    job.pending.push(
+      encodeLogLine(run.firstSeq, run.tsJson, run.stream, run.text, run.continued),
+      run.count,
+    );
   }
 
   /**
@@ -126,7 +187,7 @@ export class LogSpool {
    */
   room(jobId: string): Promise<void> | null {
     const job = this.jobs.get(jobId);
-    if (!job || (job.pending?.count ?? 0) < BACKLOG_LINES) return null;
+    if (!job || (queuedLines(job) < BACKLOG_LINES && queuedBytes(job) < BACKLOG_BYTES)) return null;
     return new Promise((resolve) => job.whenRoom.push(resolve));
   }
 
@@ -190,8 +251,15 @@ export class LogSpool {
     let total = 0;
     for (const job of this.jobs.values()) {
       const firstHeld = job.held[0]?.firstSeq ?? job.acked + 1;
-      total += (job.pending?.count ?? 0) + job.heldLines - Math.max(0, job.acked + 1 - firstHeld);
+      total += queuedLines(job) + job.heldLines - Math.max(0, job.acked + 1 - firstHeld);
     }
+    return total;
+  }
+
+  /** Bytes of written lines held in memory, over all jobs. */
+  get heldBytes(): number {
+    let total = 0;
+    for (const job of this.jobs.values()) total += job.heldBytes;
     return total;
   }
 
@@ -200,7 +268,7 @@ export class LogSpool {
     for (;;) {
       const busy: Promise<void>[] = [];
       for (const job of this.jobs.values()) {
-        if (job.pending && !job.writing) this.write(job);
+        if ((job.pending || job.run) && !job.writing) this.write(job);
         if (job.writing) busy.push(job.writing);
         if (job.refilling) busy.push(job.refilling);
       }
@@ -217,8 +285,10 @@ export class LogSpool {
   private write(job: JobLog): void {
     if (job.timer) clearTimeout(job.timer);
     job.timer = null;
+    if (job.writing) return;
+    this.closeRun(job);
     const chunk = job.pending;
-    if (job.writing || !chunk) return;
+    if (!chunk) return;
     job.pending = null;
     job.handle ??= open(job.file, constants.O_WRONLY | constants.O_CREAT, 0o600);
     job.writing = job.handle
@@ -244,19 +314,26 @@ export class LogSpool {
     job.written = chunk.lastSeq;
     job.writtenBytes += chunk.byteLength;
     job.writing = null;
-    if (job.whenRoom.length > 0 && (job.pending?.count ?? 0) <= BACKLOG_LINES / 2) {
+    if (
+      job.whenRoom.length > 0 &&
+      queuedLines(job) <= BACKLOG_LINES / 2 &&
+      queuedBytes(job) <= BACKLOG_BYTES / 2
+    ) {
       const calls = job.whenRoom;
       job.whenRoom = [];
       for (const fn of calls) fn();
     }
     this.pump(job);
-    const pending = job.pending?.count ?? 0;
-    if (pending >= BATCH_LINES || (job.finished && pending > 0)) this.write(job);
+    const pending = queuedLines(job);
+    if (writeNow(job) || (job.finished && pending > 0)) this.write(job);
     else if (pending > 0) job.timer ??= setTimeout(() => this.write(job), BATCH_MS);
     this.dropIfDone(job);
   }
 
-  /** Sends held lines after `sent`, in frames; reads spilled lines back when memory allows. */
+  /**
+   * Sends held runs after `sent`, in frames; reads spilled runs back when memory allows. A run
+   * goes whole: should `sent` fall inside one, the control plane drops the lines it has.
+   */
   private pump(job: JobLog): void {
     while (job.sent < job.written) {
       const next = job.sent + 1;
@@ -265,12 +342,12 @@ export class LogSpool {
         this.refill(job);
         return;
       }
-      const from = next - chunk.firstSeq;
+      const from = chunk.runOf(next);
       let to = from + 1;
-      while (to < chunk.count && to - from < BATCH_LINES && chunk.size(from, to + 1) <= BATCH_BYTES)
+      while (to < chunk.runs && to - from < BATCH_RUNS && chunk.size(from, to + 1) <= BATCH_BYTES)
         to += 1;
-      if (!this.sender.sendLogBatch(job.jobId, chunk.frame(job.jobId, from, to))) return;
-      job.sent = chunk.firstSeq + to - 1;
+      if (!this.sender.sendLogRuns(job.jobId, chunk.frame(job.jobId, from, to))) return;
+      job.sent = chunk.lastSeqs[to - 1]!;
     }
     if (job.sent >= job.last && job.whenSent.length > 0) {
       const calls = job.whenSent;
@@ -283,17 +360,16 @@ export class LogSpool {
   private refill(job: JobLog): void {
     const spill = job.spill;
     if (!spill || job.refilling) return;
-    const room = HELD_LINES - job.heldLines;
-    if (room < HELD_LINES / 2 || job.heldBytes > HELD_BYTES / 2) return;
-    job.refilling = readSpoolLines(job.file, {
+    if (job.heldLines > HELD_LINES / 2 || job.heldBytes > HELD_BYTES / 2) return;
+    job.refilling = readSpoolRuns(job.file, {
       offset: spill.offset,
       end: job.writtenBytes,
-      maxLines: room,
+      firstSeq: spill.seq,
     }).then(
-      ({ bytes, ends }) => {
+      ({ bytes, ends, lastSeqs }) => {
         job.refilling = null;
         if (ends.length > 0) {
-          const chunk = LineChunk.of(spill.seq, bytes, ends);
+          const chunk = LineChunk.of(spill.seq, bytes, ends, lastSeqs);
           spill.seq = chunk.lastSeq + 1;
           spill.offset += chunk.byteLength;
           if (chunk.lastSeq > job.acked) this.hold(job, chunk);
@@ -351,6 +427,7 @@ export class LogSpool {
         acked: 0,
         sent: 0,
         pending: null,
+        run: null,
         held: [],
         heldLines: 0,
         heldBytes: 0,
@@ -390,4 +467,19 @@ export class LogSpool {
       this.dropIfDone(job);
     }
   }
+}
+
+/** Numbered lines not yet handed to a write: the waiting chunk's and the open run's. */
+function queuedLines(job: JobLog): number {
+  return (job.pending?.count ?? 0) + (job.run?.count ?? 0);
+}
+
+/** About the bytes of the lines not yet handed to a write (the open run's in code units). */
+function queuedBytes(job: JobLog): number {
+  return (job.pending?.byteLength ?? 0) + (job.run?.text.length ?? 0);
+}
+
+/** Enough is queued to write it without waiting for BATCH_MS. */
+function writeNow(job: JobLog): boolean {
+  return queuedLines(job) >= BATCH_LINES || queuedBytes(job) >= WRITE_BYTES;
 }

@@ -1,14 +1,14 @@
 import { closeSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { logLineSchema } from '@berth/protocol';
+import { logRunSchema, runLineCount } from '@berth/protocol';
 
 /** How much of a spool file is read at once, in bytes; far above the longest line. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * Checks a spool file left by an earlier run: lines numbered 1, 2, 3… up to the first
- * line that is torn (a crash mid-write) or out of order. The file is cut there, so the
- * next line appended starts clean. Reads in chunks; the lines are not kept.
+ * Checks a spool file left by an earlier run: runs of lines numbered 1, 2, 3… up to the
+ * first run that is torn (a crash mid-write) or out of order. The file is cut there, so the
+ * next run appended starts clean. Reads in chunks; the runs are not kept.
  */
 export function recoverSpoolFile(path: string): { lastSeq: number; bytes: number } {
   const fd = openSync(path, 'r+');
@@ -25,12 +25,12 @@ export function recoverSpoolFile(path: string): { lastSeq: number; bytes: number
       const data = Buffer.concat([carry, chunk.subarray(0, read)]);
       let start = 0;
       for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
-        const seq = parseSeq(data.toString('utf8', start, end));
-        if (seq !== lastSeq + 1) {
+        const run = parseRun(data.toString('utf8', start, end));
+        if (run?.seq !== lastSeq + 1) {
           ftruncateSync(fd, good);
           return { lastSeq, bytes: good };
         }
-        lastSeq = seq;
+        lastSeq = run.lastSeq;
         good += end + 1 - start;
         start = end + 1;
       }
@@ -43,40 +43,48 @@ export function recoverSpoolFile(path: string): { lastSeq: number; bytes: number
   }
 }
 
-function parseSeq(raw: string): number | null {
+/** A stored run's first and last seq, or null when it is torn or not a run. */
+function parseRun(raw: string): { seq: number; lastSeq: number } | null {
   try {
-    const parsed = logLineSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data.seq : null;
+    const parsed = logRunSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) return null;
+    return { seq: parsed.data.seq, lastSeq: parsed.data.seq + runLineCount(parsed.data.text) - 1 };
   } catch {
     return null;
   }
 }
 
 /**
- * Reads whole lines from `offset` up to `end` (a line boundary), at most `maxLines`
- * and about READ_CHUNK_BYTES of them: their bytes, and where each line ends (after its
- * newline) in them. The file was checked when it was opened (recoverSpoolFile) or was
- * written by this run.
+ * Reads whole runs from `offset` up to `end` (a run boundary), the first of them starting
+ * at line `firstSeq`, about READ_CHUNK_BYTES of them: their bytes, where each run ends (after
+ * its newline) in them, and each run's last seq. The file was checked when it was opened
+ * (recoverSpoolFile) or was written by this run; reading stops at anything else.
  */
-export async function readSpoolLines(
+export async function readSpoolRuns(
   path: string,
-  range: { offset: number; end: number; maxLines: number },
-): Promise<{ bytes: Buffer; ends: number[] }> {
+  range: { offset: number; end: number; firstSeq: number },
+): Promise<{ bytes: Buffer; ends: number[]; lastSeqs: number[] }> {
   const length = Math.min(READ_CHUNK_BYTES, range.end - range.offset);
-  if (length <= 0) return { bytes: Buffer.alloc(0), ends: [] };
+  if (length <= 0) return { bytes: Buffer.alloc(0), ends: [], lastSeqs: [] };
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(length);
     const { bytesRead } = await handle.read(buffer, 0, length, range.offset);
     const ends: number[] = [];
+    const lastSeqs: number[] = [];
+    let expected = range.firstSeq;
     for (
       let end = buffer.indexOf(10, 0);
-      end !== -1 && end < bytesRead && ends.length < range.maxLines;
+      end !== -1 && end < bytesRead;
       end = buffer.indexOf(10, end + 1)
     ) {
+      const run = parseRun(buffer.toString('utf8', ends.at(-1) ?? 0, end));
+      if (run?.seq !== expected) break;
       ends.push(end + 1);
+      lastSeqs.push(run.lastSeq);
+      expected = run.lastSeq + 1;
     }
-    return { bytes: buffer.subarray(0, ends.at(-1) ?? 0), ends };
+    return { bytes: buffer.subarray(0, ends.at(-1) ?? 0), ends, lastSeqs };
   } finally {
     await handle.close();
   }

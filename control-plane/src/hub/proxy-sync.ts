@@ -1,21 +1,17 @@
-import type { ControlPlaneMessage, ProxyRoute, ProxySettings } from '@berth/protocol';
+import {
+  protocolAtLeast,
+  type ControlPlaneMessage,
+  type ProxyRoute,
+  type ProxySettings,
+} from '@berth/protocol';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { AgentHandlers } from './agent-routes.js';
 import type { AgentSessions } from './hub.js';
 
-/** The first protocol whose agents run a proxy and understand `proxy.sync`. */
-const PROXY_PROTOCOL = { major: 1, minor: 2 };
-
-/** Whether an agent speaking this protocol version ("1.2", "1.10", "2.0") runs a proxy. */
+/** Whether an agent speaking this protocol version runs a proxy: `proxy.sync` came in 1.2. */
 export function supportsProxy(protocolVersion: string): boolean {
-  const match = /^(\d+)\.(\d+)/.exec(protocolVersion);
-  if (!match) return false;
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  return (
-    major > PROXY_PROTOCOL.major ||
-    (major === PROXY_PROTOCOL.major && minor >= PROXY_PROTOCOL.minor)
-  );
+  return protocolAtLeast(protocolVersion, '1.2');
 }
 
 /**

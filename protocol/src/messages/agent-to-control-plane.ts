@@ -9,6 +9,7 @@ import {
   heldJobSchema,
   jobResultSchema,
   logLineSchema,
+  logRunSchema,
   versionString,
 } from './common.js';
 
@@ -59,6 +60,17 @@ export const logBatchMessageSchema = z.object({
   lines: z.array(logLineSchema).min(1).max(5000),
 });
 
+/**
+ * A job's log lines in runs (see logRunSchema): the agent's way to send its log from
+ * protocol 1.3 on. The control plane stores each run as it comes, so a line costs it no
+ * decoding of its own. Acknowledged with `log.ack` like `log.batch`.
+ */
+export const logRunsMessageSchema = z.object({
+  type: z.literal('log.runs'),
+  jobId: z.string().min(1),
+  runs: z.array(logRunSchema).min(1).max(5000),
+});
+
 /** Live progress of a backup or restore; not resent, the next one replaces it. */
 export const backupProgressMessageSchema = z.object({
   type: z.literal('backup.progress'),
@@ -107,6 +119,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   jobStatusMessageSchema,
   jobFinishedMessageSchema,
   logBatchMessageSchema,
+  logRunsMessageSchema,
   stateReportMessageSchema,
   containerLogsLinesMessageSchema,
   backupProgressMessageSchema,

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkProtocolCompatibility } from '../version.js';
+import { checkProtocolCompatibility, protocolAtLeast } from '../version.js';
 import type { LogLine } from '../api/resources.js';
 import {
+  LOG_BATCH_END,
   MAX_FRAME_BYTES,
   decodeAgentMessage,
   decodeControlPlaneMessage,
-  encodeLogBatch,
   encodeLogLine,
+  logRunsStart,
 } from './codec.js';
+import { runLineCount, runLines, type LogRun } from './common.js';
 
 describe('decodeAgentMessage', () => {
   it('decodes a heartbeat and ignores unknown extra fields', () => {
@@ -83,7 +85,7 @@ describe('checkProtocolCompatibility', () => {
   });
 });
 
-describe('encodeLogLine and encodeLogBatch', () => {
+describe('encodeLogLine and log.runs frames', () => {
   const ts = '2026-12-02T06:00:00.000Z';
   const texts = [
     'plain',
@@ -111,18 +113,42 @@ describe('encodeLogLine and encodeLogBatch', () => {
     }
   });
 
-  it('build a log.batch frame the control plane decodes back to the lines', () => {
-    const encoded = texts.map((text, i) =>
-      encodeLogLine(i + 1, JSON.stringify(ts), 'build', text, i === 2),
+  it('build a log.runs frame the control plane decodes back to the runs and their lines', () => {
+    const run = texts.slice(0, 4).join('\n'); // a run: lines joined by newlines
+    const encoded = [
+      encodeLogLine(1, JSON.stringify(ts), 'build', run, false),
+      encodeLogLine(5, JSON.stringify(ts), 'build', texts[4]!, false),
+      encodeLogLine(6, JSON.stringify(ts), 'stderr', texts[5]!, true),
+    ];
+    const result = decodeAgentMessage(
+      `${logRunsStart('job "1"')}${encoded.join(',')}${LOG_BATCH_END}`,
     );
-    const result = decodeAgentMessage(encodeLogBatch('job "1"', encoded));
-    expect(result).toEqual({
-      ok: true,
-      message: {
-        type: 'log.batch',
-        jobId: 'job "1"',
-        lines: encoded.map((json) => JSON.parse(json) as LogLine),
-      },
-    });
+    expect(result.ok).toBe(true);
+    if (!result.ok || result.message.type !== 'log.runs') return;
+    expect(result.message.runs).toEqual(encoded.map((json) => JSON.parse(json) as LogRun));
+    const lines = result.message.runs.flatMap(runLines);
+    expect(lines.map((l) => [l.seq, l.stream, l.text, l.continued])).toEqual([
+      ...texts.slice(0, 4).map((text, i) => [i + 1, 'build', text, undefined]),
+      [5, 'build', texts[4], undefined],
+      [6, 'stderr', texts[5], true],
+    ]);
+    expect(runLineCount(run)).toBe(4);
+  });
+
+  it('refuses a continuation part that holds more than one line', () => {
+    const run = encodeLogLine(1, JSON.stringify(ts), 'build', 'a\nb', true);
+    const result = decodeAgentMessage(`${logRunsStart('j')}${run}${LOG_BATCH_END}`);
+    expect(result).toMatchObject({ ok: false, code: 'MALFORMED_FRAME' });
+  });
+});
+
+describe('protocolAtLeast', () => {
+  it('compares major, then minor, as numbers', () => {
+    expect(protocolAtLeast('1.3', '1.3')).toBe(true);
+    expect(protocolAtLeast('1.10', '1.3')).toBe(true);
+    expect(protocolAtLeast('2.0', '1.3')).toBe(true);
+    expect(protocolAtLeast('1.2', '1.3')).toBe(false);
+    expect(protocolAtLeast('0.9', '1.3')).toBe(false);
+    expect(protocolAtLeast('banana', '1.3')).toBe(false);
   });
 });

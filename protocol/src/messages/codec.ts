@@ -87,8 +87,9 @@ export function challengeSigningPayload(nonce: string, agentId: string): Buffer 
 }
 
 /**
- * A log line as JSON, exactly as `JSON.stringify` writes a {@link LogLine}, built without
- * the object: the agent encodes every line it prints once, and keeps only this text.
+ * A log line, or a run of lines (`text` joined by "\n", see logRunSchema), as JSON, exactly
+ * as `JSON.stringify` writes a {@link LogLine}, built without the object: the agent encodes
+ * what it prints once, and keeps only this text.
  */
 export function encodeLogLine(
   seq: number,
@@ -101,19 +102,14 @@ export function encodeLogLine(
 }
 
 /**
- * The start of a `log.batch` frame; the lines, encoded by {@link encodeLogLine} and joined
- * by commas, follow, and {@link LOG_BATCH_END} closes it.
+ * The start of a `log.runs` frame; the runs, encoded by {@link encodeLogLine} and joined by
+ * commas, follow, and {@link LOG_BATCH_END} closes it.
  */
-export function logBatchStart(jobId: string): string {
-  return `{"type":"log.batch","jobId":${JSON.stringify(jobId)},"lines":[`;
+export function logRunsStart(jobId: string): string {
+  return `{"type":"log.runs","jobId":${JSON.stringify(jobId)},"runs":[`;
 }
 
 export const LOG_BATCH_END = ']}';
-
-/** A `log.batch` frame from lines already encoded by {@link encodeLogLine}. */
-export function encodeLogBatch(jobId: string, lines: readonly string[]): string {
-  return `${logBatchStart(jobId)}${lines.join(',')}${LOG_BATCH_END}`;
-}
 
 /** The scheme of the `Authorization` header an agent signs its HTTP requests with. */
 export const AGENT_REQUEST_AUTH_SCHEME = 'Berth-Agent';

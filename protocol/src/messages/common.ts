@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LogLine } from '../api/resources.js';
 import {
   cacheModeSchema,
   deploymentSourceSchema,
@@ -184,5 +185,35 @@ export const errorPayloadSchema = z.object({
   /** The message type or job id this error refers to, when known. */
   ref: z.string().optional(),
 });
+
+/**
+ * Consecutive log lines of one stream printed within the same millisecond, as one object:
+ * `text` holds the lines joined by "\n" (a line never contains one), and `seq` is the first
+ * line's; the others follow it without gaps. Its JSON is stored as it is, and a run of one
+ * line is a {@link LogLine}. A continuation part (`continued`) is always a run of its own.
+ */
+export const logRunSchema = logLineSchema.refine(
+  (run) => run.continued !== true || !run.text.includes('\n'),
+  { message: 'a continuation part is a run of one line', path: ['text'] },
+);
+export type LogRun = z.infer<typeof logRunSchema>;
+
+/** How many lines a run's text holds: one more than its newlines. */
+export function runLineCount(text: string): number {
+  let count = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count += 1;
+  return count;
+}
+
+/** The lines of a run, each a {@link LogLine}. */
+export function runLines(run: LogRun): LogLine[] {
+  return run.text.split('\n').map((text, i) => ({
+    seq: run.seq + i,
+    ts: run.ts,
+    stream: run.stream,
+    text,
+    ...(run.continued ? { continued: true as const } : {}),
+  }));
+}
 
 export { dockerInfoSchema, logLineSchema };
