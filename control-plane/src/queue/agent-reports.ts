@@ -1,4 +1,11 @@
-import type { AgentMessage, HeldJob, ServiceStatus } from '@berth/protocol';
+import {
+  runLineCount,
+  type AgentMessage,
+  type HeldJob,
+  type LogLine,
+  type LogRun,
+  type ServiceStatus,
+} from '@berth/protocol';
 import { isoTime } from '../clock.js';
 import { recordLearnedHostKeys } from '../git/job-git-auth.js';
 import { isFinalStatus } from '../store/records.js';
@@ -136,17 +143,27 @@ async function recordExposure(
   }
 }
 
+/**
+ * A job's log lines: in runs (`log.runs`), or one by one (`log.batch`, from agents before
+ * protocol 1.3), each line then a run of its own. Acknowledged with the highest stored seq.
+ */
 export async function onLogBatch(
   deps: QueueDeps,
   serverId: string,
-  message: Message<'log.batch'>,
+  message: Message<'log.runs'> | Message<'log.batch'>,
 ): Promise<void> {
+  const runs = message.type === 'log.runs' ? message.runs : message.lines.map(lineAsRun);
   const job = await deps.store.history.job(message.jobId);
   const seq = job
-    ? await deps.logs.append(message.jobId, message.lines)
+    ? await deps.logs.append(message.jobId, runs)
     : // An unknown job's lines have nowhere to go; acknowledge them so the agent can let go.
-      Math.max(...message.lines.map((l) => l.seq));
+      runs.reduce((highest, run) => Math.max(highest, run.seq + runLineCount(run.text) - 1), 0);
   deps.sessions.send(serverId, { type: 'log.ack', jobId: message.jobId, seq });
+}
+
+/** A line as a run of one: a newline in its text would make it more, so it becomes a space. */
+function lineAsRun(line: LogLine): LogRun {
+  return line.text.includes('\n') ? { ...line, text: line.text.replaceAll('\n', ' ') } : line;
 }
 
 /** The agent's view of its containers: the status of services that no job is changing. */

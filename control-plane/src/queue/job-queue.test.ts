@@ -85,6 +85,7 @@ async function setup(options: { maxParallel?: number } = {}) {
   return {
     clock,
     store,
+    logs,
     queue,
     deliver,
     sent,
@@ -369,6 +370,43 @@ describe('JobQueue', () => {
     });
     const acks = t.sent.flatMap((s) => (s.message.type === 'log.ack' ? [s.message.seq] : []));
     expect(acks).toEqual([2, 3]);
+  });
+
+  it('stores runs and lines of older agents alike, acknowledging the highest stored', async () => {
+    const t = await setup();
+    const a = await t.service('a');
+    const job = await t.queue.stop(a.id);
+    const ts = new Date().toISOString();
+    await t.deliver({
+      type: 'log.batch',
+      jobId: job.job.id,
+      // A line never holds a newline; one that does stays one line.
+      lines: [
+        { seq: 1, ts, stream: 'system', text: 'one' },
+        { seq: 2, ts, stream: 'system', text: 'two\nlines' },
+      ],
+    });
+    await t.deliver({
+      type: 'log.runs',
+      jobId: job.job.id,
+      runs: [{ seq: 2, ts, stream: 'build', text: 'again\nthree\nfour' }],
+    });
+    await t.deliver({
+      type: 'log.runs',
+      jobId: 'unknown',
+      runs: [{ seq: 3, ts, stream: 'build', text: 'a\nb\nc' }],
+    });
+    const acks = t.sent.flatMap((s) =>
+      s.message.type === 'log.ack' ? [[s.message.jobId, s.message.seq]] : [],
+    );
+    expect(acks).toEqual([
+      [job.job.id, 2],
+      [job.job.id, 4],
+      ['unknown', 5],
+    ]);
+    const texts: string[] = [];
+    await t.logs.read(job.job.id, 0, (line) => texts.push(line.text));
+    expect(texts).toEqual(['one', 'two lines', 'three', 'four']);
   });
 
   it('tells the service status from state reports, and unknown while its server is offline', async () => {

@@ -121,6 +121,7 @@ export class JobQueue {
         void this.kick();
       },
       'log.batch': (serverId, message) => onLogBatch(this.#deps, serverId, message),
+      'log.runs': (serverId, message) => onLogBatch(this.#deps, serverId, message),
       'state.report': (serverId, message) => onStateReport(this.#deps, serverId, message),
       'backup.progress': (serverId, message) => onBackupProgress(this.#deps, serverId, message),
     };

@@ -1,18 +1,24 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { logLineSchema, type LogLine } from '@berth/protocol';
+import { logLineSchema, runLineCount, runLines, type LogLine, type LogRun } from '@berth/protocol';
+import {
+  dropLines,
+  firstWholeRecord,
+  followRecords,
+  parseRecord,
+  pickLines,
+  runRecord,
+  type ReadCursor,
+  type StoredLine,
+} from './log-runs.js';
 
 type Listener = (line: LogLine) => void;
 
 /** Bytes read from a log file at a time. */
 const READ_CHUNK_BYTES = 64 * 1024;
 
-/** One stored line: its seq and its JSON text exactly as stored. */
-export interface StoredLine {
-  seq: number;
-  json: string;
-}
+export type { StoredLine };
 
 export interface ScanOptions {
   /** Only lines with a higher seq. */
@@ -21,73 +27,11 @@ export interface ScanOptions {
   limit?: number;
 }
 
-/** The seq of a stored line when it is a whole JSON line object, else null (a torn write). */
-function wholeLineSeq(raw: string): number | null {
-  if (!raw) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const { seq, text } = value as { seq?: unknown; text?: unknown };
-  return Number.isSafeInteger(seq) && typeof text === 'string' ? (seq as number) : null;
-}
-
-/** The first whole line that starts in a block read at `position` (not at its very start). */
-function firstWholeLine(block: Buffer, position: number): { offset: number; seq: number } | null {
-  let start = block.indexOf(0x0a) + 1;
-  while (start > 0) {
-    const end = block.indexOf(0x0a, start);
-    if (end === -1) return null;
-    const seq = wholeLineSeq(block.toString('utf8', start, end));
-    if (seq !== null) return { offset: position + start, seq };
-    start = end + 1;
-  }
-  return null;
-}
-
-/** A stored line starts this way; reading the seq from it skips a full parse of lines not sent. */
-const SEQ_PREFIX = /^\{"seq":(\d+),/;
-
 /**
- * The whole lines of a block with seq > after, keeping the file's sequence: each seq once
- * and only the next one (a torn write's seq comes again, whole, after it).
- */
-function pickLines(
-  block: string,
-  after: number,
-  cursor: { last: number; sent: number },
-  limit: number,
-): StoredLine[] {
-  const page: StoredLine[] = [];
-  let start = 0;
-  while (start <= block.length && cursor.sent < limit) {
-    let end = block.indexOf('\n', start);
-    if (end === -1) end = block.length;
-    const raw = block.slice(start, end);
-    start = end + 1;
-    const quick = SEQ_PREFIX.exec(raw);
-    if (quick && Number(quick[1]) <= after) {
-      // Not sent, so a cheap look is enough; it only moves the cursor.
-      if (Number(quick[1]) === cursor.last + 1) cursor.last += 1;
-      continue;
-    }
-    const seq = wholeLineSeq(raw);
-    if (seq === null || seq !== cursor.last + 1) continue;
-    cursor.last = seq;
-    if (seq <= after) continue;
-    page.push({ seq, json: raw });
-    cursor.sent += 1;
-  }
-  return page;
-}
-
-/**
- * Each job's log is an append-only NDJSON file. Lines are stored in sequence
- * order exactly once: a duplicate (a resend after a reconnect) is dropped, and
- * a line past a gap waits for the resend that fills it.
+ * Each job's log is an append-only NDJSON file of runs of lines (see log-runs.ts). Lines are
+ * stored in sequence order exactly once: the lines of a run that are already stored (a resend
+ * after a reconnect) are dropped, and a run past a gap waits for the resend that fills it.
+ * Runs are stored as they come and split into lines only for those who read or follow them.
  */
 export class LogFiles {
   private readonly lastSeq = new Map<string, number>();
@@ -95,7 +39,7 @@ export class LogFiles {
   /** Each job's file, open for appending while its batches come one after another. */
   private readonly handles = new Map<string, FileHandle>();
   /** Per job, the batches waiting for the write in progress to end, and their shared write. */
-  private readonly waiting = new Map<string, { lines: LogLine[][]; done: Promise<number> }>();
+  private readonly waiting = new Map<string, { runs: LogRun[][]; done: Promise<number> }>();
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(private readonly dir: string) {}
@@ -109,23 +53,23 @@ export class LogFiles {
   }
 
   /**
-   * Appends the lines that come next in sequence; resolves to the highest stored seq.
-   * Batches that arrive while an earlier write is on its way go out together in the
-   * next one: one write and one sync for all of them.
+   * Appends the lines of these runs that come next in sequence; resolves to the highest
+   * stored seq. Batches that arrive while an earlier write is on its way go out together in
+   * the next one: one write and one sync for all of them.
    */
-  append(jobId: string, lines: LogLine[]): Promise<number> {
+  append(jobId: string, runs: LogRun[]): Promise<number> {
     const waiting = this.waiting.get(jobId);
     if (waiting) {
-      waiting.lines.push(lines);
+      waiting.runs.push(runs);
       return waiting.done;
     }
-    const batches = [lines];
+    const batches = [runs];
     const previous = this.chains.get(jobId) ?? Promise.resolve();
     const done = previous.then(() => {
       this.waiting.delete(jobId);
       return this.appendNow(jobId, batches.flat());
     });
-    this.waiting.set(jobId, { lines: batches, done });
+    this.waiting.set(jobId, { runs: batches, done });
     this.chains.set(
       jobId,
       done.catch(() => undefined),
@@ -133,13 +77,20 @@ export class LogFiles {
     return done;
   }
 
-  private async appendNow(jobId: string, lines: LogLine[]): Promise<number> {
+  /**
+   * In seq order: a run wholly stored already is dropped, one that starts among the stored
+   * lines loses those lines, and one past a gap is left for the resend that fills the gap.
+   * A run costs one count of its newlines here; it is split only for listeners.
+   */
+  private async appendNow(jobId: string, runs: LogRun[]): Promise<number> {
     let last = await this.highestSeq(jobId);
-    const fresh: LogLine[] = [];
-    for (const line of [...lines].sort((a, b) => a.seq - b.seq)) {
-      if (line.seq !== last + 1) continue;
-      fresh.push(line);
-      last = line.seq;
+    const fresh: LogRun[] = [];
+    for (const run of [...runs].sort((a, b) => a.seq - b.seq)) {
+      if (run.seq > last + 1) continue;
+      const end = run.seq + runLineCount(run.text) - 1;
+      if (end <= last) continue;
+      fresh.push(run.seq === last + 1 ? run : dropLines(run, last + 1 - run.seq));
+      last = end;
     }
     if (fresh.length === 0) return last;
     let handle = this.handles.get(jobId);
@@ -148,7 +99,7 @@ export class LogFiles {
       this.handles.set(jobId, handle);
     }
     try {
-      await handle.write(fresh.map((l) => `${JSON.stringify(l)}\n`).join(''));
+      await handle.write(fresh.map((run) => `${runRecord(run)}\n`).join(''));
       await handle.datasync();
     } catch (err) {
       this.closeFile(jobId);
@@ -157,8 +108,11 @@ export class LogFiles {
     this.lastSeq.set(jobId, last);
     // Open while more batches wait behind this one; an idle job holds no file open.
     if (!this.waiting.has(jobId)) this.closeFile(jobId);
-    for (const listener of this.listeners.get(jobId) ?? [])
-      for (const line of fresh) listener(line);
+    const listeners = this.listeners.get(jobId);
+    if (listeners) {
+      const lines = fresh.flatMap(runLines);
+      for (const listener of listeners) for (const line of lines) listener(line);
+    }
     return last;
   }
 
@@ -206,14 +160,15 @@ export class LogFiles {
   async highestSeq(jobId: string): Promise<number> {
     const known = this.lastSeq.get(jobId);
     if (known !== undefined) return known;
-    let last = 0;
-    for await (const page of this.scan(jobId, { after: 0 })) last = page[page.length - 1]!.seq;
+    // Only the records are followed: their lines need no splitting to know where they end.
+    const cursor: ReadCursor = { last: 0, sent: 0 };
+    for await (const block of this.blocks(jobId, 0, cursor)) followRecords(block, cursor);
     await this.endTornLine(jobId);
-    this.lastSeq.set(jobId, last);
-    return last;
+    this.lastSeq.set(jobId, cursor.last);
+    return cursor.last;
   }
 
-  /** A crash mid-write can leave a partial last line; end it so the next line starts clean. */
+  /** A crash mid-write can leave a partial last record; end it so the next one starts clean. */
   private async endTornLine(jobId: string): Promise<void> {
     let handle;
     try {
@@ -243,13 +198,27 @@ export class LogFiles {
 
   /**
    * Yields the stored lines with seq > after, in order and each seq once, a file chunk at a time,
-   * so a reader never holds more than one chunk. Each line keeps its stored JSON text, so fields
-   * this version does not know pass through untouched.
+   * so a reader never holds more than one chunk. A record of one line keeps its stored JSON text,
+   * so fields this version does not know pass through untouched; the lines of a longer run are
+   * written the same way, with the run's fields.
    */
   async *scan(jobId: string, options: ScanOptions): AsyncGenerator<StoredLine[]> {
     const limit = options.limit ?? Infinity;
     if (limit <= 0) return;
-    const from = await this.startOf(jobId, options.after);
+    const cursor: ReadCursor = { last: 0, sent: 0 };
+    for await (const block of this.blocks(jobId, options.after, cursor)) {
+      const page = pickLines(block, options.after, cursor, limit);
+      if (page.length > 0) yield page;
+      if (cursor.sent >= limit) return;
+    }
+  }
+
+  /**
+   * The file as blocks of whole records (but for a torn last one), from a record no later than
+   * the one holding seq after + 1; the cursor is set to just before that first record.
+   */
+  private async *blocks(jobId: string, after: number, cursor: ReadCursor): AsyncGenerator<string> {
+    const from = await this.startOf(jobId, after);
     if (!from) return; // no file yet: no lines
     let input;
     try {
@@ -265,30 +234,27 @@ export class LogFiles {
     } catch {
       return; // no file yet: no lines
     }
-    const cursor = { last: from.seq - 1, sent: 0 };
+    cursor.last = from.seq - 1;
     let rest = '';
     try {
       for await (const chunk of input as AsyncIterable<string>) {
         const text = rest + chunk;
         const end = text.lastIndexOf('\n');
         rest = end === -1 ? text : text.slice(end + 1);
-        if (end === -1) continue;
-        const page = pickLines(text.slice(0, end), options.after, cursor, limit);
-        if (page.length > 0) yield page;
-        if (cursor.sent >= limit) return;
+        if (end !== -1) yield text.slice(0, end);
       }
-      // A last line without its newline is whole only if it parses; pickLines checks that.
-      const page = pickLines(rest, options.after, cursor, limit);
-      if (page.length > 0) yield page;
+      // A last record without its newline is whole only if it parses; the readers check that.
+      yield rest;
     } finally {
       input.destroy();
     }
   }
 
   /**
-   * Where reading for lines after `after` starts: a line start no later than the first such
-   * line, and that line's seq. Seqs only grow along the file, so it bisects the file by
-   * offset instead of reading all that comes before; null when there is no file.
+   * Where reading for lines after `after` starts: the start of a record no later than the one
+   * holding seq after + 1, and that record's first seq. Seqs only grow along the file, so it
+   * bisects the file by offset instead of reading all that comes before; null when there is
+   * no file.
    */
   private async startOf(
     jobId: string,
@@ -307,7 +273,7 @@ export class LogFiles {
       while (after > 0 && high - low.offset > READ_CHUNK_BYTES) {
         const middle = Math.floor((low.offset + high) / 2);
         const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, middle);
-        const probe = firstWholeLine(buffer.subarray(0, bytesRead), middle);
+        const probe = firstWholeRecord(buffer.subarray(0, bytesRead), middle);
         if (probe && probe.seq <= after) low = probe;
         else high = middle;
       }
@@ -317,7 +283,7 @@ export class LogFiles {
     }
   }
 
-  /** The seq of the last whole line on disk (0 when none), read from the end of the file. */
+  /** The last seq of the last whole record on disk (0 when none), read from the end of the file. */
   async lastStoredSeq(jobId: string): Promise<number> {
     const known = this.lastSeq.get(jobId);
     if (known !== undefined) return known;
@@ -329,17 +295,17 @@ export class LogFiles {
     }
     try {
       const { size } = await handle.stat();
-      // Lines are short next to the window, but a long one makes the window grow.
+      // Records are short next to the window, but a long one makes the window grow.
       for (let window = READ_CHUNK_BYTES; ; window *= 4) {
         const start = Math.max(0, size - window);
         const buffer = Buffer.alloc(size - start);
         await handle.read(buffer, 0, buffer.length, start);
-        const lines = buffer.toString('utf8').split('\n');
-        // The first piece may be the tail of a line cut by the window, unless it starts the file.
+        const records = buffer.toString('utf8').split('\n');
+        // The first piece may be the tail of a record cut by the window, unless it starts the file.
         const from = start === 0 ? 0 : 1;
-        for (let i = lines.length - 1; i >= from; i--) {
-          const seq = wholeLineSeq(lines[i]!);
-          if (seq !== null) return seq;
+        for (let i = records.length - 1; i >= from; i--) {
+          const record = parseRecord(records[i]!);
+          if (record !== null) return record.last;
         }
         if (start === 0) return 0;
       }
