@@ -109,8 +109,13 @@ async function checkLog(stage: Stage, deploymentId: string, n: number): Promise<
 
 interface SizeResult {
   n: number;
+  /** `docker build` alone. */
   rawMs: number;
+  /** The same work as a deploy: clone, `docker build`, `docker run`. */
+  rawDeployMs: number;
   berthMs: number;
+  /** The deployment's build phase, from its timeline. */
+  buildPhaseMs: number;
   fidelity: Fidelity;
   before: StageRss;
   peak: StageRss;
@@ -131,19 +136,21 @@ async function runSize(stage: Stage, gitServer: GitServer, n: number): Promise<S
     'print lines',
   );
 
-  // Raw: the same checkout, the same (classic) builder the agent drives through the API.
+  // Raw: the same checkout, the same (classic) builder the agent drives through the API;
+  // then the rest of a deploy's work by hand: clone, build, run.
   const checkout = tempDir('bench-logs');
-  await git(checkout, ['clone', '--quiet', '--end-of-options', repo.url, 'app']);
   const tag = `berth-bench/raw-${run}`;
-  const rawMs = await timedRun(
-    'docker',
-    ['build', '--no-cache', '-t', tag, join(checkout, 'app')],
-    {
-      DOCKER_BUILDKIT: '0',
-    },
-  );
+  const cloneStarted = performance.now();
+  await git(checkout, ['clone', '--quiet', '--end-of-options', repo.url, 'app']);
+  const cloneMs = performance.now() - cloneStarted;
+  const build = ['build', '--no-cache', '-t', tag, join(checkout, 'app')];
+  const rawMs = await timedRun('docker', build, { DOCKER_BUILDKIT: '0' });
+  const name = `berth-bench-raw-${run}`;
+  const runMs = await timedRun('docker', ['run', '-d', '--name', name, tag]);
+  await timedRun('docker', ['rm', '-f', name]);
   await timedRun('docker', ['image', 'rm', '-f', tag]).catch(() => 0);
   rmSync(checkout, { recursive: true, force: true });
+  const rawDeployMs = cloneMs + rawMs + runMs;
 
   const service = await createService(stage, {
     name: `lines-${n}`,
@@ -162,14 +169,13 @@ async function runSize(stage: Stage, gitServer: GitServer, n: number): Promise<S
   if (done.deployment.status !== 'succeeded')
     throw new Error(`deployment ${done.deployment.status}: ${done.deployment.error}`);
   const fidelity = await checkLog(stage, done.deployment.id, n);
-  const phases = done.deployment.phases
-    .map(
-      (p) =>
-        `${p.name} ${p.finishedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : '?'} ms`,
-    )
-    .join(', ');
-  console.log(`  ${formatCount(n)}: ${phases}`);
-  return { n, rawMs, berthMs, fidelity, before, peak };
+  const took = (p: { startedAt: string; finishedAt?: string }) =>
+    p.finishedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : NaN;
+  const phases = done.deployment.phases.map((p) => `${p.name} ${took(p)} ms`).join(', ');
+  console.log(`  ${formatCount(n)} phases: ${phases}`);
+  const buildPhase = done.deployment.phases.find((p) => p.name === 'build');
+  const buildPhaseMs = buildPhase ? took(buildPhase) : NaN;
+  return { n, rawMs, rawDeployMs, berthMs, buildPhaseMs, fidelity, before, peak };
 }
 
 /** The host's monotonic uptime in ms, the clock `cat /proc/uptime` prints in a container. */
@@ -247,12 +253,13 @@ async function main(): Promise<void> {
     const latency = await liveLatency(stage, gitServer);
 
     const mb = (v: number) => v.toFixed(0);
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const rows = results.map((r) => [
       formatCount(r.n),
-      `${(r.rawMs / 1000).toFixed(1)} s`,
-      `${(r.berthMs / 1000).toFixed(1)} s`,
+      `${seconds(r.rawMs)} / ${seconds(r.buildPhaseMs)} (${(r.buildPhaseMs / r.rawMs).toFixed(2)}×)`,
+      `${seconds(r.rawDeployMs)} / ${seconds(r.berthMs)} (${(r.berthMs / r.rawDeployMs).toFixed(2)}×)`,
       `${(r.berthMs / r.rawMs).toFixed(2)}×`,
-      `${(r.fidelity.buildSpanMs / 1000).toFixed(1)} s (${(r.fidelity.buildSpanMs / r.rawMs).toFixed(2)}×)`,
+      seconds(r.fidelity.buildSpanMs),
       `${r.fidelity.stored}${r.fidelity.contiguous ? '' : ' (gaps!)'}`,
       `${r.fidelity.torn} / ${r.fidelity.lost} / ${r.fidelity.duplicated}`,
       `${mb(r.before.agent)} → ${mb(r.peak.agent)} (+${mb(r.peak.agent - r.before.agent)})`,
@@ -260,16 +267,17 @@ async function main(): Promise<void> {
     ]);
     console.log(
       `\nBerth log benchmark: a RUN step printing n lines, deployed Without cache, next to\n` +
-        `DOCKER_BUILDKIT=0 docker build --no-cache of the same checkout (the agent's builder)\n`,
+        `DOCKER_BUILDKIT=0 docker build --no-cache of the same checkout (the agent's builder),\n` +
+        `and next to the same work as a deploy by hand: git clone, docker build, docker run\n`,
     );
     console.log(
       markdownTable(
         [
           'lines',
-          'raw docker build',
-          'Berth deploy',
-          'ratio',
-          'of it, the build',
+          'build: raw / Berth',
+          'deploy: raw clone+build+run / Berth',
+          'Berth deploy / raw build',
+          'build lines span',
           'lines stored (seq 1..n)',
           'torn / lost / dup',
           'agent RSS MB',

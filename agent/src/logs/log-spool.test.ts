@@ -283,6 +283,17 @@ describe('LogSpool', () => {
     expect(new Set(texts).size).toBe(total);
   });
 
+  it('keeps a burst of short lines in memory while it fits HELD_BYTES, whatever their number', async () => {
+    const sender = new FakeSender();
+    sender.connected = false;
+    const spool = new LogSpool(spoolDir(), sender, () => 1_700_000_000_000);
+    for (let i = 0; i < 200_000; i += 1) spool.append('j', 'build', String(i));
+    await spool.flush();
+    expect(spool.heldBytes).toBeLessThan(HELD_BYTES);
+    // Nothing spilled to be read back: all of it is held.
+    expect(spool.heldLines).toBe(200_000);
+  });
+
   it('does not hold acknowledged lines in memory', async () => {
     const sender = new FakeSender();
     const spool = new LogSpool(spoolDir(), sender);

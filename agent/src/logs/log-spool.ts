@@ -12,7 +12,6 @@ import {
   BATCH_MS,
   BATCH_RUNS,
   HELD_BYTES,
-  HELD_LINES,
   closeRun,
   gatherLine,
   newJobLog,
@@ -30,7 +29,6 @@ export {
   BATCH_MS,
   BATCH_RUNS,
   HELD_BYTES,
-  HELD_LINES,
   RUN_CHARS,
   WRITE_BYTES,
 } from './spool-job.js';
@@ -221,9 +219,7 @@ export class LogSpool {
   }
 
   private written(job: JobLog, chunk: LineChunk): void {
-    const room =
-      job.heldLines === 0 ||
-      (job.heldLines + chunk.count <= HELD_LINES && job.heldBytes + chunk.byteLength <= HELD_BYTES);
+    const room = job.heldLines === 0 || job.heldBytes + chunk.byteLength <= HELD_BYTES;
     if (job.spill === null && room) this.hold(job, chunk);
     else job.spill ??= { seq: chunk.firstSeq, offset: job.writtenBytes };
     job.written = chunk.lastSeq;
@@ -275,7 +271,7 @@ export class LogSpool {
   private refill(job: JobLog): void {
     const spill = job.spill;
     if (!spill || job.refilling) return;
-    if (job.heldLines > HELD_LINES / 2 || job.heldBytes > HELD_BYTES / 2) return;
+    if (job.heldBytes > HELD_BYTES / 2) return;
     job.refilling = readSpoolRuns(job.file, {
       offset: spill.offset,
       end: job.writtenBytes,

@@ -25,10 +25,9 @@ export const RUN_CHARS = 64 * 1024;
 /** A line waits at most this long before it is written and sent, in milliseconds. */
 export const BATCH_MS = 50;
 /**
- * Written, unacknowledged lines held in memory per job; later ones are read back from
- * the spool file when their turn comes. This also bounds the lines in flight.
+ * Bytes of written, unacknowledged lines held in memory per job; later ones are read back
+ * from the spool file when their turn comes. This also bounds the lines in flight.
  */
-export const HELD_LINES = 100_000;
 export const HELD_BYTES = 4 * 1024 * 1024;
 /**
  * Numbered lines waiting to be written, per job, beyond which the job's output should
@@ -36,7 +35,7 @@ export const HELD_BYTES = 4 * 1024 * 1024;
  * slowed down rather than held in memory.
  */
 export const BACKLOG_LINES = 16 * BATCH_LINES;
-export const BACKLOG_BYTES = 8 * 1024 * 1024;
+export const BACKLOG_BYTES = 2 * 1024 * 1024;
 
 /** The run being gathered: lines of one stream printed within one millisecond. */
 export interface OpenRun {
