@@ -205,7 +205,7 @@ export class LogSpool {
     job.pending = null;
     job.handle ??= open(job.file, constants.O_WRONLY | constants.O_CREAT, 0o600);
     job.writing = job.handle
-      .then((handle) => writeAt(handle, chunk.bytes, job.writtenBytes))
+      .then((handle) => writeAt(handle, chunk.records, job.writtenBytes))
       .then(
         () => this.written(job, chunk),
         () => {

@@ -90,10 +90,27 @@ export async function readSpoolRuns(
   }
 }
 
-/** Writes all of `data` at `position`, however many calls the system takes. */
-export async function writeAt(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length;) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
+/** Writes all of `buffers`, one after another, at `position`, however many calls it takes. */
+export async function writeAt(
+  handle: FileHandle,
+  buffers: readonly Buffer[],
+  position: number,
+): Promise<void> {
+  let rest = buffers.filter((buffer) => buffer.length > 0);
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    // Drop what was written; a buffer written in part goes on from where the write stopped.
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const buffer of rest) {
+      if (skip >= buffer.length) skip -= buffer.length;
+      else {
+        next.push(skip > 0 ? buffer.subarray(skip) : buffer);
+        skip = 0;
+      }
+    }
+    rest = next;
   }
 }
