@@ -74,6 +74,10 @@ SERVED_CONTROL_PLANE_URL=""
 AGENT_SERVICE="berth-agent"
 AGENT_USER="berth"
 AGENT_BUNDLE="berth-agent.tar.gz"
+# A small young generation: a build printing a million lines then leaves the agent's memory
+# about 15 MB higher instead of about 35 (bench:logs). scripts/local.sh and the test harness
+# run Berth's processes with the same flag.
+AGENT_NODE_FLAGS="--max-semi-space-size=4"
 DEFAULT_STATUS_PORT=7071
 
 OPT_TOKEN=""
@@ -522,7 +526,7 @@ User=${AGENT_USER}
 Group=${AGENT_USER}
 EnvironmentFile=${ENV_FILE}
 WorkingDirectory=${STATE_DIR}
-ExecStart=${NODE_BIN} ${CURRENT_LINK}/main.js
+ExecStart=${NODE_BIN} ${AGENT_NODE_FLAGS} ${CURRENT_LINK}/main.js
 Restart=on-failure
 RestartSec=5s
 # A restart (an upgrade, say) signals only the agent, never the builds and git
@@ -566,7 +570,7 @@ fallback_start() {
     bash -c 'cd "$1" && set -a && . "$2" && set +a && shift 2 && exec "$@"' berth-agent \
     "$STATE_DIR" "$ENV_FILE" \
     setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --init-groups -- \
-    env HOME="$STATE_DIR" "$NODE_BIN" "$CURRENT_LINK/main.js" \
+    env HOME="$STATE_DIR" "$NODE_BIN" "$AGENT_NODE_FLAGS" "$CURRENT_LINK/main.js" \
     >>"$FALLBACK_LOG" 2>&1 </dev/null &
   echo $! >"$FALLBACK_PID"
 }

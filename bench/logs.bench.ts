@@ -5,6 +5,7 @@
 //
 //   pnpm bench:logs      (after pnpm build, with a Docker engine and test/run.sh's base image)
 //   BENCH_LOG_SIZES=100000 pnpm bench:logs     (sizes to run, comma-separated)
+//   BENCH_LOG_ROUNDS=1 pnpm bench:logs         (rounds of each size, 3 by default)
 //   BENCH_CP_NODE_OPTIONS / BENCH_AGENT_NODE_OPTIONS   (NODE_OPTIONS of either process)
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -31,6 +32,8 @@ const SIZES = (process.env.BENCH_LOG_SIZES ?? '100000,1000000')
   .split(',')
   .map((s) => Number(s.trim()))
   .filter((n) => Number.isInteger(n) && n > 0);
+/** Rounds of each size; the table shows medians of the times and the highest RSS. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_LOG_ROUNDS ?? 3));
 /** Lines the latency app prints, about 100 a second. */
 const LATENCY_LINES = Number(process.env.BENCH_LATENCY_LINES ?? 1_500);
 
@@ -178,6 +181,48 @@ async function runSize(stage: Stage, gitServer: GitServer, n: number): Promise<S
   return { n, rawMs, rawDeployMs, berthMs, buildPhaseMs, fidelity, before, peak };
 }
 
+/**
+ * One row from rounds of a size: the median of each time, every round's lost, torn and doubled
+ * lines added up, and the round whose RSS grew most during its deploy (each round starts after
+ * the previous one's log was read back whole, which the control plane's RSS keeps).
+ */
+function combineRounds(rounds: SizeResult[]): SizeResult {
+  const median = (pick: (r: SizeResult) => number) => percentile(rounds.map(pick), 0.5);
+  const sum = (pick: (r: Fidelity) => number) =>
+    rounds.reduce((total, r) => total + pick(r.fidelity), 0);
+  const last = rounds.at(-1)!;
+  return {
+    n: last.n,
+    rawMs: median((r) => r.rawMs),
+    rawDeployMs: median((r) => r.rawDeployMs),
+    berthMs: median((r) => r.berthMs),
+    buildPhaseMs: median((r) => r.buildPhaseMs),
+    fidelity: {
+      ...last.fidelity,
+      contiguous: rounds.every((r) => r.fidelity.contiguous),
+      buildSpanMs: median((r) => r.fidelity.buildSpanMs),
+      torn: sum((f) => f.torn),
+      lost: sum((f) => f.lost),
+      duplicated: sum((f) => f.duplicated),
+    },
+    ...mostGrowth(rounds),
+  };
+}
+
+/** Each side's RSS before and at the peak of the round in which it grew most. */
+function mostGrowth(rounds: SizeResult[]): Pick<SizeResult, 'before' | 'peak'> {
+  const worst = (side: keyof StageRss) =>
+    rounds.reduce((a, b) =>
+      b.peak[side] - b.before[side] > a.peak[side] - a.before[side] ? b : a,
+    );
+  const agent = worst('agent');
+  const controlPlane = worst('controlPlane');
+  return {
+    before: { agent: agent.before.agent, controlPlane: controlPlane.before.controlPlane },
+    peak: { agent: agent.peak.agent, controlPlane: controlPlane.peak.controlPlane },
+  };
+}
+
 /** The host's monotonic uptime in ms, the clock `cat /proc/uptime` prints in a container. */
 function uptimeMs(): number {
   return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
@@ -246,8 +291,12 @@ async function main(): Promise<void> {
     await sleep(2_000);
     const results: SizeResult[] = [];
     for (const n of SIZES) {
-      console.log(`… ${formatCount(n)} lines`);
-      results.push(await runSize(stage, gitServer, n));
+      const rounds: SizeResult[] = [];
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        console.log(`… ${formatCount(n)} lines, round ${round} of ${ROUNDS}`);
+        rounds.push(await runSize(stage, gitServer, n));
+      }
+      results.push(combineRounds(rounds));
     }
     console.log(`… live latency, ${LATENCY_LINES} lines at about 100 a second`);
     const latency = await liveLatency(stage, gitServer);
@@ -266,7 +315,8 @@ async function main(): Promise<void> {
       `${mb(r.before.controlPlane)} → ${mb(r.peak.controlPlane)} (+${mb(r.peak.controlPlane - r.before.controlPlane)})`,
     ]);
     console.log(
-      `\nBerth log benchmark: a RUN step printing n lines, deployed Without cache, next to\n` +
+      `\nBerth log benchmark (medians of ${ROUNDS} rounds; RSS from before the first round to the\n` +
+        `highest peak): a RUN step printing n lines, deployed Without cache, next to\n` +
         `DOCKER_BUILDKIT=0 docker build --no-cache of the same checkout (the agent's builder),\n` +
         `and next to the same work as a deploy by hand: git clone, docker build, docker run\n`,
     );

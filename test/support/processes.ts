@@ -18,6 +18,9 @@ export const FAST_TIMING = {
 
 const running = new Set<ManagedProcess>();
 
+/** Node flags of Berth's processes, as install.sh's unit (AGENT_NODE_FLAGS) and scripts/local.sh run them. */
+export const BERTH_NODE_FLAGS = ['--max-semi-space-size=4'];
+
 /** A real child process whose output is kept for assertions and saved under test/artifacts/logs. */
 export class ManagedProcess {
   output = '';
@@ -28,7 +31,7 @@ export class ManagedProcess {
   constructor(name: string, script: string, env: Record<string, string>) {
     mkdirSync(ARTIFACTS, { recursive: true });
     this.logFile = createWriteStream(join(ARTIFACTS, `${name}-${Date.now()}.log`));
-    this.child = spawn(process.execPath, [script], {
+    this.child = spawn(process.execPath, [...BERTH_NODE_FLAGS, script], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
