@@ -319,8 +319,8 @@ async function main(): Promise<void> {
       `${mb(r.before.controlPlane)} → ${mb(r.peak.controlPlane)} (+${mb(r.peak.controlPlane - r.before.controlPlane)})`,
     ]);
     console.log(
-      `\nBerth log benchmark (medians of ${ROUNDS} rounds; RSS from before the first round to the\n` +
-        `highest peak): a RUN step printing n lines, deployed Without cache, next to\n` +
+      `\nBerth log benchmark (medians of ${ROUNDS} rounds; RSS of the round that grew most, from\n` +
+        `before its deploy to its peak): a RUN step printing n lines, deployed Without cache, next to\n` +
         `DOCKER_BUILDKIT=0 docker build --no-cache of the same checkout (the agent's builder),\n` +
         `and next to the same work as a deploy by hand: git clone, docker build, docker run\n`,
     );
