@@ -143,6 +143,24 @@ describe('LogSpool', () => {
     for (const batch of sender.batches) expect(batch.bytes).toBeLessThan(BATCH_BYTES + 128 * 1024);
   });
 
+  it('numbers each line of a text with newlines, so both sides count a run alike', async () => {
+    const dir = spoolDir();
+    const sender = new FakeSender();
+    const spool = new LogSpool(dir, sender, () => 1_700_000_000_000);
+    spool.append('j', 'system', 'before');
+    expect(spool.append('j', 'system', 'The build failed:\n\nstep 3\n')).toBe(4);
+    spool.append('j', 'system', 'after');
+    await spool.flush();
+    expect(sender.batches.flatMap((b) => b.lines).map((l) => [l.seq, l.text])).toEqual([
+      [1, 'before'],
+      [2, 'The build failed:'],
+      [3, ''],
+      [4, 'step 3'],
+      [5, 'after'],
+    ]);
+    expect(linesOnDisk(dir, 'j').map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('splits a text over 16 KiB into continued parts', async () => {
     const sender = new FakeSender();
     const spool = new LogSpool(spoolDir(), sender);

@@ -73,22 +73,29 @@ export class LogSpool {
   }
 
   /**
-   * Numbers and queues a line. Text longer than MAX_LOG_LINE_BYTES becomes several
-   * lines, the later ones `continued`. Returns the (last) line's seq.
+   * Numbers and queues a line. Text with newlines becomes a line each; text longer than
+   * MAX_LOG_LINE_BYTES becomes several lines, the later ones `continued`. Returns the
+   * (last) line's seq.
    */
   append(jobId: string, stream: LogStream, text: string, continued = false): number {
     const job = this.job(jobId);
     const tsJson = this.timestamp();
-    let rest = text;
-    let part = continued;
-    do {
-      const cut = cutIndex(rest);
-      const piece = cut === null ? rest : rest.slice(0, cut);
-      rest = cut === null ? '' : rest.slice(cut);
-      job.last += 1;
-      gatherLine(job, stream, tsJson, piece, part);
-      part = true;
-    } while (rest !== '');
+    // A newline in the text (a multi-line error message) ends a line: a run's lines are
+    // counted by its newlines, on both sides.
+    const lines = text.includes('\n') ? text.split('\n') : [text];
+    if (lines.length > 1 && lines.at(-1) === '') lines.pop(); // the last line's own newline
+    for (const [index, line] of lines.entries()) {
+      let rest = line;
+      let part = index === 0 && continued;
+      do {
+        const cut = cutIndex(rest);
+        const piece = cut === null ? rest : rest.slice(0, cut);
+        rest = cut === null ? '' : rest.slice(cut);
+        job.last += 1;
+        gatherLine(job, stream, tsJson, piece, part);
+        part = true;
+      } while (rest !== '');
+    }
     if (writeNow(job)) this.write(job);
     else job.timer ??= setTimeout(() => this.write(job), BATCH_MS);
     return job.last;
