@@ -7,6 +7,10 @@ import { z } from 'zod';
 export const ERROR_CODES = [
   'INVALID_INPUT',
   'UNAUTHORIZED',
+  /** Signed in, but the role or token scope does not allow it. */
+  'FORBIDDEN',
+  /** Too many attempts (sign-ins); the answer says when to try again. */
+  'RATE_LIMITED',
   'NOT_FOUND',
   'CONFLICT',
   'NO_DEPLOYMENT',

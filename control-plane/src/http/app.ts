@@ -3,7 +3,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { agentBackupRoutes, backupRoutes } from './backups.js';
 import { dashboardRoutes } from './dashboard.js';
 import { BerthError } from '../errors.js';
-import { requireAdminToken } from './auth.js';
+import { accessControl } from '../auth/access-control.js';
+import { auditTrail, NO_AUDIT } from '../auth/audit-trail.js';
+import { SignInLimiter } from '../auth/sign-in-limiter.js';
 import type { AppDeps } from './deps.js';
 import { deploymentRoutes } from './deployments.js';
 import { enrollmentRoutes } from './enrollment.js';
@@ -18,7 +20,11 @@ import { registryRoutes } from './registries.js';
 import { secretKeyRoutes } from './secret-key.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
-import { DashboardSessions, sessionRoutes } from './session.js';
+import { inviteRoutes } from './invites.js';
+import { DashboardSessions } from './session.js';
+import { signInRoutes } from './sign-in.js';
+import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
 import { SessionRecords } from '../store/sessions.js';
 import { systemRoutes } from './system.js';
 import { gitWebhookRoutes, webhookRoutes } from './webhooks.js';
@@ -54,10 +60,35 @@ export function createApp(deps: AppDeps): Hono {
   const sessions = new DashboardSessions(deps.now, {
     store: new SessionRecords(deps.store.db, deps.log),
   });
-  app.use('/api/*', requireAdminToken(deps.adminToken, sessions));
+  const access = deps.store.access;
+  const audit = deps.audit ?? NO_AUDIT;
+  app.use('/api/*', auditTrail(audit));
+  app.use(
+    '/api/*',
+    accessControl({
+      store: deps.store,
+      access,
+      adminToken: deps.adminToken,
+      sessions,
+      now: deps.now,
+    }),
+  );
 
   app.route('/', systemRoutes(deps));
-  app.route('/', sessionRoutes({ adminToken: deps.adminToken, sessions }));
+  app.route(
+    '/',
+    signInRoutes({
+      adminToken: deps.adminToken,
+      sessions,
+      access,
+      limiter: deps.signInLimiter ?? new SignInLimiter(deps.now),
+      audit,
+      now: deps.now,
+    }),
+  );
+  app.route('/api/v1', userRoutes({ access, sessions, now: deps.now }));
+  app.route('/api/v1', tokenRoutes({ access, store: deps.store }));
+  app.route('/api/v1', inviteRoutes({ access, store: deps.store, publicUrl: deps.publicUrl }));
   app.route('/', dashboardRoutes());
   app.route('/', enrollmentRoutes(deps));
   for (const routes of [

@@ -1,3 +1,5 @@
+import type { AuditSink } from '../auth/audit-trail.js';
+import type { SignInLimiter } from '../auth/sign-in-limiter.js';
 import type { AgentRelease } from '../agent-release.js';
 import type { Now } from '../clock.js';
 import type { BackupDeps } from './backups.js';
@@ -28,6 +30,10 @@ export interface AppDeps {
   backups?: BackupDeps;
   /** Told when a service's backup schedule changes. */
   backupSchedules?: { sync(): void };
+  /** Where audit entries go; without it they are dropped (unit tests). */
+  audit?: AuditSink;
+  /** Slows password guessing; one per control plane. */
+  signInLimiter?: SignInLimiter;
   /** Told when a service's domains change, so its server's proxy gets the new routes. */
   proxySync?: { serviceChanged(serviceId: string): void };
 }

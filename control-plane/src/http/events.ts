@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { rollbackOrigin } from '../queue/actions.js';
 import type { QueueEvents } from '../queue/queue-events.js';
-import type { DeploymentRecord, JobRecord } from '../store/records.js';
+import { principalOf } from '../auth/access-control.js';
+import { can } from '../auth/permissions.js';
+import { projectOfService } from '../auth/route-rules.js';
+import type { DeploymentRecord, JobRecord, ServiceRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { describeBodyIssues, invalidFields } from './body.js';
 import { backupView, deploymentView, jobView, serviceViewIn } from './views.js';
@@ -42,8 +45,17 @@ export function eventRoutes(deps: EventDeps): Hono {
     const parsed = querySchema.safeParse(c.req.query());
     if (!parsed.success) throw invalidFields(describeBodyIssues(parsed.error));
     const { serviceId } = parsed.data;
-    if (serviceId && !store.services.config(serviceId)) throw notFound('service', serviceId);
-    const wanted = (id: string) => serviceId === undefined || id === serviceId;
+    const principal = principalOf(c);
+    // Only services of projects the caller may see, and their secrets only where allowed.
+    const allowed = (id: string, permission: 'read' | 'secrets') => {
+      const projectId = projectOfService(store, id);
+      return projectId !== undefined && can(principal, permission, projectId);
+    };
+    if (serviceId && !allowed(serviceId, 'read')) throw notFound('service', serviceId);
+    const wanted = (id: string) =>
+      (serviceId === undefined || id === serviceId) && allowed(id, 'read');
+    const viewOf = (service: ServiceRecord) =>
+      serviceViewIn(store, service, { secrets: allowed(service.id, 'secrets') });
 
     return streamSSE(c, async (sse) => {
       // Writes are chained so events leave in the order they happened.
@@ -62,7 +74,7 @@ export function eventRoutes(deps: EventDeps): Hono {
           .then(async () => {
             const service = await store.services.get(id);
             if (!service) return;
-            const view = serviceViewIn(store, service);
+            const view = viewOf(service);
             const json = JSON.stringify(view);
             if (lastSent.get(id) === json) return;
             lastSent.set(id, json);
@@ -90,11 +102,11 @@ export function eventRoutes(deps: EventDeps): Hono {
       try {
         const service = serviceId ? await store.services.get(serviceId) : undefined;
         if (service) {
-          lastSent.set(service.id, JSON.stringify(serviceViewIn(store, service)));
+          lastSent.set(service.id, JSON.stringify(viewOf(service)));
           const list = await store.history.deployments(service.id, { limit: SNAPSHOT_LIMIT });
           const oldest = list.at(-1);
           send('snapshot', {
-            service: serviceViewIn(store, service),
+            service: viewOf(service),
             deployments: await Promise.all(list.map(withRollback)),
             hasMore:
               oldest !== undefined &&

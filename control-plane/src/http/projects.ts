@@ -1,5 +1,7 @@
 import { createEnvironmentBodySchema, createProjectBodySchema } from '@berth/protocol';
 import { Hono } from 'hono';
+import { principalOf } from '../auth/access-control.js';
+import { canSee } from '../auth/permissions.js';
 import { notFound } from '../errors.js';
 import { invalidFields, readBody } from './body.js';
 import type { AppDeps } from './deps.js';
@@ -14,7 +16,16 @@ export function projectRoutes(deps: AppDeps): Hono {
     return c.json(projectView(await store.projects.create(body)), 201);
   });
 
-  app.get('/projects', (c) => c.json(store.projects.list().map(projectView)));
+  // Only the projects the caller may see.
+  app.get('/projects', (c) => {
+    const principal = principalOf(c);
+    return c.json(
+      store.projects
+        .list()
+        .filter((project) => canSee(principal, project.id))
+        .map(projectView),
+    );
+  });
 
   app.get('/projects/:id', (c) => {
     const project = store.projects.get(c.req.param('id'));

@@ -4,6 +4,7 @@ import { notFound } from '../errors.js';
 import { isCronExpression } from '../upkeep/schedule.js';
 import { invalidFields, readBody } from './body.js';
 import type { AppDeps } from './deps.js';
+import { canSecrets } from '../auth/access-control.js';
 import { serviceViewIn } from './views.js';
 
 export function serviceRoutes(deps: AppDeps): Hono {
@@ -13,7 +14,7 @@ export function serviceRoutes(deps: AppDeps): Hono {
   app.get('/services/:id', async (c) => {
     const service = await store.services.get(c.req.param('id'));
     if (!service) throw notFound('service', c.req.param('id'));
-    return c.json(serviceViewIn(store, service));
+    return c.json(serviceViewIn(store, service, { secrets: canSecrets(c) }));
   });
 
   app.patch('/services/:id', async (c) => {
@@ -31,7 +32,7 @@ export function serviceRoutes(deps: AppDeps): Hono {
     if (JSON.stringify(before) !== JSON.stringify(updated.domains ?? [])) {
       deps.proxySync?.serviceChanged(id);
     }
-    return c.json(serviceViewIn(store, updated));
+    return c.json(serviceViewIn(store, updated, { secrets: canSecrets(c) }));
   });
 
   return app;

@@ -63,7 +63,11 @@ describe('dashboard sign-in', () => {
     expect(out.json).toEqual({ signedIn: false });
     const { cookie, csrfToken } = await signIn(t);
     const res = await t.call('GET', '/session', { token: null, headers: { cookie } });
-    expect(res.json).toEqual({ signedIn: true, csrfToken });
+    expect(res.json).toMatchObject({
+      signedIn: true,
+      csrfToken,
+      user: { name: 'owner', role: 'owner' },
+    });
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 });
@@ -173,7 +177,7 @@ describe('DashboardSessions', () => {
   it('keeps only a hash of each session id', () => {
     const held = new Map<string, SessionEntry>();
     const sessions = new DashboardSessions(fakeClock().now, { byHash: held });
-    const { id } = sessions.create();
+    const { id } = sessions.create('usr_test');
     expect([...held.keys()]).toEqual([sha256Hex(id)]);
     expect(JSON.stringify([...held.values()])).not.toContain(id);
     expect(sessions.lookup(id)).toBeDefined();
@@ -183,7 +187,7 @@ describe('DashboardSessions', () => {
   it('ends a session a week after sign-in even when it is used', () => {
     const clock = fakeClock();
     const sessions = new DashboardSessions(clock.now);
-    const { id } = sessions.create();
+    const { id } = sessions.create('usr_test');
     for (let hour = 0; hour < 7 * 24; hour += 6) {
       expect(sessions.lookup(id)).toBeDefined();
       clock.advance(6 * 3600_000);
@@ -194,8 +198,8 @@ describe('DashboardSessions', () => {
 
   it('drops the oldest sessions past its limit', () => {
     const sessions = new DashboardSessions(fakeClock().now);
-    const first = sessions.create();
-    for (let i = 0; i < 1_000; i++) sessions.create();
+    const first = sessions.create('usr_test');
+    for (let i = 0; i < 1_000; i++) sessions.create('usr_test');
     expect(sessions.size).toBe(1_000);
     expect(sessions.lookup(first.id)).toBeUndefined();
   });

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { z } from 'zod';
 import type { Now } from '../clock.js';
 import { randomToken, secretsEqual, sha256Hex } from '../crypto.js';
 import { BerthError } from '../errors.js';
 import type { SessionStore } from '../store/sessions.js';
-import { readBody } from './body.js';
 
 export const SESSION_COOKIE = 'berth_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -21,6 +19,8 @@ const MAX_SESSIONS = 1_000;
 const TOUCH_WRITE_MS = 60_000;
 
 export interface SessionEntry {
+  /** Who signed in; sessions from before users belong to the owner. */
+  userId?: string | undefined;
   createdAt: number;
   lastSeenAt: number;
   /** When lastSeenAt was last handed to the store. */
@@ -29,6 +29,7 @@ export interface SessionEntry {
 
 export interface DashboardSession {
   csrfToken: string;
+  userId: string | undefined;
 }
 
 /**
@@ -69,12 +70,13 @@ export class DashboardSessions {
    * Starts a session; the id goes into the cookie, the CSRF token to the page. `saved` resolves
    * once the store has it, so that a session answered survives a crash right after.
    */
-  create(): { id: string; csrfToken: string; saved: Promise<void> } {
+  create(userId: string): { id: string; csrfToken: string; saved: Promise<void> } {
     const id = randomToken();
     const idHash = sha256Hex(id);
     const at = this.now();
-    this.#byHash.set(idHash, { createdAt: at, lastSeenAt: at, savedSeenAt: at });
-    const saved = this.#store?.add({ idHash, createdAt: at, lastSeenAt: at }) ?? Promise.resolve();
+    this.#byHash.set(idHash, { userId, createdAt: at, lastSeenAt: at, savedSeenAt: at });
+    const saved =
+      this.#store?.add({ idHash, userId, createdAt: at, lastSeenAt: at }) ?? Promise.resolve();
     // Map order is insertion order: the first keys are the oldest sign-ins.
     const dropped: string[] = [];
     for (const key of this.#byHash.keys()) {
@@ -103,7 +105,7 @@ export class DashboardSessions {
       entry.savedSeenAt = at;
       this.#store?.touch(key, at);
     }
-    return { csrfToken: csrfTokenOf(id) };
+    return { csrfToken: csrfTokenOf(id), userId: entry.userId };
   }
 
   delete(id: string | undefined): void {
@@ -113,12 +115,21 @@ export class DashboardSessions {
     this.#store?.remove([key]);
   }
 
-  /** Signs every browser out ("Sign out everywhere"); answers how many sessions ended. */
-  deleteAll(): number {
-    const count = this.#byHash.size;
-    this.#byHash.clear();
-    this.#store?.removeAll();
-    return count;
+  /**
+   * Signs every browser of a user out ("Sign out everywhere"), or every browser of everyone
+   * without a user; answers how many sessions ended. `isOwner` tells whose sessions from before
+   * users (no user id) count as the owner's.
+   */
+  deleteAll(userId?: string, isOwner = false): number {
+    const ended: string[] = [];
+    for (const [key, entry] of this.#byHash) {
+      const owner = entry.userId ?? (isOwner ? userId : undefined);
+      if (userId === undefined || owner === userId) ended.push(key);
+    }
+    for (const key of ended) this.#byHash.delete(key);
+    if (userId === undefined) this.#store?.removeAll();
+    else this.#store?.remove(ended);
+    return ended.length;
   }
 
   get size(): number {
@@ -156,68 +167,21 @@ export function checkCsrf(c: Context, session: DashboardSession): void {
   }
 }
 
-const signInSchema = z.object({ token: z.string().min(1).max(1024) }).strict();
-
-/**
- * Dashboard sign-in with the admin token: `POST /session` sets an HttpOnly,
- * SameSite=Strict cookie (Secure over https) and answers the CSRF token;
- * `GET /session` says whether the browser is signed in and, if so, answers the
- * token again; `DELETE /session` signs out; `DELETE /api/v1/sessions` signs every browser out.
- */
-export function sessionRoutes(options: { adminToken: string; sessions: DashboardSessions }): Hono {
-  const { adminToken, sessions } = options;
-  const app = new Hono();
-  // Session answers carry a CSRF token: never store them.
-  app.use('/session', async (c, next) => {
-    await next();
-    c.header('Cache-Control', 'no-store');
+/** Sets the session cookie: HttpOnly, SameSite=Strict, and Secure over https. */
+export function setSessionCookie(c: Context, id: string): void {
+  setCookie(c, SESSION_COOKIE, id, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isHttps(c),
   });
+}
 
-  app.post('/session', async (c) => {
-    const body = await readBody(c, signInSchema);
-    if (!secretsEqual(body.token, adminToken)) {
-      throw new BerthError(
-        'UNAUTHORIZED',
-        'wrong admin token; use BERTH_ADMIN_TOKEN, or the token in $BERTH_DATA_DIR/admin-token printed at first start',
-      );
-    }
-    // A sign-in replaces the session the browser already had.
-    sessions.delete(getCookie(c, SESSION_COOKIE));
-    const { id, csrfToken, saved } = sessions.create();
-    await saved;
-    setCookie(c, SESSION_COOKIE, id, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'Strict',
-      secure: isHttps(c),
-    });
-    return c.json({ csrfToken }, 201);
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isHttps(c),
   });
-
-  app.get('/session', (c) => {
-    const session = sessionOf(c, sessions);
-    return c.json(session ? { signedIn: true, csrfToken: session.csrfToken } : { signedIn: false });
-  });
-
-  // "Sign out everywhere": every dashboard session ends, this one included. Behind the API's
-  // authentication (the admin token, or a session with its CSRF token).
-  app.delete('/api/v1/sessions', (c) => c.json({ signedOut: sessions.deleteAll() }));
-
-  app.delete('/session', (c) => {
-    const id = getCookie(c, SESSION_COOKIE);
-    const session = sessions.lookup(id);
-    if (session) {
-      checkCsrf(c, session);
-      sessions.delete(id);
-    }
-    deleteCookie(c, SESSION_COOKIE, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'Strict',
-      secure: isHttps(c),
-    });
-    return c.body(null, 204);
-  });
-
-  return app;
 }

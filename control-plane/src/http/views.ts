@@ -1,4 +1,9 @@
-import { DEFAULT_DRAIN_SECONDS, type DomainStatus, type ProxyStatus } from '@berth/protocol';
+import {
+  DEFAULT_DRAIN_SECONDS,
+  ENGINE_PROFILES,
+  type DomainStatus,
+  type ProxyStatus,
+} from '@berth/protocol';
 import type {
   Backup,
   Deployment,
@@ -105,17 +110,36 @@ export function serviceView(
   };
 }
 
+/** What stands for a secret the caller may not read. */
+export const HIDDEN_SECRET = '********';
+
 /**
  * The service's view, with the name of the server it runs on as the public host and the
- * certificates its proxy reported.
+ * certificates its proxy reported. Without `secrets`, env values and a database's password (in
+ * its connection and URLs too) are {@link HIDDEN_SECRET}.
  */
-export function serviceViewIn(store: Store, record: ServiceRecord): Service {
+export function serviceViewIn(
+  store: Store,
+  record: ServiceRecord,
+  options: { secrets: boolean },
+): Service {
   const environment = store.environments.get(record.environmentId);
   const server = environment ? store.servers.get(environment.serverId) : undefined;
   const domainStatus = environment
     ? store.proxies.domainStatusOf(environment.serverId, record)
     : undefined;
-  return serviceView(record, server?.name, domainStatus);
+  if (options.secrets) return serviceView(record, server?.name, domainStatus);
+  // A database's user and database names are not secrets; its passwords and every other value are.
+  const names =
+    record.source.type === 'database' ? ENGINE_PROFILES[record.source.engine].env : undefined;
+  const shown = new Set([names?.user, names?.database]);
+  const env = Object.fromEntries(
+    Object.entries(record.env).map(([name, value]) => [
+      name,
+      shown.has(name) ? value : HIDDEN_SECRET,
+    ]),
+  );
+  return { ...serviceView({ ...record, env }, server?.name, domainStatus), secretsHidden: true };
 }
 
 /** `contact: "lost"` and since when, while a running job's agent is out of contact. */

@@ -16,6 +16,9 @@ export const DB_SECRET_FIELDS: readonly string[] = [
   'notificationTargets.*.secret',
   // Slack and Discord webhook URLs carry their token in the path.
   'notificationTargets.*.url',
+  // Two-factor secrets: whoever has one can make codes.
+  'users.*.totp.secret',
+  'users.*.totp.pendingSecret',
 ];
 
 /** Fields of a job in the history store: the service as it was deployed. */

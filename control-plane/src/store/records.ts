@@ -11,6 +11,9 @@ import {
   serverSchema,
   serviceSchema,
   describeIssues,
+  accountRoleSchema,
+  projectGrantsSchema,
+  tokenScopeSchema,
   type ServiceStatus,
 } from '@berth/protocol';
 import { z } from 'zod';
@@ -206,10 +209,65 @@ export type NotificationDeliveryRecord = z.infer<typeof notificationDeliveryReco
  */
 export const sessionRecordSchema = z.object({
   idHash: z.string().regex(/^[a-f0-9]{64}$/),
+  /** Who signed in; sessions from before users belong to the owner. */
+  userId: z.string().optional(),
   createdAt: z.number().int().nonnegative(),
   lastSeenAt: z.number().int().nonnegative(),
 });
 export type SessionRecord = z.infer<typeof sessionRecordSchema>;
+
+/** A person who signs in. The bootstrap admin token signs in as the owner. */
+export const userRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: accountRoleSchema,
+  projects: projectGrantsSchema,
+  /** `scrypt$…` (auth/passwords.ts); absent until a password is set. */
+  passwordHash: z.string().optional(),
+  /** Two-factor: the base32 secret (sealed at rest), set once confirmed; `pendingSecret` before. */
+  totp: z
+    .object({
+      secret: z.string().optional(),
+      pendingSecret: z.string().optional(),
+      /** The last step a code was taken for: the same code never works twice. */
+      lastStep: z.number().int().optional(),
+      /** sha256 hex of each unused recovery code. */
+      recoveryCodeHashes: z.array(z.string()).default([]),
+    })
+    .optional(),
+  disabled: z.boolean().optional(),
+  createdAt: isoTime,
+  lastSignInAt: isoTime.optional(),
+});
+export type UserRecord = z.infer<typeof userRecordSchema>;
+
+/** A one-time invite link's record; only the hash of its token is kept. */
+export const inviteRecordSchema = z.object({
+  id: z.string(),
+  tokenHash: z.string(),
+  projects: projectGrantsSchema,
+  note: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  usedAt: isoTime.optional(),
+  usedBy: z.string().optional(),
+});
+export type InviteRecord = z.infer<typeof inviteRecordSchema>;
+
+/** A personal API token; only the hash of the token is kept. */
+export const apiTokenRecordSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  tokenHash: z.string(),
+  scopes: z.array(tokenScopeSchema),
+  projectId: z.string().optional(),
+  createdAt: isoTime,
+  expiresAt: isoTime.optional(),
+  lastUsedAt: isoTime.optional(),
+});
+export type ApiTokenRecord = z.infer<typeof apiTokenRecordSchema>;
 
 /** The layout version of db.json; 0.1.0 files have none and also hold the history. */
 export const DATA_VERSION = 2;
@@ -230,6 +288,9 @@ export const dataSchema = z.object({
   notificationTargets: z.array(notificationTargetRecordSchema).default([]),
   notificationDeliveries: z.array(notificationDeliveryRecordSchema).default([]),
   sessions: z.array(sessionRecordSchema).default([]),
+  users: z.array(userRecordSchema).default([]),
+  invites: z.array(inviteRecordSchema).default([]),
+  apiTokens: z.array(apiTokenRecordSchema).default([]),
 });
 export type Data = z.infer<typeof dataSchema>;
 
@@ -248,6 +309,9 @@ export function emptyData(): Data {
     notificationTargets: [],
     notificationDeliveries: [],
     sessions: [],
+    users: [],
+    invites: [],
+    apiTokens: [],
   };
 }
 

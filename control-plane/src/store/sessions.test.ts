@@ -14,8 +14,8 @@ describe('dashboard sessions in db.json', () => {
     const db = await Database.open(new Memory<Data>(), { label: 'test' });
     const store = new SessionRecords(db, silentLogger);
     const before = new DashboardSessions(clock.now, { store });
-    const kept = before.create();
-    const ended = before.create();
+    const kept = before.create('usr_test');
+    const ended = before.create('usr_test');
     before.delete(ended.id);
     clock.advance(11 * 3600_000);
     expect(before.lookup(kept.id)).toBeDefined();
@@ -41,7 +41,7 @@ describe('dashboard sessions in db.json', () => {
     const db = await Database.open(new Memory<Data>(), { label: 'test' });
     const store = new SessionRecords(db, silentLogger);
     const sessions = new DashboardSessions(fakeClock().now, { store });
-    const ids = [sessions.create().id, sessions.create().id];
+    const ids = [sessions.create('usr_test').id, sessions.create('usr_test').id];
     expect(sessions.deleteAll()).toBe(2);
     for (const id of ids) expect(sessions.lookup(id)).toBeUndefined();
     await db.flush();

@@ -9,6 +9,7 @@ import { DB_SECRET_FIELDS, JOB_SECRET_FIELDS } from '../secrets/secret-fields.js
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { Database } from './database.js';
 import type { HistoryStore } from './history.js';
+import { AccessRecords } from './access.js';
 import { GitCredentialRecords } from './git-credentials.js';
 import { JoinTokenRecords } from './join-tokens.js';
 import { LmdbHistory } from './lmdb-history.js';
@@ -65,6 +66,8 @@ export class Store {
   readonly services: ServiceRecords;
   readonly registries: RegistryRecords;
   readonly gitCredentials: GitCredentialRecords;
+  /** Users, invites and personal API tokens. */
+  readonly access: AccessRecords;
   readonly history: HistoryStore;
   /** The configuration's lowdb database; change it only inside `db.mutate`. */
   readonly db: Database;
@@ -95,6 +98,7 @@ export class Store {
     this.services = new ServiceRecords(db, history, now);
     this.registries = new RegistryRecords(db, now);
     this.gitCredentials = new GitCredentialRecords(db, now);
+    this.access = new AccessRecords(db, now);
   }
 
   /** Writes db.json and every job's secrets again, sealed under the keyring's current key. */
@@ -268,7 +272,7 @@ export async function openStore(
     },
     now,
   });
-  return new Store({
+  const store = new Store({
     db,
     history,
     servers,
@@ -276,4 +280,6 @@ export async function openStore(
     now,
     ...(options.keyring ? { keyring: options.keyring } : {}),
   });
+  await store.access.ensureOwner();
+  return store;
 }

@@ -229,6 +229,11 @@ export const serviceSchema = z.object({
   status: serviceStatusSchema,
   primaryAction: z.enum(['deploy', 'redeploy']),
   currentDeploymentId: z.string().nullable(),
+  /**
+   * Env values (and a database's password) are shown as `********`: the caller's role or token
+   * does not allow reading secrets.
+   */
+  secretsHidden: z.boolean().optional(),
   /** Database services: published on the server's public port while true. */
   exposed: z.boolean().optional(),
   publicPort: portNumberSchema.optional(),
