@@ -14,3 +14,4 @@ export * from './messages/control-plane-to-agent.js';
 export * from './messages/codec.js';
 export * from './api/push.js';
 export * from './api/domains.js';
+export * from './api/audit.js';
