@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditInput } from '@berth/protocol';
+import type { AuditEntry, AuditInput, ErrorBody } from '@berth/protocol';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
@@ -28,7 +28,12 @@ async function auditApp(inputs: AuditInput[]) {
   app.route('/api/v1', auditRoutes({ audit }));
   return async (query = '') => {
     const res = await app.request(`/api/v1/audit${query}`);
-    return { status: res.status, json: (await res.json()) as any };
+    const json: unknown = await res.json();
+    return {
+      status: res.status,
+      entries: json as AuditEntry[],
+      error: (json as Partial<ErrorBody>).error,
+    };
   };
 }
 
@@ -44,15 +49,15 @@ describe('GET /api/v1/audit', () => {
     const get = await auditApp(Array.from({ length: 120 }, (_, i) => entry(`service.n${i}`)));
     const res = await get();
     expect(res.status).toBe(200);
-    expect(res.json).toHaveLength(100);
-    expect(res.json[0]).toMatchObject({
+    expect(res.entries).toHaveLength(100);
+    expect(res.entries[0]).toMatchObject({
       seq: 120,
       action: 'service.n119',
       actor: { type: 'user', id: 'usr_ada', name: 'ada' },
       outcome: 'success',
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(res.json.at(-1).seq).toBe(21);
+    expect(res.entries.at(-1)?.seq).toBe(21);
   });
 
   it('filters by the query and pages with before', async () => {
@@ -63,8 +68,7 @@ describe('GET /api/v1/audit', () => {
       entry('token.create', { actor: { type: 'token', id: 'tok_1', name: 'ci' } }),
       entry('service.restart', { projectId: 'prj_1' }),
     ]);
-    const seqs = async (query: string) =>
-      ((await get(query)).json as { seq: number }[]).map((e) => e.seq);
+    const seqs = async (query: string) => (await get(query)).entries.map((e) => e.seq);
     expect(await seqs('?action=service.*')).toEqual([5, 3, 1]);
     expect(await seqs('?action=service.*&limit=2')).toEqual([5, 3]);
     expect(await seqs('?action=service.*&limit=2&before=3')).toEqual([1]);
@@ -78,8 +82,8 @@ describe('GET /api/v1/audit', () => {
     const get = await auditApp([]);
     const res = await get('?limit=0&since=yesterday&action=serv*ce&outcome=maybe&before=-1&x=1');
     expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('INVALID_INPUT');
-    const paths = (res.json.error.fields as { path: string }[]).map((f) => f.path).sort();
+    expect(res.error?.code).toBe('INVALID_INPUT');
+    const paths = (res.error?.fields ?? []).map((f) => f.path).sort();
     expect(paths).toEqual(['(body)', 'action', 'before', 'limit', 'outcome', 'since']);
     expect((await get('?limit=501')).status).toBe(400);
     expect((await get('?limit=500')).status).toBe(200);
