@@ -177,35 +177,54 @@ describe('AuditLog', () => {
     await reopened.close();
   });
 
-  it('shows an edited line in the chain', async () => {
+  /** Four entries, then the file's lines changed by `tamper` behind the log's back; the verdict. */
+  async function verifyTampered(tamper: (lines: string[]) => void) {
     const { file, audit, reopen } = await openTemp();
     for (let i = 0; i < 4; i++) await audit.append(deploy());
     await audit.close();
     const lines = await fileLines(file);
-    lines[1] = lines[1]!.replace('"outcome":"success"', '"outcome":"failure"');
+    tamper(lines);
     await writeFile(file, lines.map((line) => `${line}\n`).join(''));
     const reopened = await reopen();
-    expect(await reopened.verify()).toEqual({
+    try {
+      return await reopened.verify();
+    } finally {
+      await reopened.close();
+    }
+  }
+
+  it('shows an edited line in the chain', async () => {
+    const verdict = await verifyTampered((lines) => {
+      lines[1] = lines[1]!.replace('"outcome":"success"', '"outcome":"failure"');
+    });
+    expect(verdict).toEqual({
       ok: false,
       seq: 2,
       reason: expect.stringContaining('hash does not match'),
     });
-    await reopened.close();
   });
 
   it('shows a removed line in the chain', async () => {
+    const verdict = await verifyTampered((lines) => lines.splice(2, 1));
+    expect(verdict).toEqual({ ok: false, seq: 3, reason: expect.stringContaining('removed') });
+  });
+
+  it('cannot tell a cut-off tail from a shorter log, and carries on from what is left', async () => {
     const { file, audit, reopen } = await openTemp();
-    for (let i = 0; i < 4; i++) await audit.append(deploy());
+    for (let i = 0; i < 3; i++) await audit.append(deploy());
     await audit.close();
     const lines = await fileLines(file);
-    lines.splice(2, 1);
-    await writeFile(file, lines.map((line) => `${line}\n`).join(''));
+    await writeFile(
+      file,
+      lines
+        .slice(0, 2)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     const reopened = await reopen();
-    expect(await reopened.verify()).toEqual({
-      ok: false,
-      seq: 3,
-      reason: expect.stringContaining('removed'),
-    });
+    // Cutting the tail alone leaves a valid shorter chain; what comes next continues from seq 2.
+    expect((await reopened.append(deploy())).seq).toBe(3);
+    expect(await reopened.verify()).toEqual({ ok: true, entries: 3 });
     await reopened.close();
   });
 
