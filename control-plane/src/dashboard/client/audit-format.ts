@@ -1,5 +1,20 @@
 import type { AuditActor, AuditEntry } from '@berth/protocol';
 
+/** What the audit card marks for tests and tools: `data-testid` values and other selectors. */
+export const AUDIT_SELECTORS = {
+  card: '[data-testid="audit-card"]',
+  filters: 'form[aria-label="Audit log filters"]',
+  actionFilter: 'form[aria-label="Audit log filters"] input[name="action"]',
+  actorFilter: 'form[aria-label="Audit log filters"] input[name="actor"]',
+  filterButton: '[data-testid="audit-filter"]',
+  table: 'table[aria-label="Audit log"]',
+  /** Each row also has `data-seq`; its outcome badge has `data-status` = the outcome. */
+  row: '[data-testid="audit-row"]',
+  outcome: '[data-testid="audit-row"] .badge',
+  empty: '[data-testid="audit-empty"]',
+  loadMore: '[data-testid="audit-load-more"]',
+} as const;
+
 /** Entries per page of the dashboard's audit log. */
 export const AUDIT_VIEW_PAGE = 50;
 
