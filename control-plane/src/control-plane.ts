@@ -12,6 +12,7 @@ import { runLivenessLoop } from './hub/liveness-loop.js';
 import type { Logger } from './log.js';
 import { registerGauges } from './metrics/gauges.js';
 import { createMetrics } from './metrics/metrics.js';
+import { AUDIT_FILE, AuditLog } from './store/audit-log.js';
 import { openFileStore, type Store } from './store/store.js';
 import { BackupFiles } from './databases/backup-files.js';
 import { BackupUpkeep } from './databases/backup-upkeep.js';
@@ -62,6 +63,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     onWarning: (message) => log.warn(message),
     secretKey: config.secretKey,
   });
+  const audit = await AuditLog.open(join(config.dataDir, AUDIT_FILE), { now, log });
   // Tells `rotate-secret-key` on the command line that this process holds the data dir.
   const removePidFile = await writePidFile(config.dataDir);
   const metrics = createMetrics();
@@ -124,6 +126,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     sessions: hub,
     metrics,
     adminToken: options.adminToken,
+    audit,
     publicUrl: config.publicUrl,
     agentRelease: agentReleaseFromDir(config.agentReleaseDir),
     nodeRuntime,
@@ -191,6 +194,7 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       await loops;
       await notifier.stop();
       await store.close();
+      await audit.close();
       await removePidFile();
       await nodeRuntime?.close();
     },

@@ -15,3 +15,4 @@ export * from './messages/codec.js';
 export * from './api/push.js';
 export * from './api/domains.js';
 export * from './api/access.js';
+export * from './api/audit.js';

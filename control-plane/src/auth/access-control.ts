@@ -4,7 +4,8 @@ import { BerthError, notFound } from '../errors.js';
 import type { AccessRecords } from '../store/access.js';
 import type { Store } from '../store/store.js';
 import { checkCsrf, sessionOf, type DashboardSessions } from '../http/session.js';
-import { can, isOwner, type Principal } from './permissions.js';
+import { runAs } from './current-actor.js';
+import { actorOf, can, isOwner, type Principal } from './permissions.js';
 import { findRule, projectOf, type RouteRule } from './route-rules.js';
 
 declare module 'hono' {
@@ -47,7 +48,7 @@ export function accessControl(deps: AccessControlDeps): MiddlewareHandler {
     const { rule, id } = found;
     c.set('rule', rule);
     await authorize(c, deps, principal, rule, id);
-    await next();
+    await runAs(actorOf(principal), next);
   };
 }
 

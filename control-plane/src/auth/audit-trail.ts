@@ -1,26 +1,14 @@
-import type { Actor } from '@berth/protocol';
+import type { Actor, AuditInput } from '@berth/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { actorOf } from './permissions.js';
 
-/** What an audit entry says; the log adds its number, time and chain hash. */
-export interface AuditRecord {
-  actor: Actor;
-  action: string;
-  target?: { type: string; id: string };
-  projectId?: string;
-  ip?: string;
-  outcome: 'success' | 'failure' | 'denied';
-  status?: number;
-  detail?: string;
-}
-
-/** Where audit entries go (store/audit-log.ts); appends never throw into a request. */
+/** Where audit entries go (store/audit-log.ts). `record` never throws into a request. */
 export interface AuditSink {
-  append(record: AuditRecord): Promise<unknown>;
+  record(input: AuditInput): void;
 }
 
 /** Drops every entry: for unit tests that build the app without a data dir. */
-export const NO_AUDIT: AuditSink = { append: () => Promise.resolve() };
+export const NO_AUDIT: AuditSink = { record: () => undefined };
 
 export const ANONYMOUS: Actor = { type: 'anonymous', name: 'anonymous' };
 
@@ -37,7 +25,7 @@ export function clientIp(c: Context): string | undefined {
   return address?.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-export function outcomeOf(status: number): AuditRecord['outcome'] {
+export function outcomeOf(status: number): AuditInput['outcome'] {
   if (status === 401 || status === 403 || status === 429) return 'denied';
   return status < 400 ? 'success' : 'failure';
 }
@@ -69,7 +57,7 @@ export function auditTrail(sink: AuditSink): MiddlewareHandler {
     const id = idOf(c.req.path, rule?.path);
     const projectId = c.get('projectId');
     const detail = await errorDetail(c);
-    void sink.append({
+    sink.record({
       actor: principal ? actorOf(principal) : ANONYMOUS,
       action: rule?.action ?? `${c.req.method} ${c.req.path}`.slice(0, 200),
       ...(id && rule ? { target: { type: rule.target ?? rule.action.split('.')[0]!, id } } : {}),

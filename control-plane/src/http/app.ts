@@ -20,6 +20,7 @@ import { registryRoutes } from './registries.js';
 import { secretKeyRoutes } from './secret-key.js';
 import { serverRoutes } from './servers.js';
 import { serviceRoutes } from './services.js';
+import { auditRoutes } from './audit.js';
 import { inviteRoutes } from './invites.js';
 import { DashboardSessions } from './session.js';
 import { signInRoutes } from './sign-in.js';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.route('/api/v1', userRoutes({ access, sessions, now: deps.now }));
   app.route('/api/v1', tokenRoutes({ access, store: deps.store }));
+  if (deps.audit) app.route('/api/v1', auditRoutes({ audit: deps.audit }));
   app.route('/api/v1', inviteRoutes({ access, store: deps.store, publicUrl: deps.publicUrl }));
   app.route('/', dashboardRoutes());
   app.route('/', enrollmentRoutes(deps));

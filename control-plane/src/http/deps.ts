@@ -1,4 +1,4 @@
-import type { AuditSink } from '../auth/audit-trail.js';
+import type { AuditLog } from '../store/audit-log.js';
 import type { SignInLimiter } from '../auth/sign-in-limiter.js';
 import type { AgentRelease } from '../agent-release.js';
 import type { Now } from '../clock.js';
@@ -30,8 +30,8 @@ export interface AppDeps {
   backups?: BackupDeps;
   /** Told when a service's backup schedule changes. */
   backupSchedules?: { sync(): void };
-  /** Where audit entries go; without it they are dropped (unit tests). */
-  audit?: AuditSink;
+  /** The audit log; without it entries are dropped and `GET /audit` is not served (unit tests). */
+  audit?: AuditLog;
   /** Slows password guessing; one per control plane. */
   signInLimiter?: SignInLimiter;
   /** Told when a service's domains change, so its server's proxy gets the new routes. */

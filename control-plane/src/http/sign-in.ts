@@ -56,7 +56,7 @@ export function signInRoutes(deps: SignInDeps): Hono {
     const tried = 'token' in body ? 'admin token' : body.name.toLowerCase();
     const keys = [`ip:${ipOf(c).ip ?? 'unknown'}`, `user:${tried}`];
     const attempt = (outcome: 'success' | 'failure' | 'denied', actor: Actor, detail?: string) =>
-      void audit.append({
+      audit.record({
         actor,
         action: 'session.sign-in',
         ...ipOf(c),
@@ -142,7 +142,7 @@ export function signInRoutes(deps: SignInDeps): Hono {
       });
     } catch (err) {
       if (err instanceof BerthError && err.code === 'UNAUTHORIZED') limiter.fail(keys);
-      void audit.append({
+      audit.record({
         actor: { ...ANONYMOUS, name: body.name },
         action: 'invite.accept',
         ...ipOf(c),
@@ -151,7 +151,7 @@ export function signInRoutes(deps: SignInDeps): Hono {
       });
       throw err;
     }
-    void audit.append({
+    audit.record({
       actor: { type: 'user', id: user.id, name: user.name },
       action: 'invite.accept',
       target: { type: 'user', id: user.id },

@@ -155,6 +155,7 @@ export function jobView(record: JobRecord): Job {
     serviceId: record.serviceId,
     kind: record.kind,
     status: record.status,
+    ...(record.triggeredBy ? { triggeredBy: record.triggeredBy } : {}),
     ...(record.deploymentId ? { deploymentId: record.deploymentId } : {}),
     ...(record.error ? { error: record.error } : {}),
     createdAt: record.createdAt,

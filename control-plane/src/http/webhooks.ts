@@ -1,4 +1,8 @@
+import type { Actor } from '@berth/protocol';
 import { Hono } from 'hono';
+import { ipOf, NO_AUDIT, outcomeOf } from '../auth/audit-trail.js';
+import { runAs } from '../auth/current-actor.js';
+import { projectOfService } from '../auth/route-rules.js';
 import { BerthError, notFound } from '../errors.js';
 import { WebhookDeliveries } from '../webhooks/deliveries.js';
 import { receivePush } from '../webhooks/receive.js';
@@ -8,7 +12,7 @@ import { publicUrlOf } from './public-url.js';
 /** Largest webhook body accepted, in bytes; the app's body limit answers 413 before this. */
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
-type WebhookDeps = Pick<AppDeps, 'store' | 'now' | 'log' | 'publicUrl'> &
+type WebhookDeps = Pick<AppDeps, 'store' | 'now' | 'log' | 'publicUrl' | 'audit'> &
   Required<Pick<AppDeps, 'deployments'>>;
 
 /** `POST /webhooks/git/:serviceId`: no admin token; the signature made with the service's secret is the proof. */
@@ -22,16 +26,42 @@ export function gitWebhookRoutes(deps: WebhookDeps): Hono {
         status: 413,
       });
     }
-    const received = await receivePush(
-      {
-        store: deps.store,
-        deliveries,
-        queue: deps.deployments.queue,
-        now: deps.now,
-        log: deps.log,
-      },
-      { serviceId: c.req.param('serviceId'), header: (name) => c.req.header(name), body },
-    );
+    const serviceId = c.req.param('serviceId');
+    const actor: Actor = { type: 'webhook', id: serviceId, name: 'push webhook' };
+    const projectId = projectOfService(deps.store, serviceId);
+    const record = (status: number, detail?: string) =>
+      (deps.audit ?? NO_AUDIT).record({
+        actor,
+        action: 'service.push',
+        target: { type: 'service', id: serviceId },
+        ...(projectId ? { projectId } : {}),
+        ...ipOf(c),
+        outcome: outcomeOf(status),
+        status,
+        ...(detail ? { detail } : {}),
+      });
+    let received: Awaited<ReturnType<typeof receivePush>>;
+    try {
+      received = await runAs(actor, () =>
+        receivePush(
+          {
+            store: deps.store,
+            deliveries,
+            queue: deps.deployments.queue,
+            now: deps.now,
+            log: deps.log,
+          },
+          { serviceId, header: (name) => c.req.header(name), body },
+        ),
+      );
+    } catch (err) {
+      record(
+        err instanceof BerthError ? err.status : 500,
+        err instanceof Error ? err.message : undefined,
+      );
+      throw err;
+    }
+    record(received.status);
     return c.json(received.delivery, received.status);
   });
   return app;

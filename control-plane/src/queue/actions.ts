@@ -1,3 +1,4 @@
+import { currentActor } from '../auth/current-actor.js';
 import { DEFAULT_DRAIN_SECONDS, type CacheMode, type JobKind } from '@berth/protocol';
 import { isoTime } from '../clock.js';
 import { newId } from '../crypto.js';
@@ -39,6 +40,7 @@ export function newJob(
     serviceId: service.id,
     kind,
     status: 'queued',
+    triggeredBy: currentActor(),
     createdAt: isoTime(now),
     serverId,
     service: {
@@ -96,6 +98,7 @@ export function queueDeployment(
           : state.primaryAction === 'redeploy'
             ? 'redeploy'
             : 'deploy',
+      triggeredBy: job.triggeredBy,
       source,
       ...(origin?.imageId ? { imageId: origin.imageId } : {}),
       createdAt: job.createdAt,

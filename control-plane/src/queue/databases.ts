@@ -1,3 +1,4 @@
+import { currentActor } from '../auth/current-actor.js';
 import {
   ENGINE_PROFILES,
   type DatabaseSource,
@@ -90,6 +91,7 @@ function newBackup(
     number: args.number,
     status: 'queued',
     trigger: args.trigger,
+    triggeredBy: currentActor(),
     engine: source.engine,
     format: ENGINE_PROFILES[source.engine].format,
     createdAt: new Date(deps.now()).toISOString(),

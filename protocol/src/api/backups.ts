@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorSchema } from './access.js';
 import { databaseEngineSchema } from './database.js';
 import { jobSchema } from './resources.js';
 
@@ -37,6 +38,8 @@ export const backupSchema = z.object({
   number: z.number().int().min(1),
   status: backupStatusSchema,
   trigger: z.enum(['manual', 'schedule']),
+  /** Who queued it. Absent on backups from before team access. */
+  triggeredBy: actorSchema.optional(),
   engine: databaseEngineSchema,
   format: z.string(),
   sizeBytes: z.number().int().nonnegative().optional(),

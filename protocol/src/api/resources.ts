@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { actorSchema } from './access.js';
 import {
   checkoutPathSchema,
   envSchema,
@@ -294,6 +295,8 @@ export const jobSchema = z.object({
   serviceId: z.string(),
   kind: jobKindSchema,
   status: jobStatusSchema,
+  /** Who queued it: a user, a token, a push webhook or the schedule. Absent on older jobs. */
+  triggeredBy: actorSchema.optional(),
   deploymentId: z.string().optional(),
   error: z.string().optional(),
   createdAt: isoTime,
@@ -346,6 +349,8 @@ export const deploymentSchema = z.object({
   status: deploymentStatusSchema,
   cache: cacheModeSchema,
   trigger: deploymentTriggerSchema,
+  /** Who queued it. Absent on deployments from before team access. */
+  triggeredBy: actorSchema.optional(),
   source: deploymentSourceSchema,
   imageId: z.string().optional(),
   containerId: z.string().optional(),

@@ -16,6 +16,7 @@ import {
   pageHeader,
   toastError,
 } from '../ui.js';
+import { auditCard } from './audit-card.js';
 import { notificationsCard } from './notification-settings.js';
 import { sessionsCard } from './sessions-card.js';
 import { loadInto, setTitle, type Page, type PageContext } from './page.js';
@@ -40,6 +41,7 @@ export function settingsPage(ctx: PageContext): Page {
     newRegistryForm(reload),
     notificationsCard(ctx),
     sessionsCard(),
+    auditCard(ctx),
   );
   reload();
   return { element };
