@@ -44,8 +44,12 @@ export async function joinRouteNetwork(
   try {
     await engine.connectNetwork(network, PROXY_CONTAINER_NAME, []);
   } catch (err) {
-    // Only a missing proxy is expected; any other failure is the engine's and is reported.
-    if (await engine.inspectContainer(PROXY_CONTAINER_NAME)) throw err;
+    // A proxy that is missing or going away (stopped, being removed) is expected: the proxy
+    // manager attaches the proxy it starts again to every route network. Only a running proxy
+    // that cannot join is the engine's failure, and is reported.
+    const going = err instanceof Error && err.message.includes('marked for removal');
+    const proxy = await engine.inspectContainer(PROXY_CONTAINER_NAME).catch(() => null);
+    if (proxy?.state === 'running' && !going) throw err;
   }
   await engine.connectNetwork(network, target.containerId, [routeAlias(target.serviceId)]);
   return network;
