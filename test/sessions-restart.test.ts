@@ -52,7 +52,7 @@ describe('dashboard sessions across control-plane restarts', () => {
     await cp.process.exited;
     cp = await restartControlPlane(cp);
     expect(await projectsStatus(cp, browser)).toBe(200);
-    expect(await sessionOf(cp, browser)).toEqual({
+    expect(await sessionOf(cp, browser)).toMatchObject({
       signedIn: true,
       csrfToken: browser.csrfToken,
     });

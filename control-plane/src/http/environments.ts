@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { notFound } from '../errors.js';
 import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
-import { canSecrets } from '../auth/access-control.js';
+import { canSecrets } from './access-control.js';
 import { environmentView, serviceViewIn } from './views.js';
 
 export function environmentRoutes(deps: AppDeps): Hono {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { rollbackOrigin } from '../queue/actions.js';
 import type { QueueEvents } from '../queue/queue-events.js';
-import { principalOf } from '../auth/access-control.js';
+import { principalOf } from './access-control.js';
 import { can } from '../auth/permissions.js';
 import { projectOfService } from '../auth/route-rules.js';
 import type { DeploymentRecord, JobRecord, ServiceRecord } from '../store/records.js';

@@ -1,6 +1,6 @@
 import { createInviteBodySchema, type Invite } from '@berth/protocol';
 import { Hono } from 'hono';
-import { principalOf } from '../auth/access-control.js';
+import { principalOf } from './access-control.js';
 import { randomToken, sha256Hex } from '../crypto.js';
 import { invalidFields, readBody } from './body.js';
 import type { AccessRecords } from '../store/access.js';

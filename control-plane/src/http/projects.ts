@@ -1,6 +1,6 @@
 import { createEnvironmentBodySchema, createProjectBodySchema } from '@berth/protocol';
 import { Hono } from 'hono';
-import { principalOf } from '../auth/access-control.js';
+import { principalOf } from './access-control.js';
 import { canSee } from '../auth/permissions.js';
 import { notFound } from '../errors.js';
 import { invalidFields, readBody } from './body.js';

@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { isCronExpression } from '../upkeep/schedule.js';
 import { invalidFields, readBody } from './body.js';
 import type { AppDeps } from './deps.js';
-import { canSecrets } from '../auth/access-control.js';
+import { canSecrets } from './access-control.js';
 import { serviceViewIn } from './views.js';
 
 export function serviceRoutes(deps: AppDeps): Hono {

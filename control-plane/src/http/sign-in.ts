@@ -6,7 +6,7 @@ import {
 } from '@berth/protocol';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { ANONYMOUS, ipOf, type AuditSink } from '../auth/audit-trail.js';
+import { ANONYMOUS, ipOf, type AuditSink } from './audit-trail.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { SignInLimiter } from '../auth/sign-in-limiter.js';
 import { checkSecondFactor } from '../auth/second-factor.js';

@@ -10,6 +10,7 @@ import { BackupFiles } from '../databases/backup-files.js';
 import { ContainerLogRelay } from '../hub/container-log-relay.js';
 import { JobQueue } from '../queue/job-queue.js';
 import { QueueEvents } from '../queue/queue-events.js';
+import type { AuditLog } from '../store/audit-log.js';
 import { LogFiles } from '../store/log-files.js';
 import { openMemoryStore, type Store } from '../store/store.js';
 import type { DeploymentDeps } from './deployments.js';
@@ -43,6 +44,8 @@ export async function createTestApp(
     withQueue?: boolean;
     /** Told when a service's domains change. */
     proxySync?: { serviceChanged(serviceId: string): void };
+    /** The audit log; without it entries are dropped and GET /audit is not served. */
+    audit?: AuditLog;
   } = {},
 ) {
   const clock = fakeClock();
@@ -76,6 +79,7 @@ export async function createTestApp(
     ...(deployments ? { deployments } : {}),
     ...(backups ? { backups } : {}),
     ...(options.proxySync ? { proxySync: options.proxySync } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
   });
 
   async function call(method: string, path: string, opts: CallOptions = {}) {

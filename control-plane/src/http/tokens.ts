@@ -1,7 +1,7 @@
 import { createTokenBodySchema, type ApiToken } from '@berth/protocol';
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
-import { API_TOKEN_PREFIX, principalOf } from '../auth/access-control.js';
+import { API_TOKEN_PREFIX, principalOf } from './access-control.js';
 import { canSee } from '../auth/permissions.js';
 import { sha256Hex } from '../crypto.js';
 import type { AccessRecords } from '../store/access.js';

@@ -5,7 +5,7 @@ import {
   type User,
 } from '@berth/protocol';
 import { Hono } from 'hono';
-import { principalOf } from '../auth/access-control.js';
+import { principalOf } from './access-control.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { newRecoveryCodes, recoveryCodeHash } from '../auth/second-factor.js';
 import { matchTotp, newTotpSecret, otpauthUri } from '../auth/totp.js';

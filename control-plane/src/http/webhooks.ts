@@ -1,6 +1,6 @@
 import type { Actor } from '@berth/protocol';
 import { Hono } from 'hono';
-import { ipOf, NO_AUDIT, outcomeOf } from '../auth/audit-trail.js';
+import { ipOf, NO_AUDIT, outcomeOf } from './audit-trail.js';
 import { runAs } from '../auth/current-actor.js';
 import { projectOfService } from '../auth/route-rules.js';
 import { BerthError, notFound } from '../errors.js';

@@ -141,6 +141,8 @@ export class AuditLog {
 
   /** Entries that match, newest first, reading from the end and stopping at `limit` matches. */
   async query(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    // A reader sees every entry recorded before it asked.
+    while (this.flushing) await this.flushing;
     const limit = filter.limit ?? AUDIT_PAGE_DEFAULT;
     const sinceMs = filter.since === undefined ? -Infinity : Date.parse(filter.since);
     const untilMs = filter.until === undefined ? Infinity : Date.parse(filter.until);

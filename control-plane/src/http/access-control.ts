@@ -3,10 +3,10 @@ import { secretsEqual, sha256Hex } from '../crypto.js';
 import { BerthError, notFound } from '../errors.js';
 import type { AccessRecords } from '../store/access.js';
 import type { Store } from '../store/store.js';
-import { checkCsrf, sessionOf, type DashboardSessions } from '../http/session.js';
-import { runAs } from './current-actor.js';
-import { actorOf, can, isOwner, type Principal } from './permissions.js';
-import { findRule, projectOf, type RouteRule } from './route-rules.js';
+import { checkCsrf, sessionOf, type DashboardSessions } from './session.js';
+import { runAs } from '../auth/current-actor.js';
+import { actorOf, can, isOwner, type Principal } from '../auth/permissions.js';
+import { findRule, projectOf, type RouteRule } from '../auth/route-rules.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -109,7 +109,10 @@ async function authorize(
     case 'owner':
       if (!isOwner(principal)) throw forbidden(`only the owner may ${rule.action}`);
       return;
-    default: {
+    case 'read':
+    case 'deploy':
+    case 'configure':
+    case 'secrets': {
       if (!rule.target || id === undefined) throw forbidden(`no target for ${rule.action}`);
       const projectId = await projectOf(deps.store, rule.target, id);
       // A target in no project the caller may see is answered as missing, whether it exists or not.

@@ -1,6 +1,6 @@
 import type { Actor, AuditInput } from '@berth/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
-import { actorOf } from './permissions.js';
+import { actorOf } from '../auth/permissions.js';
 
 /** Where audit entries go (store/audit-log.ts). `record` never throws into a request. */
 export interface AuditSink {
