@@ -1,6 +1,6 @@
 // esbuild options shared by every Node bundle Berth builds: one ESM file for
 // Node 20 that can still load the CommonJS dependencies it bundles.
-import { lazyRequires } from './lazy-requires.mjs';
+import { dependencyPatches } from './dependency-patches.mjs';
 
 export const NODE_BUNDLE_OPTIONS = {
   bundle: true,
@@ -21,5 +21,5 @@ export const NODE_BUNDLE_OPTIONS = {
     ].join('\n'),
   },
   logLevel: 'warning',
-  plugins: [lazyRequires],
+  plugins: [dependencyPatches],
 };

@@ -20,7 +20,6 @@ export interface RunAgentOptions {
   now?: Now;
   sleep?: Sleep;
   random?: () => number;
-  fetch?: typeof fetch;
   /** Called once the agent has a connection handle, for the job runner to subscribe. */
   onConnection?: (connection: AgentConnection) => void;
   /** Jobs running now, for heartbeats and the status port (0 without a job runner). */
@@ -74,7 +73,6 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
         signal,
         sleep,
         random,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
       });
     }
     await runConnectionLoop({

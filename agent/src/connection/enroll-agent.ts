@@ -12,7 +12,6 @@ export interface EnrollAgentOptions {
   signal: AbortSignal;
   sleep: Sleep;
   random: () => number;
-  fetch?: typeof fetch;
 }
 
 /** First start: make (or reuse) the keypair, trade the join token for an id, save the identity. */
@@ -32,7 +31,6 @@ export async function enrollAgent(options: EnrollAgentOptions): Promise<AgentIde
     sleep: options.sleep,
     random: options.random,
     capMs: config.reconnectMaxMs,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   await saveIdentity(config.stateDir, enrolled);
   logger.info(

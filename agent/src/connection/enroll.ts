@@ -9,6 +9,7 @@ import {
 } from '@berth/protocol';
 import { controlPlaneEndpoint } from '../config.js';
 import { AgentError, describeError, isRetryable } from '../errors.js';
+import { httpRequest, type HttpAnswer } from '../http-request.js';
 import type { Logger } from '../log.js';
 import type { Sleep } from '../time.js';
 import { RECONNECT_BASE_MS, backoffDelayMs } from './backoff.js';
@@ -22,12 +23,11 @@ export interface EnrollOptions {
   name: string;
   publicKeyBase64: string;
   signal: AbortSignal;
-  fetch?: typeof fetch;
 }
 
-async function readJson(response: Response): Promise<unknown> {
+function readJson(response: HttpAnswer): unknown {
   try {
-    return await response.json();
+    return JSON.parse(response.body) as unknown;
   } catch {
     return undefined;
   }
@@ -43,13 +43,15 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResponse> {
     agentVersion: BERTH_VERSION,
     protocolVersion: PROTOCOL_VERSION,
   };
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await (options.fetch ?? fetch)(url, {
+    response = await httpRequest(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.any([options.signal, AbortSignal.timeout(ENROLL_TIMEOUT_MS)]),
+      signal: options.signal,
+      timeoutMs: ENROLL_TIMEOUT_MS,
+      readBody: true,
     });
   } catch (err) {
     throw new AgentError('UNREACHABLE', `cannot reach the control plane at ${url.href}`, {
@@ -57,8 +59,8 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResponse> {
       cause: err,
     });
   }
-  const json = await readJson(response);
-  if (response.ok) {
+  const json = readJson(response);
+  if (response.status >= 200 && response.status < 300) {
     const parsed = enrollResponseSchema.safeParse(json);
     if (parsed.success) return parsed.data;
     throw new AgentError(

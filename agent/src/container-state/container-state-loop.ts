@@ -19,6 +19,30 @@ export interface ContainerStateLoopDeps {
   onEngineBack?: (lostAtMs: number) => Promise<number>;
 }
 
+/**
+ * Event actions that leave a container's state as it was: commands run in it (a database's
+ * health check runs one every few hundred ms while a release starts), files copied in or out,
+ * terminals attached. They are not worth a Docker call and a report each.
+ */
+const STATELESS_ACTIONS = new Set([
+  'archive-path',
+  'extract-to-dir',
+  'attach',
+  'detach',
+  'resize',
+  'top',
+  'copy',
+  'export',
+  'commit',
+]);
+
+/** True for an event that may have changed what `state.report` says about its container. */
+export function changesState(action: string): boolean {
+  // exec_create, exec_start, exec_die carry the command after a colon.
+  if (action.startsWith('exec_')) return false;
+  return !STATELESS_ACTIONS.has(action.split(':')[0]!.trim());
+}
+
 function toReport(container: ContainerSummary & { exitCode?: number }): ContainerState | null {
   const serviceId = container.labels[LABELS.service];
   const deploymentId = container.labels[LABELS.deployment];
@@ -71,6 +95,7 @@ export async function runContainerStateLoop(deps: ContainerStateLoopDeps): Promi
       }
       lostAt = null;
       await deps.engine.watchEvents(deps.signal, (event) => {
+        if (!changesState(event.action)) return;
         void deps.engine
           .inspectContainer(event.containerId)
           .then((details) => {

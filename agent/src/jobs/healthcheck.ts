@@ -1,5 +1,6 @@
 import type { Healthcheck } from '@berth/protocol';
 import type { Engine } from '../docker/engine.js';
+import { httpRequest } from '../http-request.js';
 import type { JobContext } from './job-context.js';
 
 export type HealthResult = { ok: true; answeredAt: number } | { ok: false; reason: string };
@@ -41,11 +42,8 @@ async function checkRunning(
 
 async function probe(url: string): Promise<{ status?: number; error?: string }> {
   try {
-    const res = await fetch(url, {
-      redirect: 'manual',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    await res.body?.cancel();
+    // Redirects are not followed: a 3xx passes as it is.
+    const res = await httpRequest(new URL(url), { timeoutMs: REQUEST_TIMEOUT_MS });
     return { status: res.status };
   } catch (err) {
     const cause =

@@ -96,6 +96,8 @@ export class ProxyManager {
   #latest: ProxyReport | null = null;
   #logs: { atMs: number; containerId: string; lines: string[] } | null = null;
   #certificates: { atMs: number; key: string; domains: HostCertificate[] } | null = null;
+  /** Wakes `untilRoutes` when a sync brings routes. */
+  #routesArrived: (() => void) | null = null;
 
   constructor(options: ProxyManagerOptions) {
     this.#o = options;
@@ -115,6 +117,28 @@ export class ProxyManager {
     return this.#dir;
   }
 
+  /** True while the last sync (or the one saved on disk) has routes: the proxy should run. */
+  get hasRoutes(): boolean {
+    return (this.#desired?.routes.length ?? 0) > 0;
+  }
+
+  /**
+   * Resolves once there are routes (at once if there are already), or when the signal aborts.
+   * A server without domains runs no proxy, so there is nothing to check until a sync.
+   */
+  untilRoutes(signal: AbortSignal): Promise<void> {
+    if (this.hasRoutes || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        this.#routesArrived = null;
+        resolve();
+      };
+      this.#routesArrived = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   /** Loads the last sync saved before the agent stopped, so `check` can repair the proxy. */
   async restore(): Promise<void> {
     const saved = await readDesired(join(this.#dir, 'routes.json'));
@@ -128,6 +152,8 @@ export class ProxyManager {
   sync(desired: ProxyDesired): Promise<void> {
     return this.#serial(async () => {
       this.#desired = desired;
+      // The loop's next check queues behind this sync, so it sees the applied state.
+      if (desired.routes.length > 0) this.#routesArrived?.();
       await mkdir(this.#dir, { recursive: true, mode: 0o700 });
       await writeDesired(join(this.#dir, 'routes.json'), desired);
       this.#failures = 0;

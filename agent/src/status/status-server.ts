@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentError, describeError } from '../errors.js';
-import { createAgentMetrics, type AgentMetrics } from './metrics.js';
+import type { AgentMetrics } from './metrics.js';
 import type { CollectStatus } from './status-report.js';
 
 /** The status port listens on loopback only; other hosts must never reach it. */
@@ -28,7 +28,7 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   options: StatusServerOptions,
-  metrics: AgentMetrics,
+  metrics: () => Promise<AgentMetrics>,
 ) {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -59,7 +59,8 @@ async function route(
     case '/metrics': {
       const report = await options.collect();
       const rss = (options.residentMemoryBytes ?? (() => process.memoryUsage.rss()))();
-      return reply(res, 200, metrics.contentType, await metrics.render(report, rss));
+      const { contentType, render } = await metrics();
+      return reply(res, 200, contentType, await render(report, rss));
     }
     default:
       return reply(
@@ -73,7 +74,11 @@ async function route(
 
 /** Serves `/status`, `/healthz` and `/metrics` on 127.0.0.1 only. */
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
-  const metrics = createAgentMetrics();
+  // prom-client (with the cluster and perf_hooks modules it loads) is loaded on the first
+  // scrape: an agent nobody scrapes does not carry it.
+  let loaded: Promise<AgentMetrics> | undefined;
+  const metrics = () =>
+    (loaded ??= import('./metrics.js').then(({ createAgentMetrics }) => createAgentMetrics()));
   const server: Server = createServer((req, res) => {
     route(req, res, options, metrics).catch((err: unknown) => {
       if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', `${describeError(err)}\n`);

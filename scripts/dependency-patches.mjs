@@ -1,0 +1,110 @@
+// An esbuild plugin that patches a few lines of bundled dependencies, to keep an idle agent small
+// and quiet. Each patch names the exact text it replaces: a dependency update that changes those
+// lines fails the build, so the patch is looked at again instead of silently dropped.
+//
+// - docker-modem's ssh transport (ssh2, only for an ssh:// DOCKER_HOST) and dockerode's BuildKit
+//   session (@grpc/grpc-js, protobufjs, only for `version: '2'` builds) are required at load
+//   time; both stay in the bundle, but their modules run on first use instead of at start.
+// - docker-modem formats every request's options with util.inspect (all hidden fields, no depth
+//   limit) for a debug line that is off unless DEBUG names it: about half the CPU time of each
+//   Docker API call, including the heartbeat's version check. It now formats only when enabled.
+// - node-cron reads the calendar fields of a date through Intl.DateTimeFormat, even without a
+//   time zone; the first formatter maps about 8 MB of ICU data and code into the process. Without
+//   a time zone (the agent never gives one) the same fields come from Date's local-time getters,
+//   which follow the same TZ; with one, node-cron's own code runs unchanged.
+import { readFile } from 'node:fs/promises';
+
+const LOCAL_TIME_HELPERS = `
+const __berthWeekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+function __berthLocalGmt(date) {
+    const offset = -date.getTimezoneOffset();
+    if (offset === 0) return 'Z';
+    const abs = Math.abs(offset);
+    const pad = (n) => String(n).padStart(2, '0');
+    return \`GMT\${offset > 0 ? '+' : '-'}\${pad(Math.floor(abs / 60))}:\${pad(abs % 60)}\`;
+}
+function __berthLocalDateParts(date) {
+    const result = {
+        day: date.getDate(),
+        month: date.getMonth() + 1,
+        year: date.getFullYear(),
+        hour: date.getHours(),
+        minute: date.getMinutes(),
+        second: date.getSeconds(),
+        millisecond: date.getMilliseconds(),
+        weekday: __berthWeekdays[date.getDay()]
+    };
+    let gmt;
+    Object.defineProperty(result, 'gmt', {
+        enumerable: true,
+        configurable: true,
+        get() {
+            return gmt ??= __berthLocalGmt(date);
+        }
+    });
+    return result;
+}
+`;
+
+/** File (by path ending) → [text as written, text that replaces it]. */
+export const DEPENDENCY_PATCHES = [
+  [
+    '/docker-modem/lib/modem.js',
+    "ssh = require('./ssh'),",
+    "ssh = function () { return require('./ssh').apply(this, arguments); },",
+  ],
+  [
+    '/docker-modem/lib/modem.js',
+    "debug('Sending: %s', util.inspect(options, {",
+    "if (debug.enabled) debug('Sending: %s', util.inspect(options, {",
+  ],
+  [
+    '/dockerode/lib/docker.js',
+    "withSession = require('./session'),",
+    "withSession = function () { return require('./session').apply(this, arguments); },",
+  ],
+  [
+    '/node-cron/dist/_shared.js',
+    'function buildDateParts(date, timezone) {',
+    'function buildDateParts(date, timezone) {\n    if (!timezone) return __berthLocalDateParts(date);',
+  ],
+  [
+    '/node-cron/dist/_shared.js',
+    'function getTimezoneGMT(date, timezone) {',
+    LOCAL_TIME_HELPERS +
+      'function getTimezoneGMT(date, timezone) {\n    if (!timezone) return __berthLocalGmt(date);',
+  ],
+];
+
+const FILES = [...new Set(DEPENDENCY_PATCHES.map(([ending]) => ending))];
+
+/** Applies every patch for `path` to `source`; throws when a patched line is not found. */
+export function patchDependencySource(path, source) {
+  const normalized = path.replaceAll('\\', '/');
+  let patched = source;
+  for (const [ending, original, replacement] of DEPENDENCY_PATCHES) {
+    if (!normalized.endsWith(ending)) continue;
+    if (!patched.includes(original))
+      throw new Error(`dependency-patches: "${original}" not found in ${path}`);
+    patched = patched.replace(original, replacement);
+  }
+  return patched;
+}
+
+export const dependencyPatches = {
+  name: 'dependency-patches',
+  setup(build) {
+    build.onLoad(
+      {
+        filter:
+          /(docker-modem[\\/]lib[\\/]modem|dockerode[\\/]lib[\\/]docker|node-cron[\\/]dist[\\/]_shared)\.js$/,
+      },
+      async (args) => {
+        const normalized = args.path.replaceAll('\\', '/');
+        if (!FILES.some((ending) => normalized.endsWith(ending))) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        return { contents: patchDependencySource(args.path, source), loader: 'js' };
+      },
+    );
+  },
+};
