@@ -26,7 +26,7 @@ describe('dashboard sessions in db.json', () => {
     // After a restart: signed in still, the same CSRF token, and the idle timer the lookup moved on.
     clock.advance(2 * 3600_000);
     const after = new DashboardSessions(clock.now, { store });
-    expect(after.lookup(kept.id)).toEqual({ csrfToken: kept.csrfToken });
+    expect(after.lookup(kept.id)).toEqual({ userId: 'usr_test', csrfToken: kept.csrfToken });
     expect(after.lookup(ended.id)).toBeUndefined();
 
     // Sessions that expired while the control plane was down are gone from the store too.
