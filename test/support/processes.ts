@@ -74,9 +74,38 @@ export class ManagedProcess {
   }
 }
 
-/** Stops every process the tests started; call from afterAll. */
+/** Data dirs of the control planes this test file started, for the audit check below. */
+const controlPlaneDirs = new Set<string>();
+
+/**
+ * Stops every process the tests started; call from afterAll. Then checks that every entry of
+ * their audit logs names its actor: whatever a test did through the API was recorded as someone's.
+ */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
+  const nameless: string[] = [];
+  for (const dir of controlPlaneDirs) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, 'audit.ndjson'), 'utf8');
+    } catch {
+      continue;
+    }
+    // A line cut by a killed control plane is repaired when it starts again; skip it here.
+    for (const line of text.split('\n').slice(0, -1)) {
+      let entry: { action?: string; actor?: { type?: string; name?: string } };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        continue;
+      }
+      if (!entry.actor?.type || !entry.actor.name) nameless.push(`${dir}: ${line.slice(0, 200)}`);
+    }
+  }
+  controlPlaneDirs.clear();
+  if (nameless.length > 0) {
+    throw new Error(`audit entries without an actor:\n${nameless.slice(0, 5).join('\n')}`);
+  }
 }
 
 export function tempDir(prefix: string): string {
@@ -96,6 +125,7 @@ export async function startControlPlane(
   options: { dataDir?: string; port?: number; env?: Record<string, string> } = {},
 ): Promise<ControlPlane> {
   const dataDir = options.dataDir ?? tempDir('cp');
+  controlPlaneDirs.add(dataDir);
   const port = options.port ?? (await freePort());
   const env = {
     BERTH_PORT: String(port),
