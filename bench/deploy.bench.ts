@@ -184,6 +184,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < DEPLOYS; i += 1) await timedDeploy(stage, service.id);
     await sleep(5_000);
     const after = rssMb(agentPid);
+    // "Returns to": once V8 has given back what the deploys used (it shrinks its heap within
+    // about a minute of idling), with the CPU of that settled idle minute.
+    const settledCpuStart = cpuSeconds(agentPid);
+    await sleep(60_000);
+    const settledCpuPercent = ((cpuSeconds(agentPid) - settledCpuStart) / 60) * 100;
+    const settled = rssMb(agentPid);
     load.push(loadavg()[0]!);
 
     console.log(
@@ -194,7 +200,13 @@ async function main(): Promise<void> {
     console.log(phaseTable(rows));
     console.log('\nAgent');
     console.log(`  RSS idle, connected, Docker reachable   ${idleRss} MB`);
-    console.log(`  RSS after ${DEPLOYS} more deployments          ${after.rss} MB`);
+    console.log(
+      `  RSS after ${DEPLOYS} more deployments          ${after.rss} MB (5 s after the last)`,
+    );
+    console.log(`  RSS settled, 65 s after the last          ${settled.rss} MB`);
+    console.log(
+      `  CPU over that settled minute             ${settledCpuPercent.toFixed(2)}% of a core`,
+    );
     console.log(`  RSS peak (VmHWM)                         ${after.peak} MB`);
     console.log(
       `  CPU idle                                 ${idleCpuPercent.toFixed(2)}% of a core`,
