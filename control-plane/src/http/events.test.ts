@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.js';
 import { QueueEvents } from '../queue/queue-events.js';
-import type { DeploymentRecord, JobRecord } from '../store/records.js';
+import type { DeploymentRecord, JobRecord, UserRecord } from '../store/records.js';
 import { openMemoryStore, type Store } from '../store/store.js';
 import { createErrorHandler } from './errors.js';
 import { eventRoutes } from './events.js';
@@ -37,7 +37,8 @@ function sseReader(res: Response) {
   };
 }
 
-async function setup() {
+/** `as` picks who reads the stream; the owner by default. */
+async function setup(as?: (store: Store, projectId: string) => Promise<UserRecord>) {
   const store = await openMemoryStore();
   const project = await store.projects.create({ name: 'shop' });
   const environment = await store.environments.create({
@@ -58,14 +59,14 @@ async function setup() {
   const events = new QueueEvents();
   // Mounted as in the app, so errors become JSON answers.
   const app = new Hono().onError(createErrorHandler(silentLogger));
-  // As the owner, whom access control would have let in.
-  const owner = store.access.owner()!;
+  // As access control would have let the reader in.
+  const user = as ? await as(store, project.id) : store.access.owner()!;
   app.use('*', async (c, next) => {
-    c.set('principal', { via: 'admin-token', user: owner });
+    c.set('principal', { via: as ? 'session' : 'admin-token', user });
     await next();
   });
   app.route('/', eventRoutes({ store, events }));
-  return { store, events, web, other, app, environment };
+  return { store, events, web, other, app, environment, user };
 }
 
 function records(
@@ -169,6 +170,36 @@ describe('GET /events', () => {
     events.emit('service', web.id);
     events.emit('job', mine.job, undefined);
     expect((await next()).event).toBe('job');
+  });
+
+  it('never sends a viewer a secret, and stops the moment the viewer is disabled', async () => {
+    const { store, events, web, app, user } = await setup(async (store, projectId) => {
+      await store.access.createInvite({
+        tokenHash: 'hash',
+        projects: { [projectId]: 'viewer' },
+        createdBy: 'usr_owner',
+      });
+      return store.access.acceptInvite({ tokenHash: 'hash', name: 'val', passwordHash: 'x' });
+    });
+    await store.services.update(web.id, { env: { API_KEY: 'secret-in-the-stream' } });
+    const next = sseReader(await app.request('/events'));
+    expect((await next()).event).toBe('ready');
+    const mine = records(store, web.id, 1, 'building');
+    events.emit('job', mine.job, mine.deployment);
+    const seen = [await next(), await next(), await next()];
+    expect(seen.map((e) => e.event)).toEqual(['deployment', 'job', 'service']);
+    expect(seen[2]!.data).toMatchObject({ env: { API_KEY: '********' }, secretsHidden: true });
+    expect(JSON.stringify(seen)).not.toContain('secret-in-the-stream');
+
+    await store.access.updateUser(user.id, (record) => {
+      record.disabled = true;
+    });
+    events.emit('job', mine.job, mine.deployment);
+    const after = await Promise.race([
+      next().then(() => 'an event'),
+      new Promise((resolve) => setTimeout(() => resolve('nothing'), 200)),
+    ]);
+    expect(after).toBe('nothing');
   });
 
   it('answers 404 for an unknown service, and stops listening when the client goes away', async () => {

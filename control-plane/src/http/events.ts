@@ -5,7 +5,7 @@ import { notFound } from '../errors.js';
 import { rollbackOrigin } from '../queue/actions.js';
 import type { QueueEvents } from '../queue/queue-events.js';
 import { principalOf } from './access-control.js';
-import { can } from '../auth/permissions.js';
+import { can, type Principal } from '../auth/permissions.js';
 import { projectOfService } from '../auth/route-rules.js';
 import type { DeploymentRecord, JobRecord, ServiceRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
@@ -45,11 +45,21 @@ export function eventRoutes(deps: EventDeps): Hono {
     const parsed = querySchema.safeParse(c.req.query());
     if (!parsed.success) throw invalidFields(describeBodyIssues(parsed.error));
     const { serviceId } = parsed.data;
-    const principal = principalOf(c);
+    const signedIn = principalOf(c);
+    // The stream stays open for hours: each event is checked against the user and token as
+    // they are now, so a role taken away, a user disabled or a token revoked stops it at once.
+    const principal = (): Principal | undefined => {
+      const user = store.access.user(signedIn.user.id);
+      if (!user || user.disabled) return undefined;
+      const token = signedIn.token && store.access.tokenByHash(signedIn.token.tokenHash);
+      if (signedIn.token && !token) return undefined;
+      return { ...signedIn, user, ...(token ? { token } : {}) };
+    };
     // Only services of projects the caller may see, and their secrets only where allowed.
     const allowed = (id: string, permission: 'read' | 'secrets') => {
       const projectId = projectOfService(store, id);
-      return projectId !== undefined && can(principal, permission, projectId);
+      const now = principal();
+      return projectId !== undefined && now !== undefined && can(now, permission, projectId);
     };
     if (serviceId && !allowed(serviceId, 'read')) throw notFound('service', serviceId);
     const wanted = (id: string) =>
