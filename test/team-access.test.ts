@@ -87,6 +87,8 @@ describe.skipIf(!hasDocker)('team access on a real deploy', () => {
     app = await startGitAppStage('team', appFiles({ version: 't1' }));
     stage = app.stage;
     await patchService(stage, app.service.id, { env: { API_KEY: SECRET } });
+    const revealed = await api(stage.cp, 'GET', `/api/v1/services/${app.service.id}/env`);
+    expect(revealed.body).toEqual({ env: { API_KEY: SECRET } });
     dev = await invite(stage, 'dev', 'deployer');
     viewer = await invite(stage, 'val', 'viewer');
     const token = await asMember(stage, dev, 'POST', '/api/v1/tokens', {
@@ -126,6 +128,10 @@ describe.skipIf(!hasDocker)('team access on a real deploy', () => {
       { token: ciToken },
     );
     expect(seen.body).toMatchObject({ env: { API_KEY: '********' }, secretsHidden: true });
+    const env = await api(stage.cp, 'GET', `/api/v1/services/${app.service.id}/env`, undefined, {
+      token: ciToken,
+    });
+    expect(env.status).toBe(403);
     const webhook = await api(
       stage.cp,
       'GET',
@@ -199,6 +205,7 @@ describe.skipIf(!hasDocker)('team access on a real deploy', () => {
     seen('service.deploy', { type: 'token', name: 'ci' });
     seen('service.update', { type: 'token', name: 'ci' }, 'denied');
     seen('secret.reveal', { type: 'token', name: 'ci' }, 'denied');
+    seen('secret.reveal', { type: 'admin-token' });
     seen('service.restart', { type: 'user', name: 'val' }, 'denied');
     seen('service.restart', { type: 'user', name: 'dev' });
     seen('service.deploy', { type: 'admin-token' });

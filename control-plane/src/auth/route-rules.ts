@@ -60,6 +60,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   rule('POST', '/services/:id/unexpose', 'service.unexpose', 'configure', 'service'),
   rule('POST', '/services/:id/backups', 'backup.create', 'deploy', 'service'),
   rule('GET', '/services/:id/backups', 'backup.list', 'read', 'service'),
+  rule('GET', '/services/:id/env', 'secret.reveal', 'secrets', 'service'),
   rule('GET', '/services/:id/webhook', 'secret.reveal', 'secrets', 'service'),
   rule('POST', '/services/:id/webhook/rotate', 'webhook.rotate', 'configure', 'service'),
   rule('GET', '/services/:id/webhook/deliveries', 'webhook.deliveries', 'read', 'service'),

@@ -39,6 +39,7 @@ const ROUTES: [string, string, Need][] = [
   ['POST', '/api/v1/services/{database}/unexpose', 'configure'],
   ['POST', '/api/v1/services/{database}/backups', 'deploy'],
   ['GET', '/api/v1/services/{database}/backups', 'read'],
+  ['GET', '/api/v1/services/{service}/env', 'secrets'],
   ['GET', '/api/v1/services/{service}/webhook', 'secrets'],
   ['POST', '/api/v1/services/{service}/webhook/rotate', 'configure'],
   ['GET', '/api/v1/services/{service}/webhook/deliveries', 'read'],

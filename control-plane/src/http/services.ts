@@ -17,6 +17,14 @@ export function serviceRoutes(deps: AppDeps): Hono {
     return c.json(serviceViewIn(store, service, { secrets: canSecrets(c) }));
   });
 
+  // The env values alone, for those who may read secrets: the dashboard's Reveal, and scripts.
+  // Audited as a secret read; callers without the right get 403 here and `********` elsewhere.
+  app.get('/services/:id/env', (c) => {
+    const service = store.services.config(c.req.param('id'));
+    if (!service) throw notFound('service', c.req.param('id'));
+    return c.json({ env: service.env });
+  });
+
   app.patch('/services/:id', async (c) => {
     const id = c.req.param('id');
     if (!store.services.config(id)) throw notFound('service', id);
