@@ -34,7 +34,12 @@ export function numberValue(control: HTMLInputElement): number {
 export function checkChoice(name: string, value: string, label: string, checked: boolean) {
   const id = newId(name);
   const control = h('input', { attrs: { type: 'checkbox', name, value, id, checked } });
-  const element = h('label', { class: 'choice', attrs: { for: id } }, control, h('span', {}, label));
+  const element = h(
+    'label',
+    { class: 'choice', attrs: { for: id } },
+    control,
+    h('span', {}, label),
+  );
   return { control, element };
 }
 

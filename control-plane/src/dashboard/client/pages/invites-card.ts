@@ -58,7 +58,8 @@ export function invitesCard(projects: Project[], ctx: PageContext): HTMLElement 
 function invitesTable(invites: Invite[], names: Map<string, string>, reload: () => void): Node {
   if (invites.length === 0) return emptyState('No invites', 'Invite someone below.');
   const heading = (label: string) => h('th', { attrs: { scope: 'col' } }, label);
-  const time = (iso: string) => h('span', { attrs: { title: absoluteTime(iso) } }, relativeTime(iso));
+  const time = (iso: string) =>
+    h('span', { attrs: { title: absoluteTime(iso) } }, relativeTime(iso));
   return h(
     'div',
     { class: 'table-wrap' },

@@ -45,12 +45,26 @@ export function signInView(onSignedIn: () => void): HTMLElement {
     spellcheck: 'false',
     maxlength: 32,
   });
-  const token = input({ type: 'password', name: 'token', autocomplete: 'off', spellcheck: 'false' });
-  const withPassword = h('div', { class: 'stack' }, field('User name', name), field('Password', password));
+  const token = input({
+    type: 'password',
+    name: 'token',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+  const withPassword = h(
+    'div',
+    { class: 'stack' },
+    field('User name', name),
+    field('Password', password),
+  );
   const codeStep = h(
     'div',
     { class: 'stack', attrs: { hidden: true } },
-    field('Two-factor code', code, 'The 6-digit code from your authenticator app, or a recovery code.'),
+    field(
+      'Two-factor code',
+      code,
+      'The 6-digit code from your authenticator app, or a recovery code.',
+    ),
   );
   const withToken = h(
     'div',
