@@ -114,7 +114,11 @@ function tokensTable(
               token.projectId ? (names.get(token.projectId) ?? token.projectId) : 'all',
             ),
             h('td', { data: { label: 'Created' } }, when(token.createdAt, '')),
-            h('td', { data: { label: 'Expires' } }, when(token.expiresAt, 'never')),
+            h(
+              'td',
+              { data: { label: 'Expires' } },
+              token.expiresAt ? absoluteTime(token.expiresAt) : 'never',
+            ),
             h('td', { data: { label: 'Last used' } }, when(token.lastUsedAt, 'never')),
             h('td', { class: 'row-actions-cell' }, revoke),
           );

@@ -93,7 +93,8 @@ function invitesTable(invites: Invite[], names: Map<string, string>, reload: () 
             h('td', { data: { label: 'Note' } }, invite.note ?? ''),
             h('td', { data: { label: 'Projects' } }, grantsSummary(invite.projects, names)),
             h('td', { data: { label: 'Created' } }, time(invite.createdAt)),
-            h('td', { data: { label: 'Expires' } }, time(invite.expiresAt)),
+            // A time to come: as a date, since relative times read the past.
+            h('td', { data: { label: 'Expires' } }, absoluteTime(invite.expiresAt)),
             h('td', { data: { label: 'Used' } }, invite.usedAt ? time(invite.usedAt) : 'not yet'),
             h('td', { class: 'row-actions-cell' }, remove),
           );
