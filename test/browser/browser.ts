@@ -54,12 +54,25 @@ export async function capture(
   return path;
 }
 
-/** Signs in through the form, as a user would. */
-export async function signIn(page: Page, url: string, token: string): Promise<void> {
+/** Opens the sign-in form and switches it to the admin token. */
+export async function openTokenSignIn(page: Page, url: string): Promise<void> {
   await page.goto(url);
+  await page.getByRole('button', { name: 'Use the admin token instead' }).click();
+}
+
+/** Signs in with the admin token through the form, as a user would. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await openTokenSignIn(page, url);
   await page.getByLabel('Admin token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+}
+
+/** Fills the user name and password of the sign-in form and submits them. */
+export async function submitPassword(page: Page, name: string, password: string): Promise<void> {
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 /** The history row of a deployment number. */

@@ -15,7 +15,14 @@ import { dockerOrSkip } from '../support/docker.js';
 import { restartAgent, waitForAgentConnected } from '../support/processes.js';
 import { GitServer, type GitRepo } from '../support/git-server.js';
 import { waitFor } from '../support/wait.js';
-import { capture, chromiumOrSkip, deploymentRow, launchChromium, signIn } from './browser.js';
+import {
+  capture,
+  chromiumOrSkip,
+  deploymentRow,
+  launchChromium,
+  openTokenSignIn,
+  signIn,
+} from './browser.js';
 
 const hasDocker = dockerOrSkip();
 const hasChromium = chromiumOrSkip();
@@ -83,7 +90,7 @@ describe.skipIf(!hasDocker || !hasChromium)('dashboard in a real browser', () =>
   });
 
   it('signs in with the admin token into an HttpOnly, SameSite=Strict session', async () => {
-    await page.goto(stage.cp.url);
+    await openTokenSignIn(page, stage.cp.url);
     await page.getByLabel('Admin token').fill('not-the-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('wrong admin token');

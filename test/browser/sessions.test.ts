@@ -46,8 +46,8 @@ describe.skipIf(!hasChromium)('dashboard sessions in Chromium', () => {
     const card = page.locator('section.card', { hasText: 'Sign out everywhere' });
     await capture(page, 'settings-sessions');
     await card.getByRole('button', { name: 'Sign out everywhere' }).click();
-    await page.getByLabel('Admin token').waitFor();
+    await page.getByLabel('User name').waitFor();
     await other.reload();
-    await other.getByLabel('Admin token').waitFor();
+    await other.getByLabel('User name').waitFor();
   });
 });

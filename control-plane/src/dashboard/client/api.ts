@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-import type { ErrorBody } from '@berth/protocol';
+import type { ErrorBody, SignInBody, User } from '@berth/protocol';
+import { setCurrentUser } from './access.js';
 
 /** An HTTP API failure, with the contract's error code and the fields it names. */
 export class ApiError extends Error {
@@ -84,24 +85,53 @@ export async function apiWithHeaders<T>(
   return { body: (await res.json()) as T, headers: res.headers };
 }
 
-/** Asks whether the browser is signed in; remembers the CSRF token when it is. */
+/** Asks whether the browser is signed in; remembers the CSRF token and the user when it is. */
 export async function loadSession(): Promise<boolean> {
   const res = await fetch('/session', { credentials: 'same-origin' });
   if (!res.ok) throw new ApiError(res.status, 'HTTP_ERROR', `GET /session answered ${res.status}`);
-  const body = (await res.json()) as { signedIn: boolean; csrfToken?: string };
-  if (!body.signedIn || !body.csrfToken) return false;
-  setCsrfToken(body.csrfToken);
+  const body = (await res.json()) as { signedIn: boolean; csrfToken?: string; user?: User };
+  if (!body.signedIn || !body.csrfToken || !body.user) return false;
+  started(body as { csrfToken: string; user: User });
   return true;
 }
 
-export async function signIn(token: string): Promise<void> {
-  const res = await request('POST', '/session', { token });
-  if (!res.ok) throw await errorFrom(res);
-  const body = (await res.json()) as { csrfToken: string };
+function started(body: { csrfToken: string; user: User }): void {
   setCsrfToken(body.csrfToken);
+  setCurrentUser(body.user);
+}
+
+/** A sign-in's outcome: in, or the account wants its two-factor code first. */
+export type SignInResult = { signedIn: true } | { signedIn: false; secondFactor: string };
+
+export async function signIn(body: SignInBody): Promise<SignInResult> {
+  const res = await request('POST', '/session', body);
+  if (res.status === 401 && !('token' in body) && body.code === undefined) {
+    const answer = (await res
+      .clone()
+      .json()
+      .catch(() => ({}))) as { secondFactor?: boolean; error?: { message?: string } };
+    if (answer.secondFactor) {
+      return { signedIn: false, secondFactor: answer.error?.message ?? 'Enter your code' };
+    }
+  }
+  if (!res.ok) throw await errorFrom(res);
+  started((await res.json()) as { csrfToken: string; user: User });
+  return { signedIn: true };
+}
+
+/** Creates the invited account and signs it in. */
+export async function acceptInvite(body: {
+  token: string;
+  name: string;
+  password: string;
+}): Promise<void> {
+  const res = await request('POST', '/invites/accept', body);
+  if (!res.ok) throw await errorFrom(res);
+  started((await res.json()) as { csrfToken: string; user: User });
 }
 
 export async function signOut(): Promise<void> {
   await request('DELETE', '/session');
   setCsrfToken('');
+  setCurrentUser(null);
 }

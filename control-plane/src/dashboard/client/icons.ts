@@ -57,6 +57,12 @@ const ICONS = {
   key: [{ circle: [8, 15, 4] }, { path: 'M10.8 12.2 20 3' }, { path: 'M16 7l3 3' }],
   download: [{ path: 'M12 4v11' }, { path: 'M7 10l5 5 5-5' }, { path: 'M5 20h14' }],
   trash: [{ path: 'M4 7h16' }, { path: 'M9 7V4.5h6V7' }, { path: 'M6.5 7l1 13h9l1-13' }],
+  users: [
+    { circle: [9, 8, 3.5] },
+    { path: 'M2.5 20c.6-3.6 3.2-5.5 6.5-5.5s5.9 1.9 6.5 5.5' },
+    { path: 'M15.5 4.8a3.5 3.5 0 0 1 0 6.4' },
+    { path: 'M18 14.8c2 .7 3.2 2.4 3.5 5.2' },
+  ],
   alert: [{ path: 'M12 3.5 2.5 20h19z' }, { path: 'M12 10v4' }, { path: 'M12 17h.01' }],
 } satisfies Record<string, Shape[]>;
 

@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 // The dashboard's entry point: sign-in gate, top bar, and the hash router.
+import { currentUser } from './access.js';
 import { loadSession, signOut, whenSignedOut } from './api.js';
 import { h, replace } from './dom.js';
-import { icon } from './icons.js';
+import { accountPage } from './pages/account.js';
 import { environmentPage } from './pages/environment.js';
+import { inviteView } from './pages/invite.js';
 import { newServicePage } from './pages/new-service.js';
 import type { Page, PageContext } from './pages/page.js';
 import { projectPage } from './pages/project.js';
@@ -12,101 +14,41 @@ import { servicePage } from './pages/service.js';
 import { serversPage } from './pages/servers.js';
 import { settingsPage } from './pages/settings.js';
 import { signInView } from './pages/sign-in.js';
+import { usersPage } from './pages/users.js';
 import { href, parseRoute, type Route } from './router.js';
+import { topbar, type Shell } from './topbar.js';
 import { emptyState } from './ui.js';
 
 const root = document.getElementById('app')!;
 
 let current: { key: string; page: Page; controller: AbortController } | null = null;
 let signedIn = false;
+let shell: Shell | null = null;
 
-function showSignIn(): void {
+/** Shows a form instead of the app: sign-in, or an invite's "Create your account". */
+function showGate(view: HTMLElement): void {
   signedIn = false;
+  shell = null;
   current?.controller.abort();
   current = null;
   root.removeAttribute('aria-busy');
-  replace(
-    root,
-    signInView(() => start()),
-  );
+  replace(root, view);
 }
 
-function layout(): { main: HTMLElement; nav: Map<string, HTMLAnchorElement> } {
-  const nav = new Map<string, HTMLAnchorElement>();
-  const link = (key: string, label: string, target: string, name: 'folder' | 'server' | 'key') => {
-    const a = h(
-      'a',
-      { class: 'nav-link', attrs: { href: target } },
-      icon(name),
-      h('span', {}, label),
-    );
-    nav.set(key, a);
-    return a;
-  };
-  const main = h('main', { class: 'main', attrs: { id: 'main', tabindex: '-1' } });
-  const signOutButton = h(
-    'button',
-    {
-      class: 'btn btn-ghost btn-small',
-      attrs: { type: 'button', 'aria-label': 'Sign out' },
-      on: {
-        click: () => {
-          void signOut().finally(showSignIn);
-        },
-      },
-    },
-    icon('logout'),
-    h('span', { class: 'btn-label' }, 'Sign out'),
-  );
-  replace(
-    root,
-    h(
-      'a',
-      {
-        class: 'skip-link',
-        attrs: { href: '#main' },
-        on: {
-          click: (event) => {
-            // The hash is the router's; move focus without touching it.
-            event.preventDefault();
-            main.focus();
-          },
-        },
-      },
-      'Skip to content',
-    ),
-    h(
-      'header',
-      { class: 'topbar' },
-      h(
-        'div',
-        { class: 'topbar-inner' },
-        h(
-          'a',
-          { class: 'brand', attrs: { href: href.projects() } },
-          h('span', { class: 'brand-mark', attrs: { 'aria-hidden': 'true' } }),
-          'Berth',
-        ),
-        h(
-          'nav',
-          { class: 'nav', attrs: { 'aria-label': 'Main' } },
-          link('projects', 'Projects', href.projects(), 'folder'),
-          link('servers', 'Servers', href.servers(), 'server'),
-          link('settings', 'Settings', href.settings(), 'key'),
-        ),
-        signOutButton,
-      ),
-    ),
-    main,
-  );
-  return { main, nav };
+function showSignIn(): void {
+  const route = parseRoute(location.hash);
+  if (route.name === 'invite') showGate(inviteView(route.id, start));
+  else showGate(signInView(start));
 }
 
-let shell: ReturnType<typeof layout> | null = null;
 /** Routes of their own nav link; every other page is under Projects. */
-const OTHER_SECTIONS: ReadonlySet<string> = new Set(['servers', 'settings']);
+const OTHER_SECTIONS: ReadonlySet<string> = new Set(['servers', 'settings', 'users', 'account']);
 
 function render(route: Route): void {
+  if (route.name === 'invite') {
+    showSignIn();
+    return;
+  }
   if (!signedIn || !shell) return;
   if (current && current.key === route.key && current.page.update) {
     current.page.update(route);
@@ -126,6 +68,16 @@ function render(route: Route): void {
   window.scrollTo(0, 0);
 }
 
+function notFound(): Page {
+  return {
+    element: emptyState(
+      'Page not found',
+      'This address does not match any page.',
+      h('a', { attrs: { href: href.projects() } }, 'Go to projects'),
+    ),
+  };
+}
+
 function pageFor(route: Route, ctx: PageContext): Page {
   switch (route.name) {
     case 'projects':
@@ -142,21 +94,28 @@ function pageFor(route: Route, ctx: PageContext): Page {
       return serversPage(ctx);
     case 'settings':
       return settingsPage(ctx);
+    case 'account':
+      return accountPage(ctx);
+    case 'users':
+      return currentUser()?.role === 'owner' ? usersPage(ctx) : notFound();
+    case 'invite':
     case 'not-found':
-      return {
-        element: emptyState(
-          'Page not found',
-          'This address does not match any page.',
-          h('a', { attrs: { href: href.projects() } }, 'Go to projects'),
-        ),
-      };
+      return notFound();
   }
 }
 
 function start(): void {
+  const user = currentUser();
+  if (!user) {
+    showSignIn();
+    return;
+  }
   signedIn = true;
   root.removeAttribute('aria-busy');
-  shell = layout();
+  shell = topbar(user, () => {
+    void signOut().finally(showSignIn);
+  });
+  replace(root, shell.skipLink, shell.header, shell.main);
   current = null;
   render(parseRoute(location.hash));
 }
@@ -166,7 +125,11 @@ whenSignedOut(() => {
 });
 window.addEventListener('hashchange', () => render(parseRoute(location.hash)));
 
-void loadSession().then(
-  (ok) => (ok ? start() : showSignIn()),
-  () => showSignIn(),
-);
+if (parseRoute(location.hash).name === 'invite') {
+  showSignIn();
+} else {
+  void loadSession().then(
+    (ok) => (ok ? start() : showSignIn()),
+    () => showSignIn(),
+  );
+}

@@ -8,6 +8,9 @@ export type RouteName =
   | 'service'
   | 'servers'
   | 'settings'
+  | 'account'
+  | 'users'
+  | 'invite'
   | 'not-found';
 
 export interface Route {
@@ -45,6 +48,9 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0 || (first === 'projects' && parts.length === 1)) return route('projects');
   if (first === 'servers' && parts.length === 1) return route('servers');
   if (first === 'settings' && parts.length === 1) return route('settings');
+  if (first === 'account' && parts.length === 1) return route('account');
+  if (first === 'users' && parts.length === 1) return route('users');
+  if (first === 'invite' && parts.length === 2) return route('invite');
   if (first === 'projects' && parts.length === 2) return route('project');
   if (first === 'environments' && parts.length === 2) return route('environment');
   if (first === 'environments' && parts.length === 3 && rest === 'new-service') {
@@ -68,6 +74,8 @@ export const href = {
     `#/services/${encodeURIComponent(id)}/${tab}`,
   servers: () => '#/servers',
   settings: () => '#/settings',
+  account: () => '#/account',
+  users: () => '#/users',
 };
 
 export function navigate(hash: string): void {

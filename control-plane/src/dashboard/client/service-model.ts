@@ -19,6 +19,8 @@ export function isFinished(deployment: Deployment): boolean {
 /** One service and its newest deployments, kept current by the change stream. */
 export class ServiceModel {
   service: Service | null = null;
+  /** The service's project, once its environment is read: what the user may do follows it. */
+  projectId: string | undefined = undefined;
   hasMore = false;
   readonly #deployments = new Map<string, DeploymentItem>();
   readonly #listeners = new Set<(change: ModelChange) => void>();

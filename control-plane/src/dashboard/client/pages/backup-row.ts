@@ -6,7 +6,10 @@ import { icon } from '../icons.js';
 import { badge, button, copyButton } from '../ui.js';
 
 export interface BackupRowActions {
-  restore(backup: Backup): void;
+  /** Absent when the user may not restore here. */
+  restore?: (backup: Backup) => void;
+  /** Whether the user may read secrets here: a dump holds every row. */
+  download: boolean;
 }
 
 /** "dumping · 12 MB · 4.1 MB/s": a running backup's live progress. */
@@ -103,14 +106,14 @@ export function backupRow(initial: Backup, actions: BackupRowActions) {
       h(
         'td',
         { class: 'row-actions-cell' },
-        succeeded ? download : null,
-        succeeded
+        succeeded && actions.download ? download : null,
+        succeeded && actions.restore
           ? button('Restore', {
               kind: 'ghost',
               class: 'btn-small',
               icon: 'rollback',
               attrs: { 'aria-label': `Restore backup #${backup.number}` },
-              onClick: () => actions.restore(backup),
+              onClick: () => actions.restore?.(backup),
             })
           : null,
       ),

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { Backup, BackupActionResponse, Service } from '@berth/protocol';
+import { canIn } from '../access.js';
 import { api } from '../api.js';
 import { verifiedBackupOverdue } from '../backup-health.js';
 import { h, replace } from '../dom.js';
@@ -56,7 +57,11 @@ export function backupsTab(model: ServiceModel): TabView {
       body,
     ),
   );
-  const actions = { restore: (backup: Backup) => openRestoreDialog(service(), backup) };
+  const canDeploy = canIn(model.projectId, 'deploy');
+  const actions = {
+    ...(canDeploy ? { restore: (backup: Backup) => openRestoreDialog(service(), backup) } : {}),
+    download: canIn(model.projectId, 'secrets'),
+  };
 
   const renderSummary = () => {
     const settings = service().backup ?? DEFAULT_BACKUP;
@@ -153,14 +158,15 @@ export function backupsTab(model: ServiceModel): TabView {
       level: 'h2',
       title: 'Backups',
       description: 'Dumps stored on the control plane, each verified by a test restore',
-      actions: [now],
+      actions: canDeploy ? [now] : [],
     }),
     summary,
     warning,
     empty,
     tableWrap,
     more,
-    backupSettingsForm(model),
+    // The schedule is part of the service's settings.
+    canIn(model.projectId, 'configure') ? backupSettingsForm(model) : null,
   );
   element.querySelector('h2')!.id = 'backups-heading';
   const unsubscribe = model.subscribe((change) => {

@@ -37,6 +37,9 @@ const FACTS: Fact[] = [
   },
 ];
 
+/** Facts that hold the password. */
+const SECRET_FACTS: ReadonlySet<string> = new Set(['Password', 'Internal URL', 'Public URL']);
+
 /**
  * A database's connection details, following the service live. The password, and the URLs
  * that hold it, stay masked until Reveal; copy buttons copy the real values.
@@ -54,6 +57,9 @@ export function connectionCard(model: ServiceModel): TabView {
     h('span', { class: 'btn-label' }, 'Reveal'),
   );
   const connection = (): Connection | undefined => model.service?.connection;
+  // The API sent `********` for the password: nothing to reveal or copy.
+  const hidden = model.service?.secretsHidden === true;
+  reveal.hidden = hidden;
   const render = () => {
     const current = connection();
     if (!current) return;
@@ -68,7 +74,9 @@ export function connectionCard(model: ServiceModel): TabView {
           'dd',
           { class: 'connection-value', attrs: { 'aria-labelledby': id } },
           h('code', { class: 'mono', data: { field: fact.label } }, value),
-          copyButton(() => fact.copy(connection()!) ?? '', fact.label.toLowerCase()),
+          hidden && SECRET_FACTS.has(fact.label)
+            ? null
+            : copyButton(() => fact.copy(connection()!) ?? '', fact.label.toLowerCase()),
         ),
       );
     }

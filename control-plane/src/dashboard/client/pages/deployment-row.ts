@@ -23,6 +23,8 @@ export interface RowActions {
   toggleLogs(row: RowView): void;
   cancel(deployment: DeploymentItem): Promise<void>;
   rollback(deployment: DeploymentItem): Promise<void>;
+  /** Whether the user may deploy here: Cancel and Rollback are offered only then. */
+  readonly canDeploy: boolean;
 }
 
 export interface RowView {
@@ -187,8 +189,9 @@ export function deploymentRow(initial: DeploymentItem, actions: RowActions): Row
       }
       timeline?.update(next);
       times();
-      cancel.hidden = isFinished(next);
+      cancel.hidden = !actions.canDeploy || isFinished(next);
       rollback.hidden = !(
+        actions.canDeploy &&
         next.status === 'succeeded' &&
         next.id !== service.currentDeploymentId &&
         next.rollbackAvailable !== false

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { ActionResponse, CacheMode, Deployment, Job, Service } from '@berth/protocol';
+import { canIn } from '../access.js';
 import { api, ApiError } from '../api.js';
 import { h } from '../dom.js';
 import { CACHE_LABELS } from '../format.js';
@@ -35,6 +36,7 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
   const primary = button('Deploy', { kind: 'primary', icon: 'rocket', class: 'primary-action' });
   const restart = button('Restart', { icon: 'restart' });
   const stop = button('Stop', { icon: 'stop' });
+  const canDeploy = canIn(model.projectId, 'deploy');
   const body = h('tbody', {});
   const more = button('Load older deployments', { kind: 'ghost' });
   const empty = emptyState(
@@ -76,13 +78,14 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
       title: 'Deployments',
       description: 'Deployment history and status',
       actions: [
-        h(
-          'div',
-          { class: 'action-group', attrs: { role: 'group', 'aria-label': 'Service actions' } },
-          primary,
-          restart,
-          stop,
-        ),
+        canDeploy &&
+          h(
+            'div',
+            { class: 'action-group', attrs: { role: 'group', 'aria-label': 'Service actions' } },
+            primary,
+            restart,
+            stop,
+          ),
       ],
     }),
     portNote,
@@ -176,6 +179,7 @@ export function deploymentsTab(model: ServiceModel, ctx: PageContext): TabView {
   });
 
   const actions: RowActions = {
+    canDeploy,
     toggleLogs(row) {
       if (openLog && openLog !== row) openLog.closeLogs();
       openLog = row.toggleLogs(ctx) ? row : null;

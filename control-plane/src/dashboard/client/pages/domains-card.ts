@@ -27,7 +27,8 @@ function checkbox(id: string, label: string, checked: boolean) {
  * failed: reason), a Remove button, and a form to add one. Both save the whole list with
  * `PATCH /services/:id {"domains": […]}`; the server's proxy picks the change up at once.
  */
-export function domainsCard(model: ServiceModel): TabView {
+/** `editable` false: the list only, for a role that cannot configure the service. */
+export function domainsCard(model: ServiceModel, editable = true): TabView {
   const path = () => `/api/v1/services/${encodeURIComponent(model.service!.id)}`;
   const list = h('ul', { class: 'domain-list', attrs: { 'aria-label': 'Domains' } });
   const host = input({
@@ -77,7 +78,7 @@ export function domainsCard(model: ServiceModel): TabView {
       h('span', { class: 'mono domain-host' }, domain.host),
       h('span', { class: 'hint' }, routeText(domain)),
       badge(state, certificateText(status, domain)),
-      remove,
+      editable ? remove : null,
     );
   };
 
@@ -142,7 +143,7 @@ export function domainsCard(model: ServiceModel): TabView {
       'The server’s proxy sends requests for these hosts to the service, with certificates, and switches releases without downtime.',
     ),
     list,
-    form,
+    editable ? form : null,
   );
   return { element, dispose: unsubscribe };
 }

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { Environment, Project, Server, Service } from '@berth/protocol';
+import { canIn } from '../access.js';
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { sourceSummary } from '../format.js';
@@ -32,6 +33,7 @@ export function environmentPage(environmentId: string, ctx: PageContext): Page {
         api<Service[]>('GET', `/api/v1/environments/${encodeURIComponent(environmentId)}/services`),
       ]);
       setTitle(environment.name, project.name);
+      const configure = canIn(project.id, 'configure');
       const add = h(
         'a',
         { class: 'btn btn-primary', attrs: { href: href.newService(environment.id) } },
@@ -51,17 +53,22 @@ export function environmentPage(environmentId: string, ctx: PageContext): Page {
           description: server
             ? `Services of this environment run on ${server.name}.`
             : 'The server of this environment was removed.',
-          actions: [add],
+          actions: configure ? [add] : [],
         }),
         services.length === 0
           ? emptyState(
               'No services yet',
               'A service runs a git repository (built with its Dockerfile) or a Docker image.',
-              h(
-                'a',
-                { class: 'btn btn-secondary', attrs: { href: href.newService(environment.id) } },
-                h('span', { class: 'btn-label' }, 'Create a service'),
-              ),
+              configure
+                ? h(
+                    'a',
+                    {
+                      class: 'btn btn-secondary',
+                      attrs: { href: href.newService(environment.id) },
+                    },
+                    h('span', { class: 'btn-label' }, 'Create a service'),
+                  )
+                : null,
             )
           : servicesTable(services),
       );

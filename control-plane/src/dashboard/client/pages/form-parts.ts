@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // Small form pieces shared by the service forms.
 import { h, newId } from '../dom.js';
+import { copyButton } from '../ui.js';
 
 /** A titled group of controls with a one-line explanation. */
 export function fieldset(legend: string, hint: string, ...children: Node[]): HTMLFieldSetElement {
@@ -27,4 +28,35 @@ export function radio(name: string, value: string, label: string, checked: boole
 /** The number typed, or NaN when empty, so the API names the field instead of guessing 0. */
 export function numberValue(control: HTMLInputElement): number {
   return control.value.trim() === '' ? Number.NaN : Number(control.value);
+}
+
+/** One checkbox of a group, styled as a choice. */
+export function checkChoice(name: string, value: string, label: string, checked: boolean) {
+  const id = newId(name);
+  const control = h('input', { attrs: { type: 'checkbox', name, value, id, checked } });
+  const element = h(
+    'label',
+    { class: 'choice', attrs: { for: id } },
+    control,
+    h('span', {}, label),
+  );
+  return { control, element };
+}
+
+/**
+ * A secret the API answers once (a new token, an invite link): shown as text with a copy
+ * button and a warning that it cannot be shown again.
+ */
+export function shownOnce(label: string, value: string, warning: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'shown-once', attrs: { role: 'status', 'aria-label': label } },
+    h('p', { class: 'shown-once-warning' }, warning),
+    h(
+      'div',
+      { class: 'connection-value' },
+      h('code', { class: 'mono shown-once-value' }, value),
+      copyButton(value, label.toLowerCase()),
+    ),
+  );
 }

@@ -147,6 +147,21 @@ export function envRows(initial: Record<string, string>) {
   };
 }
 
+/** Env variable names only, for a user whose role cannot read secrets: nothing to reveal or copy. */
+export function hiddenEnvList(initial: Record<string, string>) {
+  const names = Object.keys(initial);
+  return {
+    element: fieldset(
+      'Environment variables',
+      'hidden: your role cannot read secrets',
+      names.length === 0
+        ? h('p', { class: 'muted' }, 'None.')
+        : h('ul', { class: 'env-names mono' }, ...names.map((name) => h('li', {}, name))),
+    ),
+    read: () => ({}),
+  };
+}
+
 /** Column names above editable rows; the inputs carry their own labels for assistive tech. */
 function columnHeads(kind: string, ...names: string[]): HTMLElement {
   return h(

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { NotificationDelivery, NotificationTarget, Project } from '@berth/protocol';
+import { canIn } from '../access.js';
 import { api } from '../api.js';
 import { openDialog } from '../dialog.js';
 import { h, replace } from '../dom.js';
@@ -61,7 +62,8 @@ async function projectPicker(ctx: PageContext): Promise<Node> {
     const signal = AbortSignal.any([ctx.signal, picked.signal]);
     const reload = () => loadInto(targets, () => targetsTable(project, reload), signal);
     reload();
-    replace(form, newTargetForm(project, reload));
+    // Adding and removing targets is configuring the project; reading them is not.
+    replace(form, canIn(project.id, 'configure') ? newTargetForm(project, reload) : null);
   };
   picker.addEventListener('change', show);
   show();
@@ -101,11 +103,13 @@ async function targetsTable(project: Project, reload: () => void): Promise<Node>
                 'div',
                 { class: 'row-buttons' },
                 button('Deliveries', { onClick: () => showDeliveries(target) }),
-                button('Remove', {
-                  kind: 'danger',
-                  icon: 'trash',
-                  onClick: () => confirmRemove(target, reload),
-                }),
+                canIn(project.id, 'configure')
+                  ? button('Remove', {
+                      kind: 'danger',
+                      icon: 'trash',
+                      onClick: () => confirmRemove(target, reload),
+                    })
+                  : null,
               ),
             ),
           ),

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { Service } from '@berth/protocol';
+import { canIn } from '../access.js';
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { href } from '../router.js';
@@ -23,10 +24,14 @@ export function overviewTab(model: ServiceModel): TabView {
   const settings = serviceFields(service);
   const errors = errorBox();
   const save = button('Save', { kind: 'primary', submit: true });
+  const configure = canIn(model.projectId, 'configure');
+  // Without the right to change them, the settings are shown read-only, with no Save.
+  const fields = h('fieldset', { class: 'plain-fieldset', attrs: { disabled: !configure } });
+  fields.append(settings.element);
   const form = h(
     'form',
     { class: 'stack', attrs: { 'aria-label': 'Service settings' } },
-    settings.element,
+    fields,
     errors.element,
     h(
       'div',
@@ -34,10 +39,12 @@ export function overviewTab(model: ServiceModel): TabView {
       h(
         'p',
         { class: 'hint' },
-        'Saved settings take effect with the next deployment. ',
+        configure
+          ? 'Saved settings take effect with the next deployment. '
+          : 'Your role can read these settings, not change them. ',
         h('a', { attrs: { href: href.service(service.id, 'deployments') } }, 'Go to Deployments'),
       ),
-      save,
+      configure ? save : null,
     ),
   );
   onSubmit(form, {
@@ -57,12 +64,17 @@ export function overviewTab(model: ServiceModel): TabView {
     },
   });
   // A database shows how to reach it, and whether it is reachable from outside, first.
+  // Exposing a database, and the push webhook's secret, are for those who configure it.
   const cards =
     service.source.type === 'database'
-      ? [connectionCard(model), exposeCard(model)]
+      ? [connectionCard(model), ...(configure ? [exposeCard(model)] : [])]
       : service.source.type === 'git'
-        ? [domainsCard(model), gitCredentialCard(model), pushCard(model)]
-        : [domainsCard(model)];
+        ? [
+            domainsCard(model, configure),
+            gitCredentialCard(model),
+            ...(configure && canIn(model.projectId, 'secrets') ? [pushCard(model)] : []),
+          ]
+        : [domainsCard(model, configure)];
   const element = h(
     'section',
     { class: 'overview-tab' },

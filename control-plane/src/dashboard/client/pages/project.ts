@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { Environment, Project, Server } from '@berth/protocol';
+import { canIn } from '../access.js';
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
@@ -69,7 +70,7 @@ export function projectPage(projectId: string, ctx: PageContext): Page {
                 );
               }),
             ),
-        newEnvironmentForm(project, servers),
+        canIn(project.id, 'configure') ? newEnvironmentForm(project, servers) : null,
       );
     },
     ctx.signal,

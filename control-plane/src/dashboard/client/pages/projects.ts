@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { Project } from '@berth/protocol';
+import { isOwner } from '../access.js';
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
@@ -19,14 +20,20 @@ export function projectsPage(ctx: PageContext): Page {
         'A project groups environments, and each environment runs its services on one server.',
     }),
     list,
-    newProjectForm(),
+    // Only the owner creates projects.
+    isOwner() ? newProjectForm() : null,
   );
   loadInto(
     list,
     async () => {
       const projects = await api<Project[]>('GET', '/api/v1/projects');
       if (projects.length === 0) {
-        return emptyState('No projects yet', 'Create the first one below.');
+        return emptyState(
+          'No projects yet',
+          isOwner()
+            ? 'Create the first one below.'
+            : 'No project is shared with you yet: ask the owner for a role in one.',
+        );
       }
       return h(
         'ul',

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { JoinTokenResponse, Server, ServerStatus } from '@berth/protocol';
+import { isOwner } from '../access.js';
 import { api, apiWithHeaders } from '../api.js';
 import { openDialog } from '../dialog.js';
 import { h, replace } from '../dom.js';
@@ -64,7 +65,8 @@ export function serversPage(ctx: PageContext): Page {
     pageHeader({
       title: 'Servers',
       description: 'Worker nodes running the Berth agent. Environments deploy onto them.',
-      actions: [add],
+      // Join tokens are the owner's.
+      actions: isOwner() ? [add] : [],
     }),
     pager,
     table,

@@ -4,12 +4,13 @@ import { h, newId } from '../dom.js';
 import { field, input } from '../ui.js';
 import { databaseSourcePart } from './database-source.js';
 import { fieldset, numberValue, radio } from './form-parts.js';
-import { envRows, portRows } from './list-fields.js';
+import { envRows, hiddenEnvList, portRows } from './list-fields.js';
 
 export interface ServiceSettings {
   source: Source;
   ports: PortMapping[];
-  env: Record<string, string>;
+  /** Left out when the values are hidden from the user, so a save cannot overwrite them. */
+  env?: Record<string, string>;
   healthcheck: Healthcheck;
 }
 
@@ -23,7 +24,9 @@ export function serviceFields(initial?: Partial<Service>): {
 } {
   const source = sourceFields(initial?.source);
   const ports = portRows(initial?.ports ?? []);
-  const env = envRows(initial?.env ?? {});
+  const env = initial?.secretsHidden
+    ? hiddenEnvList(initial.env ?? {})
+    : envRows(initial?.env ?? {});
   const health = healthFields(initial?.healthcheck);
   // A database gets its port through Expose and an engine-aware health check from the agent.
   source.onTypeChange((type) => {
@@ -43,7 +46,7 @@ export function serviceFields(initial?: Partial<Service>): {
     read: () => ({
       source: source.read(),
       ports: source.read().type === 'database' ? [] : ports.read(),
-      env: env.read(),
+      ...(initial?.secretsHidden ? {} : { env: env.read() }),
       healthcheck: health.read(),
     }),
   };

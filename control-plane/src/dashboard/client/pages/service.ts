@@ -96,7 +96,7 @@ export function servicePage(route: Route, ctx: PageContext): Page {
       link.classList.toggle('tab-selected', selected);
     }
     panel.setAttribute('aria-labelledby', `tab-${next}`);
-    if (!model.ready) return;
+    if (!model.ready || !accessKnown) return;
     view?.dispose();
     view = tabView(next, model, ctx);
     replace(panel, view.element);
@@ -111,13 +111,19 @@ export function servicePage(route: Route, ctx: PageContext): Page {
   };
 
   let breadcrumbLoaded = false;
+  // The tabs wait for the project: which buttons they offer depends on the role in it.
+  let accessKnown = false;
   model.subscribe((change) => {
     if (!model.service) return;
     if (change.type === 'snapshot' || change.type === 'service') renderHeader(model.service);
     if (change.type === 'snapshot' && !view) showTab(tab);
     if (!breadcrumbLoaded) {
       breadcrumbLoaded = true;
-      void loadBreadcrumb(crumbs, model.service);
+      void loadBreadcrumb(crumbs, model.service).then((projectId) => {
+        model.projectId = projectId;
+        accessKnown = true;
+        if (!view && !ctx.signal.aborted) showTab(tab);
+      });
     }
   });
 
@@ -171,7 +177,8 @@ function tabView(tab: ServiceTab, model: ServiceModel, ctx: PageContext): TabVie
   }
 }
 
-async function loadBreadcrumb(target: HTMLElement, service: Service): Promise<void> {
+/** Fills the breadcrumb; answers the service's project, undefined when it cannot be read. */
+async function loadBreadcrumb(target: HTMLElement, service: Service): Promise<string | undefined> {
   setTitle(service.name);
   try {
     const { environment, project } = await loadEnvironmentContext(service.environmentId);
@@ -185,7 +192,9 @@ async function loadBreadcrumb(target: HTMLElement, service: Service): Promise<vo
         { label: service.name },
       ]),
     );
+    return project.id;
   } catch {
-    // The breadcrumb is a convenience; the page works without it.
+    // The breadcrumb is a convenience; the page works without it, offering only reading.
+    return undefined;
   }
 }

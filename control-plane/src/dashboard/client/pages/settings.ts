@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { Registry } from '@berth/protocol';
+import { isOwner } from '../access.js';
 import { api } from '../api.js';
 import { openDialog } from '../dialog.js';
 import { h } from '../dom.js';
@@ -38,7 +39,8 @@ export function settingsPage(ctx: PageContext): Page {
         'Registry credentials: deployments pull images and Dockerfile base images from these registries with their login. Notification targets: where each project reports its deployments and backups.',
     }),
     card(h('h2', { class: 'card-title' }, 'Registries'), list),
-    newRegistryForm(reload),
+    // Credentials are shared by every project: only the owner adds, changes or removes them.
+    isOwner() ? newRegistryForm(reload) : null,
     notificationsCard(ctx),
     sessionsCard(),
     auditCard(ctx),
@@ -83,12 +85,16 @@ async function registriesTable(reload: () => void): Promise<Node> {
               h(
                 'div',
                 { class: 'row-buttons' },
-                button('Change password', { onClick: () => changePassword(registry) }),
-                button('Remove', {
-                  kind: 'danger',
-                  icon: 'trash',
-                  onClick: () => confirmRemove(registry, reload),
-                }),
+                isOwner()
+                  ? button('Change password', { onClick: () => changePassword(registry) })
+                  : null,
+                isOwner()
+                  ? button('Remove', {
+                      kind: 'danger',
+                      icon: 'trash',
+                      onClick: () => confirmRemove(registry, reload),
+                    })
+                  : null,
               ),
             ),
           ),
