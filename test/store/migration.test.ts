@@ -270,6 +270,18 @@ function expectMigratedFiles(dataDir: string): void {
     notificationTargets: [],
     notificationDeliveries: [],
     sessions: [],
+    // The first start of this release makes the owner, whom the admin token signs in as.
+    users: [
+      {
+        id: expect.stringMatching(/^usr_/),
+        name: 'owner',
+        role: 'owner',
+        projects: {},
+        createdAt: expect.any(String),
+      },
+    ],
+    invites: [],
+    apiTokens: [],
   });
   const journalPath = join(dataDir, 'servers.ndjson');
   expect(statSync(journalPath).mode & 0o777).toBe(0o600);
