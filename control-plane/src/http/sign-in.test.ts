@@ -93,6 +93,16 @@ describe('sign-in with a name and password', () => {
       'success',
     ]);
     expect(entries.at(-2)).toMatchObject({ actor: { type: 'anonymous', name: 'ana' } });
+    const session = await signIn(t, { name: 'ana', password: PASSWORD });
+    const out = await t.call('DELETE', '/session', {
+      token: null,
+      headers: { cookie: cookieOf(session), 'x-csrf-token': session.json.csrfToken },
+    });
+    expect(out.status).toBe(204);
+    expect((await audit.query({ limit: 1 }))[0]).toMatchObject({
+      action: 'session.sign-out',
+      actor: { type: 'user', name: 'ana' },
+    });
   });
 
   it('asks for a second factor once two-factor is on, takes each code once, and a recovery code once', async () => {

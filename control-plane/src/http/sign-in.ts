@@ -123,6 +123,15 @@ export function signInRoutes(deps: SignInDeps): Hono {
     if (session) {
       checkCsrf(c, session);
       sessions.delete(id);
+      const user = session.userId ? access.user(session.userId) : access.owner();
+      if (user) {
+        audit.record({
+          actor: { type: 'user', id: user.id, name: user.name },
+          action: 'session.sign-out',
+          ...ipOf(c),
+          outcome: 'success',
+        });
+      }
     }
     clearSessionCookie(c);
     return c.body(null, 204);
