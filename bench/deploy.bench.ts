@@ -182,6 +182,10 @@ async function main(): Promise<void> {
     const repo = await git.createRepo(`bench-${run}`);
     const rows = [image, ...(await gitRows(stage, repo, run))];
 
+    // What the rows' deployments left once settled, to tell per-job growth from what the first
+    // deployments load for good (the build path, the pulled image's layers in the page cache).
+    await sleep(60_000);
+    const beforeMore = rssMb(agentPid).rss;
     for (let i = 0; i < DEPLOYS; i += 1) await timedDeploy(stage, service.id);
     await sleep(5_000);
     const after = rssMb(agentPid);
@@ -205,6 +209,9 @@ async function main(): Promise<void> {
       `  RSS after ${DEPLOYS} more deployments          ${after.rss} MB (5 s after the last)`,
     );
     console.log(`  RSS settled, 65 s after the last          ${settled.rss} MB`);
+    console.log(
+      `  RSS settled before those ${DEPLOYS}              ${beforeMore} MB (after the rows' deployments)`,
+    );
     console.log(
       `  CPU over that settled minute             ${settledCpuPercent.toFixed(2)}% of a core`,
     );
