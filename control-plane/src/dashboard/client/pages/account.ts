@@ -7,9 +7,8 @@ import { toast } from '../toast.js';
 import { button, card, errorBox, field, input, onSubmit, pageHeader } from '../ui.js';
 import { tokensCard } from './account-tokens.js';
 import { twoFactorCard } from './account-totp.js';
+import { newPasswordFields } from './form-parts.js';
 import { loadInto, setTitle, type Page, type PageContext } from './page.js';
-
-const MIN_PASSWORD_LENGTH = 12;
 
 /** The signed-in user's own account: password, two-factor and personal API tokens. */
 export function accountPage(ctx: PageContext): Page {
@@ -49,19 +48,7 @@ function passwordCard(user: User, reload: () => void): HTMLElement {
     required: true,
     autocomplete: 'current-password',
   });
-  const password = input({
-    type: 'password',
-    name: 'password',
-    required: true,
-    minlength: MIN_PASSWORD_LENGTH,
-    autocomplete: 'new-password',
-  });
-  const confirm = input({
-    type: 'password',
-    name: 'confirm',
-    required: true,
-    autocomplete: 'new-password',
-  });
+  const password = newPasswordFields({ password: 'New password', confirm: 'Confirm new password' });
   const errors = errorBox();
   const submit = button(user.hasPassword ? 'Change password' : 'Set password', {
     kind: 'primary',
@@ -71,8 +58,7 @@ function passwordCard(user: User, reload: () => void): HTMLElement {
     'form',
     { class: 'stack', attrs: { 'aria-label': 'Password' } },
     user.hasPassword ? field('Current password', current) : null,
-    field('New password', password, `At least ${MIN_PASSWORD_LENGTH} characters.`),
-    field('Confirm new password', confirm),
+    ...password.fields,
     errors.element,
     h('div', { class: 'form-actions' }, submit),
   );
@@ -80,10 +66,9 @@ function passwordCard(user: User, reload: () => void): HTMLElement {
     submit,
     errors,
     run: async () => {
-      if (password.value !== confirm.value) throw new Error('The two new passwords differ.');
       await api('PUT', '/api/v1/users/me/password', {
         ...(user.hasPassword ? { current: current.value } : {}),
-        password: password.value,
+        password: password.value(),
       });
       form.reset();
       toast('Password saved', { kind: 'success', detail: `Sign in as ${user.name} with it.` });

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // Small form pieces shared by the service forms.
 import { h, newId } from '../dom.js';
-import { copyButton } from '../ui.js';
+import { copyButton, field, input } from '../ui.js';
 
 /** A titled group of controls with a one-line explanation. */
 export function fieldset(legend: string, hint: string, ...children: Node[]): HTMLFieldSetElement {
@@ -59,4 +59,40 @@ export function shownOnce(label: string, value: string, warning: string): HTMLEl
       copyButton(value, label.toLowerCase()),
     ),
   );
+}
+
+/** As the server's minimum (`MIN_PASSWORD_LENGTH` in the protocol, kept out of the bundle with zod). */
+const MIN_PASSWORD_LENGTH = 12;
+
+/**
+ * A new password and its confirmation, for the invite and Account pages. `value()` answers the
+ * password, or throws for the form's error box when the two differ.
+ */
+export function newPasswordFields(labels: { password: string; confirm: string }): {
+  fields: HTMLElement[];
+  value(): string;
+} {
+  const password = input({
+    type: 'password',
+    name: 'password',
+    required: true,
+    minlength: MIN_PASSWORD_LENGTH,
+    autocomplete: 'new-password',
+  });
+  const confirm = input({
+    type: 'password',
+    name: 'confirm',
+    required: true,
+    autocomplete: 'new-password',
+  });
+  return {
+    fields: [
+      field(labels.password, password, `At least ${MIN_PASSWORD_LENGTH} characters.`),
+      field(labels.confirm, confirm),
+    ],
+    value() {
+      if (password.value !== confirm.value) throw new Error('The two passwords differ.');
+      return password.value;
+    },
+  };
 }

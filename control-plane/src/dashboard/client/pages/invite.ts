@@ -2,11 +2,11 @@
 import { acceptInvite } from '../api.js';
 import { h } from '../dom.js';
 import { button, errorBox, field, input, onSubmit } from '../ui.js';
+import { newPasswordFields } from './form-parts.js';
 import { signInCard } from './sign-in.js';
 
 /** As the server's rule: lowercase letters, digits, `.`, `_`, `-`, `@`. */
 const NAME_PATTERN = '[a-z0-9][a-z0-9._@\\-]*';
-const MIN_PASSWORD_LENGTH = 12;
 
 /**
  * `#/invite/<token>`: the invited person picks a user name and password; the account is made
@@ -21,27 +21,14 @@ export function inviteView(token: string, onSignedIn: () => void): HTMLElement {
     autocomplete: 'username',
     spellcheck: 'false',
   });
-  const password = input({
-    type: 'password',
-    name: 'password',
-    required: true,
-    minlength: MIN_PASSWORD_LENGTH,
-    autocomplete: 'new-password',
-  });
-  const confirm = input({
-    type: 'password',
-    name: 'confirm',
-    required: true,
-    autocomplete: 'new-password',
-  });
+  const password = newPasswordFields({ password: 'Password', confirm: 'Confirm password' });
   const errors = errorBox();
   const submit = button('Create account', { kind: 'primary', submit: true, class: 'btn-block' });
   const form = h(
     'form',
     { class: 'stack', attrs: { 'aria-label': 'Create your account' } },
     field('User name', name, 'Lowercase letters, digits, ".", "_", "-" or "@".'),
-    field('Password', password, `At least ${MIN_PASSWORD_LENGTH} characters.`),
-    field('Confirm password', confirm),
+    ...password.fields,
     errors.element,
     submit,
   );
@@ -49,8 +36,7 @@ export function inviteView(token: string, onSignedIn: () => void): HTMLElement {
     submit,
     errors,
     run: async () => {
-      if (password.value !== confirm.value) throw new Error('The two passwords differ.');
-      await acceptInvite({ token, name: name.value.trim(), password: password.value });
+      await acceptInvite({ token, name: name.value.trim(), password: password.value() });
       // The invite link is spent: leave its token out of the address bar and history.
       history.replaceState(null, '', `${location.pathname}#/projects`);
       onSignedIn();
