@@ -39,17 +39,32 @@ const bridgeSchema = z
       IPAM: z.object({
         Config: z.array(z.object({ Gateway: z.ipv4().optional() })),
       }),
+      Options: z.record(z.string(), z.string()).optional(),
     }),
   )
   .length(1);
+
+const addressesSchema = z.array(z.object({ addr_info: z.array(z.object({ local: z.ipv4() })) }));
+
+/** The first IPv4 address of a network interface, or undefined. */
+async function interfaceAddress(name: string): Promise<string | undefined> {
+  const { stdout } = await execFileAsync('ip', ['-j', '-4', 'addr', 'show', 'dev', name]).catch(
+    () => ({ stdout: '[]' }),
+  );
+  const parsed = addressesSchema.safeParse(JSON.parse(stdout));
+  return parsed.success ? parsed.data[0]?.addr_info[0]?.local : undefined;
+}
 
 /** The IPv4 gateway of Docker's default bridge (docker0), where containers reach the host. */
 export async function bridgeGateway(): Promise<string> {
   const { stdout } = await execFileAsync('docker', ['network', 'inspect', 'bridge']);
   const parsed = bridgeSchema.safeParse(JSON.parse(stdout));
-  const gateway = parsed.success
-    ? parsed.data[0]!.IPAM.Config.find((c) => c.Gateway)?.Gateway
-    : undefined;
+  const network = parsed.success ? parsed.data[0]! : undefined;
+  // An engine that found docker0 already addressed names only the subnet: the gateway is then
+  // the bridge interface's own address (read with `ip`: Node lists no interface without carrier).
+  const bridge = network?.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
+  const gateway =
+    network?.IPAM.Config.find((c) => c.Gateway)?.Gateway ?? (await interfaceAddress(bridge));
   if (!gateway) throw new Error(`docker network inspect bridge names no IPv4 gateway: ${stdout}`);
   return gateway;
 }
