@@ -22,8 +22,12 @@ export interface ResolveRefOptions {
  */
 export async function resolveRemoteRef(options: ResolveRefOptions): Promise<string | null> {
   if (FULL_SHA.test(options.ref)) return options.ref;
-  // `<ref>^{}` also lists the commit an annotated tag points at.
+  // `<ref>^{}` also lists the commit an annotated tag points at. Patterns are matched at the tail
+  // of ref names, so git sends no ref prefixes for them and protocol v2 would bring the same
+  // refs after one more round trip (and, over git://, a 40 ms delayed-ACK stall): v0 it is.
   const args = [
+    '-c',
+    'protocol.version=0',
     'ls-remote',
     '--end-of-options',
     options.repository,
