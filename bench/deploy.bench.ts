@@ -4,8 +4,12 @@
 //
 //   pnpm build && pnpm bench   (with a Docker engine, the registry and test/run.sh's base image)
 //
-// BENCH_ROUNDS (default 5) rounds per row, Berth and raw taking turns; BENCH_DEPLOYS (default 50)
-// deployments between the idle and the "after" memory figures.
+// The raw side runs its container as Berth does: on a user-defined network (Berth's environment
+// network) under the service's name as an alias. The same commands on Docker's default bridge,
+// which Docker sets up faster and Berth never uses, are printed beside them.
+//
+// BENCH_ROUNDS (default 5) rounds per row, Berth and the two raw forms taking turns;
+// BENCH_DEPLOYS (default 50) deployments between the idle and the "after" memory figures.
 import { loadavg } from 'node:os';
 import { appFiles, pushAppImage, uniqueId } from '../test/support/app-fixture.js';
 import {
@@ -54,20 +58,50 @@ async function timedDeploy(
   return { ms, deployment };
 }
 
+/**
+ * Where a raw container runs: like Berth's, on a user-defined network under an alias (each
+ * environment has one, and every service joins it with its name as a DNS alias), or on the
+ * default bridge, which Docker sets up faster and Berth never uses.
+ */
+type RawNetwork = { name: string; alias: string } | 'bridge';
+
 /** `docker rm -f` + `docker run` + the first 200 from the published port. */
-async function rawRun(name: string, image: string, port: number): Promise<void> {
-  await dockerCli(['rm', '-f', name]);
+async function rawRun(
+  name: string,
+  image: string,
+  ports: RawPorts,
+  network: RawNetwork,
+): Promise<void> {
+  const onBridge = network === 'bridge';
+  const container = onBridge ? `${name}-bridge` : name;
+  const port = onBridge ? ports.bridge : ports.network;
+  await dockerCli(['rm', '-f', container]);
   await dockerCli([
     'run',
     '-d',
     '--init',
     '--name',
-    name,
+    container,
+    ...(onBridge ? [] : ['--network', network.name, '--network-alias', network.alias]),
     '-p',
     `127.0.0.1:${port}:${APP_PORT}`,
     image,
   ]);
   await waitForHttp(`http://127.0.0.1:${port}/`);
+}
+
+/** The host ports of a row's two raw containers. */
+interface RawPorts {
+  network: number;
+  bridge: number;
+}
+
+async function rawPorts(): Promise<RawPorts> {
+  return { network: await freePort(), bridge: await freePort() };
+}
+
+async function removeRaw(name: string): Promise<void> {
+  await dockerCli(['rm', '-f', name, `${name}-bridge`]);
 }
 
 async function timed(work: () => Promise<void>): Promise<number> {
@@ -80,14 +114,15 @@ interface Row {
   label: string;
   raw: string;
   berth: () => Promise<{ ms: number; deployment: Deployment }>;
-  rawWork: () => Promise<void>;
+  rawWork: (network: RawNetwork) => Promise<void>;
   /** Runs before each Berth round and before each raw round, untimed (a new commit). */
   prepare?: (side: 'berth' | 'raw', round: number) => Promise<void>;
 }
 
-async function runRow(row: Row): Promise<RowResult> {
+async function runRow(row: Row, network: RawNetwork): Promise<RowResult> {
   const berth: number[] = [];
   const raw: number[] = [];
+  const rawBridge: number[] = [];
   const deployments: Deployment[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     await row.prepare?.('berth', round);
@@ -95,12 +130,19 @@ async function runRow(row: Row): Promise<RowResult> {
     berth.push(b.ms);
     deployments.push(b.deployment);
     await row.prepare?.('raw', round);
-    raw.push(await timed(row.rawWork));
+    raw.push(await timed(() => row.rawWork(network)));
+    await row.prepare?.('raw', round);
+    rawBridge.push(await timed(() => row.rawWork('bridge')));
   }
-  return { label: row.label, rawLabel: row.raw, berth, raw, deployments };
+  return { label: row.label, rawLabel: row.raw, berth, raw, rawBridge, deployments };
 }
 
-async function gitRows(stage: Stage, repo: GitRepo, run: string): Promise<RowResult[]> {
+async function gitRows(
+  stage: Stage,
+  repo: GitRepo,
+  run: string,
+  networkName: string,
+): Promise<RowResult[]> {
   await repo.commit(appFiles({ version: `v0-${run}` }), 'v0');
   const service = await createService(stage, {
     name: 'bench-git',
@@ -109,35 +151,42 @@ async function gitRows(stage: Stage, repo: GitRepo, run: string): Promise<RowRes
     healthcheck: HEALTHCHECK,
   });
   const first = await timedDeploy(stage, service.id);
-  const rawPort = await freePort();
+  const ports = await rawPorts();
   const rawName = `bench-raw-git-${run}`;
-  const unchanged = await runRow({
-    label: 'git app, unchanged commit, use existing cache (build skipped)',
-    raw: '`rm -f` + `run` + first 200',
-    berth: () => timedDeploy(stage, service.id),
-    rawWork: () => rawRun(rawName, first.deployment.imageId!, rawPort),
-  });
+  const network = { name: networkName, alias: service.name };
+  const unchanged = await runRow(
+    {
+      label: 'git app, unchanged commit, use existing cache (build skipped)',
+      raw: '`rm -f` + `run` + first 200',
+      berth: () => timedDeploy(stage, service.id),
+      rawWork: (on) => rawRun(rawName, first.deployment.imageId!, ports, on),
+    },
+    network,
+  );
 
   const checkout = tempDir('bench-raw-checkout');
   await gitCli(checkout, ['init', '-q']);
   let version = 0;
-  const newCommit = await runRow({
-    label: 'git app, new commit, layer cache',
-    raw: '`fetch` + `build` + `rm -f` + `run` + first 200',
-    prepare: async (side, round) => {
-      version += 1;
-      await repo.commit(appFiles({ version: `v${version}-${side}-${round}-${run}` }), 'bench');
+  const newCommit = await runRow(
+    {
+      label: 'git app, new commit, layer cache',
+      raw: '`fetch` + `build` + `rm -f` + `run` + first 200',
+      prepare: async (side, round) => {
+        version += 1;
+        await repo.commit(appFiles({ version: `v${version}-${side}-${round}-${run}` }), 'bench');
+      },
+      berth: () => timedDeploy(stage, service.id),
+      rawWork: async (on) => {
+        await gitCli(checkout, ['fetch', '-q', '--depth', '1', '--no-tags', repo.url, 'main']);
+        await gitCli(checkout, ['checkout', '-q', '--detach', 'FETCH_HEAD']);
+        const tag = `bench-raw-git-${run}:${version}`;
+        await dockerCli(['build', '-q', '-t', tag, checkout], { DOCKER_BUILDKIT: '0' });
+        await rawRun(rawName, tag, ports, on);
+      },
     },
-    berth: () => timedDeploy(stage, service.id),
-    rawWork: async () => {
-      await gitCli(checkout, ['fetch', '-q', '--depth', '1', '--no-tags', repo.url, 'main']);
-      await gitCli(checkout, ['checkout', '-q', '--detach', 'FETCH_HEAD']);
-      const tag = `bench-raw-git-${run}:${version}`;
-      await dockerCli(['build', '-q', '-t', tag, checkout], { DOCKER_BUILDKIT: '0' });
-      await rawRun(rawName, tag, rawPort);
-    },
-  });
-  await dockerCli(['rm', '-f', rawName]);
+    network,
+  );
+  await removeRaw(rawName);
   const tags = (await dockerCli(['image', 'ls', '-q', `bench-raw-git-${run}`])).split('\n');
   for (const id of new Set(tags.filter(Boolean)))
     await dockerCli(['rmi', '-f', id]).catch(() => '');
@@ -154,6 +203,8 @@ async function main(): Promise<void> {
   });
   const pushed = await pushAppImage({ repository: 'berth-bench/web', tag: run, version: run });
   stage.pulledImages.push(pushed.image, pushed.pinned);
+  const networkName = `bench-raw-${run}`;
+  await dockerCli(['network', 'create', networkName]);
   try {
     await sleep(3_000);
     const agentPid = stage.agent.process.pid;
@@ -170,17 +221,20 @@ async function main(): Promise<void> {
       healthcheck: HEALTHCHECK,
     });
     await timedDeploy(stage, service.id); // pulls the image once
-    const rawPort = await freePort();
+    const ports = await rawPorts();
     const rawName = `bench-raw-img-${run}`;
-    const image = await runRow({
-      label: 'image service, redeploy, use existing cache',
-      raw: '`rm -f` + `run` + first 200',
-      berth: () => timedDeploy(stage, service.id),
-      rawWork: () => rawRun(rawName, pushed.image, rawPort),
-    });
-    await dockerCli(['rm', '-f', rawName]);
+    const image = await runRow(
+      {
+        label: 'image service, redeploy, use existing cache',
+        raw: '`rm -f` + `run` + first 200',
+        berth: () => timedDeploy(stage, service.id),
+        rawWork: (on) => rawRun(rawName, pushed.image, ports, on),
+      },
+      { name: networkName, alias: service.name },
+    );
+    await removeRaw(rawName);
     const repo = await git.createRepo(`bench-${run}`);
-    const rows = [image, ...(await gitRows(stage, repo, run))];
+    const rows = [image, ...(await gitRows(stage, repo, run, networkName))];
 
     // What the rows' deployments left once settled, to tell per-job growth from what the first
     // deployments load for good (the build path, the pulled image's layers in the page cache).
@@ -226,6 +280,7 @@ async function main(): Promise<void> {
   } finally {
     await stopStage(stage);
     await git.stop();
+    await dockerCli(['network', 'rm', networkName]).catch(() => '');
   }
 }
 

@@ -7,8 +7,10 @@ export interface RowResult {
   rawLabel: string;
   /** Milliseconds per round, API call to outcome. */
   berth: number[];
-  /** Milliseconds per round, the raw CLI commands to the first 200. */
+  /** Milliseconds per round, the raw CLI commands to the first 200, on a network as Berth's. */
   raw: number[];
+  /** The same on Docker's default bridge, which Berth never uses (set up faster). */
+  rawBridge: number[];
   deployments: Deployment[];
 }
 
@@ -27,16 +29,25 @@ const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')} ms`;
 
 export function resultTable(rows: readonly RowResult[]): string {
   return table(
-    ['work', 'Berth (API → succeeded)', 'raw Docker CLI (→ serving)', 'ratio', 'added'],
+    [
+      'work',
+      'Berth (API → succeeded)',
+      'raw Docker CLI (→ serving)',
+      'ratio',
+      'added',
+      'raw on the default bridge',
+    ],
     rows.map((row) => {
       const berth = median(row.berth);
       const raw = median(row.raw);
+      const bridge = median(row.rawBridge);
       return [
         row.label,
         ms(berth),
         `${ms(raw)} (${row.rawLabel})`,
         `${(berth / raw).toFixed(2)}×`,
         ms(berth - raw),
+        `${ms(bridge)} (${(berth / bridge).toFixed(2)}×)`,
       ];
     }),
   );
