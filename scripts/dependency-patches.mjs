@@ -12,6 +12,9 @@
 //   time zone; the first formatter maps about 8 MB of ICU data and code into the process. Without
 //   a time zone (the agent never gives one) the same fields come from Date's local-time getters,
 //   which follow the same TZ; with one, node-cron's own code runs unchanged.
+// - zod's namespace re-exports its 64 error-message locales as `z.locales`, so every bundle that
+//   imports `z` carries them (288 KB of the agent's source, kept in memory as long as it runs).
+//   Berth never reads `z.locales`; English, zod's default, is imported by zod itself.
 import { readFile } from 'node:fs/promises';
 
 const LOCAL_TIME_HELPERS = `
@@ -63,6 +66,8 @@ export const DEPENDENCY_PATCHES = [
     "withSession = require('./session'),",
     "withSession = function () { return require('./session').apply(this, arguments); },",
   ],
+  ['/zod/v4/classic/external.js', 'export * as locales from "../locales/index.js";', ''],
+  ['/zod/v4/core/index.js', 'export * as locales from "../locales/index.js";', ''],
   [
     '/node-cron/dist/_shared.js',
     'function buildDateParts(date, timezone) {',
@@ -97,7 +102,7 @@ export const dependencyPatches = {
     build.onLoad(
       {
         filter:
-          /(docker-modem[\\/]lib[\\/]modem|dockerode[\\/]lib[\\/]docker|node-cron[\\/]dist[\\/]_shared)\.js$/,
+          /(docker-modem[\\/]lib[\\/]modem|dockerode[\\/]lib[\\/]docker|node-cron[\\/]dist[\\/]_shared|zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index))\.js$/,
       },
       async (args) => {
         const normalized = args.path.replaceAll('\\', '/');
