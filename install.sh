@@ -78,8 +78,10 @@ AGENT_BUNDLE="berth-agent.tar.gz"
 # about 15 MB higher instead of about 35 (bench:logs). One V8 worker thread instead of four:
 # each worker's malloc arena keeps what garbage collection and compiling used, so after about
 # 60 deployments the agent sat about 5 MB higher with four (the deploy benchmark).
+# --expose-gc lets the agent collect its heap once jobs have ended and it is idle again
+# (agent/src/upkeep/idle-collector.ts); without it, the heap a burst of jobs grew stays.
 # scripts/local.sh and the test harness run Berth's processes with the same flags.
-AGENT_NODE_FLAGS="--max-semi-space-size=4 --v8-pool-size=1"
+AGENT_NODE_FLAGS="--max-semi-space-size=4 --v8-pool-size=1 --expose-gc"
 DEFAULT_STATUS_PORT=7071
 
 OPT_TOKEN=""

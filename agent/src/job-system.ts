@@ -19,6 +19,7 @@ import { JobRunner } from './jobs/job-runner.js';
 import { Journal } from './jobs/journal.js';
 import { restoreInterruptedServices } from './jobs/restore-services.js';
 import { startProxySystem } from './proxy/proxy-system.js';
+import { IdleCollector, exposedCollection } from './upkeep/idle-collector.js';
 
 /** How long before its event stream broke the engine may have been stopping containers, in milliseconds. */
 const ENGINE_STOP_WINDOW_MS = 30_000;
@@ -45,7 +46,11 @@ export async function startJobSystem(options: {
   const spool = new LogSpool(join(config.stateDir, 'spool'), {
     sendLogRuns: (_jobId, frame) => connection?.sendLogRuns(frame) ?? false,
   });
-  const runner = new JobRunner({
+  const collection = exposedCollection();
+  const collector = collection
+    ? new IdleCollector({ collect: collection, busy: () => runner.runningCount > 0 })
+    : null;
+  const runner: JobRunner = new JobRunner({
     engine,
     journal,
     spool,
@@ -56,6 +61,7 @@ export async function startJobSystem(options: {
       baseUrl: config.controlPlaneUrl,
       identity: () => loadIdentity(config.stateDir),
     }),
+    ...(collector ? { onJobEnded: () => collector.jobEnded() } : {}),
   });
   await runner.recover();
   const restore = (stoppedBetween: [number, number], cause: string) =>
@@ -119,6 +125,7 @@ export async function startJobSystem(options: {
     },
     async stop() {
       stopUpkeep();
+      collector?.stop();
       stateLoop.abort();
       containerLogs.stopAll();
       await proxy.stop();

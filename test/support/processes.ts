@@ -19,7 +19,7 @@ export const FAST_TIMING = {
 const running = new Set<ManagedProcess>();
 
 /** Node flags of Berth's processes, as install.sh's unit (AGENT_NODE_FLAGS) and scripts/local.sh run them. */
-export const BERTH_NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1'];
+export const BERTH_NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--expose-gc'];
 
 /** A real child process whose output is kept for assertions and saved under test/artifacts/logs. */
 export class ManagedProcess {

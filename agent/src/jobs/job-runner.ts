@@ -31,6 +31,8 @@ export interface JobRunnerDeps {
   files?: BackupTransfer;
   now?: () => number;
   sleep?: Sleep;
+  /** Called after each job has ended (recorded, reported, and no longer running). */
+  onJobEnded?: () => void;
 }
 
 async function restorePrevious(
@@ -180,6 +182,7 @@ export class JobRunner {
         this.running.delete(spec.jobId);
         if (this.serviceChains.get(spec.service.id) === chain)
           this.serviceChains.delete(spec.service.id);
+        this.deps.onJobEnded?.();
       });
     this.serviceChains.set(spec.service.id, chain);
   }
