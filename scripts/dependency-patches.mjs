@@ -2,9 +2,12 @@
 // and quiet. Each patch names the exact text it replaces: a dependency update that changes those
 // lines fails the build, so the patch is looked at again instead of silently dropped.
 //
-// - docker-modem's ssh transport (ssh2, only for an ssh:// DOCKER_HOST) and dockerode's BuildKit
-//   session (@grpc/grpc-js, protobufjs, only for `version: '2'` builds) are required at load
-//   time; both stay in the bundle, but their modules run on first use instead of at start.
+// - docker-modem's ssh transport (ssh2, only for an ssh:// DOCKER_HOST) is required at load time;
+//   it stays in the bundle, but its modules run on first use instead of at start.
+// - dockerode's BuildKit support (@grpc/grpc-js, protobufjs: about 600 KB of source, which V8
+//   keeps in memory with the rest) serves `version: '2'` builds and `followProgress`, which the
+//   agent never uses: it builds with the classic builder and reads progress itself. Both now
+//   throw a plain error instead, and that code is not bundled.
 // - docker-modem formats every request's options with util.inspect (all hidden fields, no depth
 //   limit) for a debug line that is off unless DEBUG names it: about half the CPU time of each
 //   Docker API call, including the heartbeat's version check. It now formats only when enabled.
@@ -64,7 +67,18 @@ export const DEPENDENCY_PATCHES = [
   [
     '/dockerode/lib/docker.js',
     "withSession = require('./session'),",
-    "withSession = function () { return require('./session').apply(this, arguments); },",
+    'withSession = function () { throw new Error(BERTH_NO_BUILDKIT); },',
+  ],
+  [
+    '/dockerode/lib/docker.js',
+    "var buildkit = require('./buildkit');",
+    'throw new Error(BERTH_NO_BUILDKIT);',
+  ],
+  [
+    '/dockerode/lib/docker.js',
+    "var EventEmitter = require('events').EventEmitter,",
+    "var BERTH_NO_BUILDKIT = 'BuildKit builds and followProgress are not part of the Berth agent';\n" +
+      "var EventEmitter = require('events').EventEmitter,",
   ],
   ['/zod/v4/classic/external.js', 'export * as locales from "../locales/index.js";', ''],
   ['/zod/v4/core/index.js', 'export * as locales from "../locales/index.js";', ''],
