@@ -12,8 +12,8 @@ export interface IdleCollectorOptions {
 /**
  * Collects the heap once no job has run for a while. A burst of jobs grows V8's heap, and V8
  * gives the room back only at a later full collection, which an idle agent may not reach for
- * hours: it would sit megabytes higher until then. One collection of
- * a 13 MB heap costs 25–35 ms of CPU, once per burst.
+ * hours: it would sit megabytes higher until then. One collection of a 13 MB heap costs
+ * 25–35 ms of CPU, once per burst.
  */
 export class IdleCollector {
   readonly #options: IdleCollectorOptions;
