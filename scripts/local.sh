@@ -15,7 +15,8 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BERTH_INSTALL_LIB=1 source "$REPO_ROOT/install.sh"
 
 PNPM_VERSION="9.15.9"
-# The control plane and the agent run with the flags of the agent's unit (install.sh).
+# The control plane and the agent run with the flags and malloc setting of the agent's unit
+# (install.sh).
 read -ra NODE_FLAGS <<<"$AGENT_NODE_FLAGS"
 REGISTRY_ADDR="127.0.0.1:5000"
 TEST_BASE_IMAGE="berth-test/busybox:latest"
@@ -147,7 +148,7 @@ local_start_control_plane() {
   mkdir -p "$DATA_DIR" "$LOG_DIR"
   chmod 0700 "$BERTH_HOME" "$DATA_DIR"
   BERTH_PORT="$CP_PORT" BERTH_DATA_DIR="$DATA_DIR" \
-    setsid node "${NODE_FLAGS[@]}" "$REPO_ROOT/control-plane/dist/main.js" >>"$LOG_DIR/control-plane.log" 2>&1 </dev/null &
+    setsid env "$AGENT_MALLOC_ENV" node "${NODE_FLAGS[@]}" "$REPO_ROOT/control-plane/dist/main.js" >>"$LOG_DIR/control-plane.log" 2>&1 </dev/null &
   echo $! >"$CP_PID"
   wait_for_url "$CP_URL/healthz" "control plane" "$LOG_DIR/control-plane.log"
 }
@@ -170,7 +171,7 @@ local_start_agent() {
   say "Starting the agent (status port ${AGENT_STATUS_PORT})"
   BERTH_CONTROL_PLANE_URL="$CP_URL" BERTH_JOIN_TOKEN="$join_token" BERTH_AGENT_STATE_DIR="$AGENT_STATE_DIR" \
     BERTH_AGENT_STATUS_PORT="$AGENT_STATUS_PORT" \
-    setsid node "${NODE_FLAGS[@]}" "$REPO_ROOT/agent/dist/main.js" >>"$LOG_DIR/agent.log" 2>&1 </dev/null &
+    setsid env "$AGENT_MALLOC_ENV" node "${NODE_FLAGS[@]}" "$REPO_ROOT/agent/dist/main.js" >>"$LOG_DIR/agent.log" 2>&1 </dev/null &
   echo $! >"$AGENT_PID"
 }
 

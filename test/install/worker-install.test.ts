@@ -170,6 +170,7 @@ describe.skipIf(!canRun)('install.sh on a worker server', () => {
     const unit = await worker.sh('cat /etc/systemd/system/berth-agent.service');
     for (const line of [
       'User=berth',
+      'Environment=MALLOC_TRIM_THRESHOLD_=131072',
       'EnvironmentFile=/etc/berth/agent.env',
       'ExecStart=/opt/berth-agent/node/bin/node --max-semi-space-size=4 --v8-pool-size=1 --expose-gc /opt/berth-agent/current/main.js',
       'Restart=on-failure',

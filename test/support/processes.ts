@@ -20,6 +20,8 @@ const running = new Set<ManagedProcess>();
 
 /** Node flags of Berth's processes, as install.sh's unit (AGENT_NODE_FLAGS) and scripts/local.sh run them. */
 export const BERTH_NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--expose-gc'];
+/** The malloc setting of the same unit (AGENT_MALLOC_ENV). */
+const BERTH_MALLOC_ENV = { MALLOC_TRIM_THRESHOLD_: '131072' };
 
 /** A real child process whose output is kept for assertions and saved under test/artifacts/logs. */
 export class ManagedProcess {
@@ -33,7 +35,12 @@ export class ManagedProcess {
     this.logFile = createWriteStream(join(ARTIFACTS, `${name}-${Date.now()}.log`));
     this.child = spawn(process.execPath, [...BERTH_NODE_FLAGS, script], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        ...BERTH_MALLOC_ENV,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => {
