@@ -15,9 +15,10 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BERTH_INSTALL_LIB=1 source "$REPO_ROOT/install.sh"
 
 PNPM_VERSION="9.15.9"
-# The control plane and the agent run with the flags and malloc setting of the agent's unit
-# (install.sh).
+# The agent runs with the flags and malloc setting of its unit (install.sh); the control plane
+# with its own flags and the same malloc setting.
 read -ra NODE_FLAGS <<<"$AGENT_NODE_FLAGS"
+read -ra CP_NODE_FLAGS <<<"$CONTROL_PLANE_NODE_FLAGS"
 REGISTRY_ADDR="127.0.0.1:5000"
 TEST_BASE_IMAGE="berth-test/busybox:latest"
 
@@ -148,7 +149,7 @@ local_start_control_plane() {
   mkdir -p "$DATA_DIR" "$LOG_DIR"
   chmod 0700 "$BERTH_HOME" "$DATA_DIR"
   BERTH_PORT="$CP_PORT" BERTH_DATA_DIR="$DATA_DIR" \
-    setsid env "$AGENT_MALLOC_ENV" node "${NODE_FLAGS[@]}" "$REPO_ROOT/control-plane/dist/main.js" >>"$LOG_DIR/control-plane.log" 2>&1 </dev/null &
+    setsid env "$AGENT_MALLOC_ENV" node "${CP_NODE_FLAGS[@]}" "$REPO_ROOT/control-plane/dist/main.js" >>"$LOG_DIR/control-plane.log" 2>&1 </dev/null &
   echo $! >"$CP_PID"
   wait_for_url "$CP_URL/healthz" "control plane" "$LOG_DIR/control-plane.log"
 }

@@ -85,7 +85,7 @@ describe.skipIf(!canRun)('install.sh --prefix --no-start', () => {
     unit = await worker.sh(`cat ${prefix}/etc/systemd/system/berth-agent.service`);
     expect(unit.split('\n')).toEqual(
       expect.arrayContaining([
-        `ExecStart=${NODE} --max-semi-space-size=4 --v8-pool-size=1 --expose-gc ${prefix}/opt/berth-agent/current/main.js`,
+        `ExecStart=${NODE} --max-semi-space-size=4 --v8-pool-size=1 --expose-gc --interrupt-budget=1000000 ${prefix}/opt/berth-agent/current/main.js`,
         'Environment=MALLOC_TRIM_THRESHOLD_=131072',
         `EnvironmentFile=${prefix}/etc/berth/agent.env`,
         `WorkingDirectory=${prefix}/var/lib/berth-agent`,

@@ -172,7 +172,7 @@ describe.skipIf(!canRun)('install.sh on a worker server', () => {
       'User=berth',
       'Environment=MALLOC_TRIM_THRESHOLD_=131072',
       'EnvironmentFile=/etc/berth/agent.env',
-      'ExecStart=/opt/berth-agent/node/bin/node --max-semi-space-size=4 --v8-pool-size=1 --expose-gc /opt/berth-agent/current/main.js',
+      'ExecStart=/opt/berth-agent/node/bin/node --max-semi-space-size=4 --v8-pool-size=1 --expose-gc --interrupt-budget=1000000 /opt/berth-agent/current/main.js',
       'Restart=on-failure',
       'KillMode=process',
       'TimeoutStopSec=30min',

@@ -18,8 +18,14 @@ export const FAST_TIMING = {
 
 const running = new Set<ManagedProcess>();
 
-/** Node flags of Berth's processes, as install.sh's unit (AGENT_NODE_FLAGS) and scripts/local.sh run them. */
-export const BERTH_NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1', '--expose-gc'];
+/** Node flags of the control plane, as scripts/local.sh runs it (CONTROL_PLANE_NODE_FLAGS). */
+export const CONTROL_PLANE_NODE_FLAGS = [
+  '--max-semi-space-size=4',
+  '--v8-pool-size=1',
+  '--expose-gc',
+];
+/** Node flags of the agent, as install.sh's unit (AGENT_NODE_FLAGS) and scripts/local.sh run it. */
+export const AGENT_NODE_FLAGS = [...CONTROL_PLANE_NODE_FLAGS, '--interrupt-budget=1000000'];
 /** The malloc setting of the same unit (AGENT_MALLOC_ENV). */
 const BERTH_MALLOC_ENV = { MALLOC_TRIM_THRESHOLD_: '131072' };
 
@@ -33,7 +39,8 @@ export class ManagedProcess {
   constructor(name: string, script: string, env: Record<string, string>) {
     mkdirSync(ARTIFACTS, { recursive: true });
     this.logFile = createWriteStream(join(ARTIFACTS, `${name}-${Date.now()}.log`));
-    this.child = spawn(process.execPath, [...BERTH_NODE_FLAGS, script], {
+    const flags = name === 'agent' ? AGENT_NODE_FLAGS : CONTROL_PLANE_NODE_FLAGS;
+    this.child = spawn(process.execPath, [...flags, script], {
       cwd: REPO_ROOT,
       env: {
         PATH: process.env.PATH ?? '',
