@@ -46,10 +46,9 @@ export async function startJobSystem(options: {
   const spool = new LogSpool(join(config.stateDir, 'spool'), {
     sendLogRuns: (_jobId, frame) => connection?.sendLogRuns(frame) ?? false,
   });
+  const busy = () => runner.runningCount > 0;
   const collection = exposedCollection();
-  const collector = collection
-    ? new IdleCollector({ collect: collection, busy: () => runner.runningCount > 0 })
-    : null;
+  const collector = collection ? new IdleCollector({ collect: collection, busy }) : null;
   const runner: JobRunner = new JobRunner({
     engine,
     journal,
@@ -103,7 +102,7 @@ export async function startJobSystem(options: {
     schedule: config.pruneSchedule,
     keepImages: config.keepImages,
     onPruned: reportState,
-    busy: () => runner.runningCount > 0,
+    busy,
   });
 
   return {

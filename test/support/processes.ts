@@ -36,11 +36,15 @@ export class ManagedProcess {
   private readonly child: ChildProcess;
   private readonly logFile: WriteStream;
 
-  constructor(name: string, script: string, env: Record<string, string>) {
+  constructor(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    nodeFlags: readonly string[] = CONTROL_PLANE_NODE_FLAGS,
+  ) {
     mkdirSync(ARTIFACTS, { recursive: true });
     this.logFile = createWriteStream(join(ARTIFACTS, `${name}-${Date.now()}.log`));
-    const flags = name === 'agent' ? AGENT_NODE_FLAGS : CONTROL_PLANE_NODE_FLAGS;
-    this.child = spawn(process.execPath, [...flags, script], {
+    this.child = spawn(process.execPath, [...nodeFlags, script], {
       cwd: REPO_ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -196,14 +200,19 @@ export async function startAgent(options: {
     ...(options.joinToken ? { BERTH_JOIN_TOKEN: options.joinToken } : {}),
     ...options.env,
   };
-  const proc = new ManagedProcess('agent', join(REPO_ROOT, 'agent/dist/main.js'), env);
+  const proc = agentProcess(env);
   return { process: proc, stateDir, statusPort, statusUrl: `http://127.0.0.1:${statusPort}`, env };
+}
+
+/** The agent's bundle, run with the agent unit's flags. */
+function agentProcess(env: Record<string, string>): ManagedProcess {
+  return new ManagedProcess('agent', join(REPO_ROOT, 'agent/dist/main.js'), env, AGENT_NODE_FLAGS);
 }
 
 /** Starts the agent again with the same state dir and status port, without a join token. */
 export async function restartAgent(agent: Agent): Promise<Agent> {
   const { BERTH_JOIN_TOKEN: _unused, ...env } = agent.env;
-  const proc = new ManagedProcess('agent', join(REPO_ROOT, 'agent/dist/main.js'), env);
+  const proc = agentProcess(env);
   return { ...agent, process: proc, env };
 }
 
